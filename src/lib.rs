@@ -1,1 +1,14 @@
+//! kubectl-wizard: a wizard state → validated model → Kubernetes manifests,
+//! with file output, diff and apply at the edges.
 
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod error;
+pub mod files;
+pub mod model;
+pub mod pipeline;
+pub mod render;
+pub mod state;
+pub mod yaml;

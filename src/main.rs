@@ -1,1 +1,30 @@
-fn main() {}
+use clap::Parser;
+
+use kubectl_wizard::cli::Cli;
+use kubectl_wizard::commands;
+use kubectl_wizard::error::EXIT_FAILURE;
+
+fn main() {
+    // A bug must still end in one readable line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: internal error ({info}); please report this with the state that caused it"
+        );
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(e.exit_code());
+        }
+    };
+    let code = match std::panic::catch_unwind(|| commands::run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
+            commands::print_error(&error);
+            error.exit_code()
+        }
+        Err(_) => EXIT_FAILURE,
+    };
+    std::process::exit(code);
+}

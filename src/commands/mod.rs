@@ -1,0 +1,49 @@
+//! One module per subcommand; this one dispatches and prints diagnostics.
+
+mod input;
+mod render;
+mod validate;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::diag::Diagnostic;
+use crate::error::{Error, Result};
+
+pub use input::load_build;
+
+/// Run a parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Render(args) => render::run(&cli.global, &args),
+        Command::Validate(args) => validate::run(&cli.global, &args),
+    }
+}
+
+/// Print warnings to stderr, one per line.
+pub fn print_warnings(warnings: &[Diagnostic]) {
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
+}
+
+/// Print an error the way every command does: each diagnostic of an
+/// invalid state, then the summary line.
+pub fn print_error(error: &Error) {
+    if let Error::Invalid(diags) = error {
+        for item in &diags.items {
+            eprintln!("{item}");
+        }
+    }
+    eprintln!("error: {error}");
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io("<stdout>", e)),
+    }
+}

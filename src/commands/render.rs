@@ -1,0 +1,67 @@
+//! `kubectl wizard render`: files in the output folder, or a stream on stdout.
+
+use std::path::PathBuf;
+
+use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
+use crate::error::{Error, Result, EXIT_OK};
+use crate::files::{self, Outcome};
+use crate::pipeline::Build;
+use crate::render;
+
+pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
+    let build = super::load_build(global, &args.state)?;
+    match args.output {
+        Some(OutputFormat::Yaml) => {
+            let stream = render::to_yaml_stream(&build.manifests)
+                .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?;
+            super::emit(&stream)?;
+        }
+        Some(OutputFormat::Json) => super::emit(&render::to_json_list(&build.manifests))?,
+        None => write_files(&build, args)?,
+    }
+    Ok(EXIT_OK)
+}
+
+/// The files of a build: one per object, then `kustomization.yaml`.
+pub fn file_set(build: &Build) -> Result<Vec<(String, String)>> {
+    let mut files = Vec::with_capacity(build.manifests.len() + 1);
+    for manifest in &build.manifests {
+        let text = crate::yaml::to_string(&manifest.object).map_err(|e| {
+            Error::Failed(format!("cannot write YAML for {}: {e}", manifest.file_name))
+        })?;
+        files.push((manifest.file_name.clone(), text));
+    }
+    files.push(("kustomization.yaml".to_string(), build.kustomization()));
+    Ok(files)
+}
+
+fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
+    let dir = PathBuf::from(
+        args.output_dir
+            .as_deref()
+            .unwrap_or(&build.project.output_dir),
+    );
+    let files = file_set(build)?;
+    let outcomes = files::write_all(&dir, &files, args.force)?;
+    let mut skipped = 0;
+    for (path, outcome) in &outcomes {
+        match outcome {
+            Outcome::Wrote => println!("wrote     {}", path.display()),
+            Outcome::Unchanged => println!("unchanged {}", path.display()),
+            Outcome::Skipped => {
+                skipped += 1;
+                println!(
+                    "skipped   {} (differs from what would be written; --force overwrites it)",
+                    path.display()
+                );
+            }
+        }
+    }
+    if skipped > 0 {
+        return Err(Error::Incomplete(format!(
+            "{skipped} file(s) in {} differ from what the state generates and were not overwritten; run again with --force to replace them",
+            dir.display()
+        )));
+    }
+    Ok(())
+}

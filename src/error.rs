@@ -1,0 +1,63 @@
+//! Errors that end a command, and the exit status each one means.
+
+use std::path::PathBuf;
+
+use crate::diag::Diagnostics;
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: differences found (diff), files not overwritten (render),
+/// objects not applied (apply).
+pub const EXIT_INCOMPLETE: i32 = 1;
+/// Exit status: invalid state or usage.
+pub const EXIT_INVALID: i32 = 2;
+/// Exit status: input/output or cluster failure.
+pub const EXIT_FAILURE: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line or its combination of options is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// The state does not parse.
+    #[error("{source_name}:{location}: {message}")]
+    Syntax {
+        source_name: String,
+        location: String,
+        message: String,
+    },
+    /// The state parses but breaks rules; every problem is listed.
+    #[error("the state has {} error(s); nothing was written or sent", .0.errors().count())]
+    Invalid(Diagnostics),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The work was done only in part; the message says what is missing.
+    #[error("{0}")]
+    Incomplete(String),
+    /// Anything else that went wrong outside the tool (cluster, terminal).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::Syntax { .. } | Error::Invalid(_) => EXIT_INVALID,
+            Error::Incomplete(_) => EXIT_INCOMPLETE,
+            Error::Io { .. } | Error::Failed(_) => EXIT_FAILURE,
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,464 @@
+//! The validated model: what a state file means once every value has been
+//! checked, defaulted and typed. Everything downstream (rendering, the
+//! interactive wizard's summary, diff and apply) works on these types only,
+//! never on raw YAML, so the rules of STATE.md live in exactly two places:
+//! `state` (reading and checking) and `render` (mapping to Kubernetes objects).
+
+use std::collections::BTreeMap;
+
+/// The whole project: every service and infrastructure decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub namespace: String,
+    pub output_dir: String,
+    /// Host name for the Ingress; `None` when the state leaves it empty.
+    pub ingress_host: Option<String>,
+    /// Application services (`_services`), in state order.
+    pub services: Vec<Service>,
+    /// Infrastructure decisions (`_infraDecisions`), in state order.
+    pub infra: Vec<InfraDecision>,
+}
+
+impl Project {
+    /// Every self-hosted workload: app services first, then self-hosted infra.
+    pub fn workloads(&self) -> impl Iterator<Item = &Service> {
+        self.services
+            .iter()
+            .chain(self.infra.iter().filter_map(|d| match &d.hosting {
+                Hosting::SelfHosted(svc) => Some(svc.as_ref()),
+                _ => None,
+            }))
+    }
+
+    /// What a name in `dependencies` (or a companion's `dependsOn`) points at.
+    pub fn lookup(&self, name: &str) -> Option<Target<'_>> {
+        if let Some(svc) = self.services.iter().find(|s| s.name == name) {
+            return Some(Target::Service(svc));
+        }
+        self.infra
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| match &d.hosting {
+                Hosting::SelfHosted(svc) => Target::Service(svc.as_ref()),
+                Hosting::Managed { .. } => Target::Managed(d),
+                Hosting::Skip => Target::Skipped,
+            })
+    }
+}
+
+/// The thing a dependency name resolves to.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Service(&'a Service),
+    Managed(&'a InfraDecision),
+    Skipped,
+}
+
+/// An entry of `_infraDecisions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InfraDecision {
+    /// Where it stands in the state (`_infraDecisions[2]`), for messages.
+    pub path: String,
+    pub name: String,
+    pub hosting: Hosting,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Hosting {
+    /// Generates nothing.
+    Skip,
+    /// An external service: only its ConfigMap/Secret, for consumers' envFrom.
+    Managed {
+        env: Vec<EnvVar>,
+        provider_notes: Option<String>,
+    },
+    /// Runs in the cluster, rendered exactly like an app service.
+    SelfHosted(Box<Service>),
+}
+
+/// A workload and everything that belongs to its pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Where it stands in the state (`_services[0]`), for messages.
+    pub path: String,
+    pub name: String,
+    pub image: String,
+    /// Main container port; drives the Service objects.
+    pub port: Option<i32>,
+    /// Port the Service exposes when it differs from the container port.
+    pub service_port: Option<i32>,
+    pub resources: Resources,
+    pub readiness_probe: Option<Probe>,
+    pub liveness_probe: Option<Probe>,
+    pub env: Vec<EnvVar>,
+    pub volumes: Vec<Volume>,
+    pub init_containers: Vec<InitContainer>,
+    pub sidecars: Vec<Sidecar>,
+    pub companions: Vec<Companion>,
+    pub mesh: Option<Mesh>,
+    /// Names of services or infra decisions this one waits for (Deployment).
+    pub dependencies: Vec<String>,
+    pub autoscaling: Option<Autoscaling>,
+    pub workload: Workload,
+}
+
+impl Service {
+    pub fn kind(&self) -> WorkloadKind {
+        self.workload.kind()
+    }
+
+    /// The port a Service object exposes (`servicePort`, else the container port).
+    pub fn exposed_port(&self) -> Option<i32> {
+        self.service_port.or(self.port)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub const ALL: [WorkloadKind; 5] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+}
+
+/// Kind-specific settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Workload {
+    Deployment(DeploymentSpec),
+    StatefulSet(StatefulSetSpec),
+    DaemonSet(DaemonSetSpec),
+    Job(JobSpec),
+    CronJob(CronJobSpec),
+}
+
+impl Workload {
+    pub fn kind(&self) -> WorkloadKind {
+        match self {
+            Workload::Deployment(_) => WorkloadKind::Deployment,
+            Workload::StatefulSet(_) => WorkloadKind::StatefulSet,
+            Workload::DaemonSet(_) => WorkloadKind::DaemonSet,
+            Workload::Job(_) => WorkloadKind::Job,
+            Workload::CronJob(_) => WorkloadKind::CronJob,
+        }
+    }
+}
+
+/// A Kubernetes int-or-string value (`1` or `"25%"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(i32),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentSpec {
+    pub replicas: i32,
+    pub strategy: DeploymentStrategy,
+    pub service_type: ServiceType,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeploymentStrategy {
+    RollingUpdate {
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    },
+    Recreate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceType {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+}
+
+impl ServiceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIp => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatefulSetSpec {
+    pub replicas: i32,
+    pub headless_service_name: String,
+    pub parallel_pod_management: bool,
+    pub update_strategy: StatefulSetStrategy,
+    pub also_create_cluster_ip: bool,
+    pub claim_templates: Vec<ClaimTemplate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatefulSetStrategy {
+    /// `partition` is only rendered when > 0.
+    RollingUpdate {
+        partition: i32,
+    },
+    OnDelete,
+}
+
+/// A StatefulSet volumeClaimTemplate plus the main-container mount it implies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimTemplate {
+    pub name: String,
+    pub mount_path: String,
+    pub size: String,
+    pub access_mode: String,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetSpec {
+    pub strategy: DaemonSetStrategy,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    pub host_network: bool,
+    pub host_pid: bool,
+    pub host_ipc: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DaemonSetStrategy {
+    RollingUpdate {
+        max_unavailable: Option<IntOrPercent>,
+    },
+    OnDelete,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Toleration {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub effect: Option<String>,
+    pub value: Option<String>,
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSpec {
+    /// Shell command for the main container (`sh -c`).
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    pub restart_policy: JobRestartPolicy,
+    pub backoff_limit: Option<i32>,
+    pub completions: Option<i32>,
+    pub parallelism: Option<i32>,
+    pub active_deadline_seconds: Option<i64>,
+    pub ttl_seconds_after_finished: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRestartPolicy {
+    Never,
+    OnFailure,
+}
+
+impl JobRestartPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobRestartPolicy::Never => "Never",
+            JobRestartPolicy::OnFailure => "OnFailure",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronJobSpec {
+    pub job: JobSpec,
+    pub schedule: String,
+    pub concurrency_policy: Option<String>,
+    pub suspend: bool,
+    pub successful_jobs_history_limit: Option<i32>,
+    pub failed_jobs_history_limit: Option<i32>,
+    pub starting_deadline_seconds: Option<i64>,
+}
+
+/// CPU and memory requests/limits; `None` values are left out.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Resources {
+    pub cpu_request: Option<String>,
+    pub cpu_limit: Option<String>,
+    pub memory_request: Option<String>,
+    pub memory_limit: Option<String>,
+}
+
+impl Resources {
+    pub fn is_empty(&self) -> bool {
+        self.cpu_request.is_none()
+            && self.cpu_limit.is_none()
+            && self.memory_request.is_none()
+            && self.memory_limit.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub action: ProbeAction,
+    pub initial_delay_seconds: Option<i32>,
+    pub period_seconds: Option<i32>,
+    pub failure_threshold: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeAction {
+    Http { path: String, port: i32 },
+    Tcp { port: i32 },
+    Exec { command: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub key: String,
+    pub source: EnvSource,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvSource {
+    /// Goes to the ConfigMap as is.
+    Hardcoded(String),
+    /// Goes to the ConfigMap as a `${NAME}` reference for later substitution.
+    Variable(String),
+    /// Goes to the Secret with the placeholder value.
+    Secret,
+}
+
+/// One entry of a `volumes` list (services and companions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Volume {
+    /// Position in its list; used for synthesized names (`empty-<index>`).
+    pub index: usize,
+    pub source: VolumeSource,
+    pub mount_path: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum VolumeSource {
+    Pvc(PvcVolume),
+    EmptyDir {
+        name: Option<String>,
+        memory: bool,
+        size_limit: Option<String>,
+    },
+    ConfigMap {
+        config_map_name: String,
+        key: Option<String>,
+    },
+    Secret {
+        secret_name: String,
+        key: Option<String>,
+    },
+    HostPath {
+        name: Option<String>,
+        path: String,
+        host_type: Option<String>,
+    },
+}
+
+/// A `pvc-dynamic` (no `pv_name`) or `pvc-static` volume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PvcVolume {
+    pub name: String,
+    pub access_mode: String,
+    pub size: String,
+    pub storage_class: Option<String>,
+    /// Set for `pvc-static`: binds the claim to this PersistentVolume.
+    pub pv_name: Option<String>,
+    pub longhorn: Option<Longhorn>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Longhorn {
+    pub replicas: Option<String>,
+    pub data_locality: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sidecar {
+    pub name: String,
+    pub image: String,
+    pub command: Option<String>,
+    /// Native (init container with restartPolicy Always) or a regular container.
+    pub native: bool,
+    pub shared: Option<SharedVolume>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedVolume {
+    pub volume: String,
+    pub mount_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Companion {
+    pub name: String,
+    pub image: String,
+    pub port: Option<i32>,
+    pub env: Vec<EnvVar>,
+    pub resources: Resources,
+    pub volumes: Vec<Volume>,
+    /// Another service or infra decision this container waits for.
+    pub depends_on: Option<String>,
+    pub depends_on_port: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeshProvider {
+    Istio,
+    Linkerd,
+    Consul,
+    Kuma,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mesh {
+    pub provider: MeshProvider,
+    pub proxy_cpu_request: Option<String>,
+    pub proxy_cpu_limit: Option<String>,
+    pub proxy_mem_request: Option<String>,
+    pub proxy_mem_limit: Option<String>,
+    pub exclude_inbound: Option<String>,
+    pub exclude_outbound: Option<String>,
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscaling {
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    pub target_cpu: Option<i32>,
+    pub target_memory: Option<i32>,
+}

@@ -1,0 +1,63 @@
+//! The pure core end to end: state text → checked model → manifests.
+//! Every command that needs manifests goes through `build`, so render,
+//! diff and apply judge a state identically.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::error::{Error, Result};
+use crate::model::Project;
+use crate::render::{self, Manifest};
+use crate::state::{self, LoadOptions};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// `-n/--namespace`: replaces the state's namespace.
+    pub namespace: Option<String>,
+    /// `--strict`: warnings are errors.
+    pub strict: bool,
+}
+
+/// A state that passed every check, and what it generates.
+#[derive(Debug, Clone)]
+pub struct Build {
+    pub project: Project,
+    pub manifests: Vec<Manifest>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Build {
+    /// The text of `kustomization.yaml` for these manifests.
+    pub fn kustomization(&self) -> String {
+        render::kustomization(&self.project, &self.manifests)
+    }
+}
+
+/// Read, check and render a state. `source_name` names the input in
+/// syntax errors (a file path, or `<stdin>`).
+pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
+    let load_options = LoadOptions {
+        namespace: options.namespace.clone(),
+    };
+    let loaded = state::load(text, &load_options).map_err(|e| Error::Syntax {
+        source_name: source_name.to_string(),
+        location: match (e.line, e.column) {
+            (Some(line), Some(column)) => format!("{line}:{column}"),
+            _ => "?".into(),
+        },
+        message: e.message,
+    })?;
+    let mut diagnostics: Diagnostics = loaded.diagnostics;
+    if options.strict {
+        diagnostics.promote_warnings();
+    }
+    match loaded.project {
+        Some(project) if !diagnostics.has_errors() => {
+            let manifests = render::render(&project);
+            Ok(Build {
+                project,
+                manifests,
+                warnings: diagnostics.warnings().cloned().collect(),
+            })
+        }
+        _ => Err(Error::Invalid(diagnostics)),
+    }
+}

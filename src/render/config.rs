@@ -1,0 +1,137 @@
+//! Environment variables → ConfigMap `<owner>-config` and Secret
+//! `<owner>-secrets`, and the container references to them.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapEnvSource, EnvFromSource, EnvVar as K8sEnvVar, EnvVarSource, Secret,
+    SecretEnvSource, SecretKeySelector,
+};
+
+use super::meta;
+use super::{Manifest, Phase};
+use crate::model::{EnvSource, EnvVar, Project};
+
+/// What a secret entry holds in a generated file: never the real value.
+pub const SECRET_PLACEHOLDER: &str = "CHANGE_ME";
+
+pub fn config_map_name(owner: &str) -> String {
+    format!("{owner}-config")
+}
+
+pub fn secret_name(owner: &str) -> String {
+    format!("{owner}-secrets")
+}
+
+pub fn has_config(env: &[EnvVar]) -> bool {
+    env.iter().any(|e| !matches!(e.source, EnvSource::Secret))
+}
+
+pub fn has_secret(env: &[EnvVar]) -> bool {
+    env.iter().any(|e| matches!(e.source, EnvSource::Secret))
+}
+
+/// The ConfigMap and Secret for one owner (a service, a companion
+/// `<svc>-<companion>`, or a managed infra decision), each only when it has
+/// entries. `app` is the service the objects belong to.
+pub fn env_objects(
+    project: &Project,
+    owner: &str,
+    app: &str,
+    env: &[EnvVar],
+    origin: &str,
+) -> Vec<Manifest> {
+    let mut objects = Vec::new();
+    if has_config(env) {
+        let data: BTreeMap<String, String> = env
+            .iter()
+            .filter_map(|e| match &e.source {
+                EnvSource::Hardcoded(value) | EnvSource::Variable(value) => {
+                    Some((e.key.clone(), value.clone()))
+                }
+                EnvSource::Secret => None,
+            })
+            .collect();
+        let name = config_map_name(owner);
+        let config = ConfigMap {
+            metadata: meta::labelled(project, &name, app),
+            data: Some(data),
+            ..ConfigMap::default()
+        };
+        objects.push(Manifest::new(
+            Phase::Config,
+            format!("{name}.yaml"),
+            origin,
+            &config,
+        ));
+    }
+    if has_secret(env) {
+        let data: BTreeMap<String, String> = env
+            .iter()
+            .filter(|e| matches!(e.source, EnvSource::Secret))
+            .map(|e| (e.key.clone(), SECRET_PLACEHOLDER.to_string()))
+            .collect();
+        let name = secret_name(owner);
+        let secret = Secret {
+            metadata: meta::labelled(project, &name, app),
+            type_: Some("Opaque".into()),
+            string_data: Some(data),
+            ..Secret::default()
+        };
+        objects.push(Manifest::new(
+            Phase::Config,
+            format!("{name}.yaml"),
+            origin,
+            &secret,
+        ));
+    }
+    objects
+}
+
+/// `envFrom` for the owner's own ConfigMap, and `env` entries for its
+/// secret keys.
+pub fn env_refs(owner: &str, env: &[EnvVar]) -> (Vec<EnvFromSource>, Vec<K8sEnvVar>) {
+    let env_from = if has_config(env) {
+        vec![config_map_ref(owner)]
+    } else {
+        Vec::new()
+    };
+    let secret_name = secret_name(owner);
+    let vars = env
+        .iter()
+        .filter(|e| matches!(e.source, EnvSource::Secret))
+        .map(|e| K8sEnvVar {
+            name: e.key.clone(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: secret_name.clone(),
+                    key: e.key.clone(),
+                    ..SecretKeySelector::default()
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..K8sEnvVar::default()
+        })
+        .collect();
+    (env_from, vars)
+}
+
+pub fn config_map_ref(owner: &str) -> EnvFromSource {
+    EnvFromSource {
+        config_map_ref: Some(ConfigMapEnvSource {
+            name: config_map_name(owner),
+            ..ConfigMapEnvSource::default()
+        }),
+        ..EnvFromSource::default()
+    }
+}
+
+pub fn secret_ref(owner: &str) -> EnvFromSource {
+    EnvFromSource {
+        secret_ref: Some(SecretEnvSource {
+            name: secret_name(owner),
+            ..SecretEnvSource::default()
+        }),
+        ..EnvFromSource::default()
+    }
+}

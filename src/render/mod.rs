@@ -1,0 +1,149 @@
+//! Rendering: the validated model → Kubernetes objects, built with the
+//! k8s-openapi types (so no field can be misspelt or misplaced) and returned
+//! in apply order (STATE.md §8) with their file names.
+
+mod config;
+mod mesh;
+mod meta;
+mod pod;
+mod project;
+mod service;
+pub mod volumes;
+mod wait_for;
+mod workload;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Hosting, Project};
+
+pub use project::kustomization;
+pub use service::routable as routable_service;
+pub use wait_for::{endpoint as service_endpoint, resolve as resolve_dependency, Endpoint};
+
+/// Apply phases, in order: namespace; config, secrets and claims; services;
+/// workloads; autoscalers; ingress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Namespace,
+    Config,
+    Services,
+    Workloads,
+    Autoscalers,
+    Ingress,
+}
+
+/// One generated object and where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub phase: Phase,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// `None` for cluster-scoped objects (the Namespace).
+    pub namespace: Option<String>,
+    /// File name inside the output folder.
+    pub file_name: String,
+    /// Path in the state of what produced it, for messages.
+    pub origin: String,
+    /// The object as the API takes it.
+    pub object: Value,
+}
+
+impl Manifest {
+    /// Build from a typed k8s-openapi object.
+    fn new<T>(phase: Phase, file_name: String, origin: &str, object: &T) -> Manifest
+    where
+        T: k8s_openapi::Resource
+            + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
+            + Serialize,
+    {
+        let meta = object.metadata();
+        Manifest {
+            phase,
+            api_version: T::API_VERSION.to_string(),
+            kind: T::KIND.to_string(),
+            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace.clone(),
+            file_name,
+            origin: origin.to_string(),
+            object: metadata_first(object),
+        }
+    }
+
+    /// `deployment.apps/api`, as kubectl names objects.
+    pub fn reference(&self) -> String {
+        let group = self.api_version.split_once('/').map(|(g, _)| g);
+        match group {
+            Some(group) => format!("{}.{}/{}", self.kind.to_lowercase(), group, self.name),
+            None => format!("{}/{}", self.kind.to_lowercase(), self.name),
+        }
+    }
+}
+
+/// The object as a JSON tree with `apiVersion`, `kind`, `metadata` first,
+/// the order people read manifests in (k8s-openapi puts the other fields
+/// in alphabetical order, so `data` would come before `metadata`).
+fn metadata_first<T: Serialize>(object: &T) -> Value {
+    // Serializing k8s-openapi types into a JSON tree cannot fail: all their
+    // maps have string keys.
+    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        if let Some(metadata) = map.shift_remove("metadata") {
+            map.shift_insert(2.min(map.len()), "metadata".to_string(), metadata);
+        }
+    }
+    value
+}
+
+/// Every object of the project, in apply order. Within a phase, objects
+/// keep the order of the state (app services, then infrastructure).
+pub fn render(project: &Project) -> Vec<Manifest> {
+    let mut manifests = Vec::new();
+    if let Some(ns) = project::namespace(project) {
+        manifests.push(ns);
+    }
+    for svc in &project.services {
+        manifests.extend(workload::render_service(project, svc));
+    }
+    for decision in &project.infra {
+        match &decision.hosting {
+            Hosting::Skip => {}
+            Hosting::Managed { env, .. } => manifests.extend(config::env_objects(
+                project,
+                &decision.name,
+                &decision.name,
+                env,
+                &decision.path,
+            )),
+            Hosting::SelfHosted(svc) => manifests.extend(workload::render_service(project, svc)),
+        }
+    }
+    manifests.extend(project::ingress(project));
+    // A stable sort keeps state order inside each phase.
+    manifests.sort_by_key(|m| m.phase);
+    manifests
+}
+
+/// The manifests as one multi-document YAML stream.
+pub fn to_yaml_stream(manifests: &[Manifest]) -> Result<String, serde_yaml::Error> {
+    let mut out = String::new();
+    for manifest in manifests {
+        out.push_str("---\n");
+        out.push_str(&crate::yaml::to_string(&manifest.object)?);
+    }
+    Ok(out)
+}
+
+/// The manifests as a JSON `List`, the way `kubectl get -o json` prints many.
+pub fn to_json_list(manifests: &[Manifest]) -> String {
+    let list = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": {},
+        "items": manifests.iter().map(|m| &m.object).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+    text.push('\n');
+    text
+}

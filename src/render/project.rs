@@ -1,0 +1,150 @@
+//! Project-level objects: Namespace, Ingress, autoscalers and the
+//! kustomization that lists every file (STATE.md §7).
+
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{meta, service, Manifest, Phase};
+use crate::model::{Project, Service};
+
+/// The Namespace object, when the namespace is not `default`.
+pub fn namespace(project: &Project) -> Option<Manifest> {
+    (project.namespace != "default").then(|| {
+        let object = Namespace {
+            metadata: ObjectMeta {
+                name: Some(project.namespace.clone()),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        };
+        Manifest::new(
+            Phase::Namespace,
+            "namespace.yaml".into(),
+            "namespace",
+            &object,
+        )
+    })
+}
+
+/// One rule for the host: the first routable app gets `/`, the others
+/// `/<name>`.
+pub fn ingress(project: &Project) -> Option<Manifest> {
+    let host = project.ingress_host.clone()?;
+    let routes: Vec<(String, i32)> = project
+        .services
+        .iter()
+        .filter_map(service::routable)
+        .collect();
+    let name = match routes.len() {
+        0 => return None,
+        1 => format!("{}-ingress", routes[0].0),
+        _ => "app-ingress".to_string(),
+    };
+    let paths = routes
+        .iter()
+        .enumerate()
+        .map(|(i, (svc, port))| HTTPIngressPath {
+            path: Some(if i == 0 {
+                "/".to_string()
+            } else {
+                format!("/{svc}")
+            }),
+            path_type: "Prefix".into(),
+            backend: IngressBackend {
+                service: Some(IngressServiceBackend {
+                    name: svc.clone(),
+                    port: Some(ServiceBackendPort {
+                        number: Some(*port),
+                        ..ServiceBackendPort::default()
+                    }),
+                }),
+                ..IngressBackend::default()
+            },
+        })
+        .collect();
+    let object = Ingress {
+        metadata: meta::unlabelled(project, &name),
+        spec: Some(IngressSpec {
+            rules: Some(vec![IngressRule {
+                host: Some(host),
+                http: Some(HTTPIngressRuleValue { paths }),
+            }]),
+            ..IngressSpec::default()
+        }),
+        ..Ingress::default()
+    };
+    Some(Manifest::new(
+        Phase::Ingress,
+        "ingress.yaml".into(),
+        "ingress",
+        &object,
+    ))
+}
+
+/// A HorizontalPodAutoscaler (`autoscaling/v2`) for a service that asks for one.
+pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
+    let scaling = svc.autoscaling.as_ref()?;
+    let metric = |resource: &str, target: Option<i32>| {
+        target.map(|utilization| MetricSpec {
+            type_: "Resource".into(),
+            resource: Some(ResourceMetricSource {
+                name: resource.into(),
+                target: MetricTarget {
+                    type_: "Utilization".into(),
+                    average_utilization: Some(utilization),
+                    ..MetricTarget::default()
+                },
+            }),
+            ..MetricSpec::default()
+        })
+    };
+    let metrics: Vec<MetricSpec> = [
+        metric("cpu", scaling.target_cpu),
+        metric("memory", scaling.target_memory),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let object = HorizontalPodAutoscaler {
+        metadata: meta::labelled(project, &svc.name, &svc.name),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: svc.kind().as_str().into(),
+                name: svc.name.clone(),
+            },
+            min_replicas: Some(scaling.min_replicas),
+            max_replicas: scaling.max_replicas,
+            metrics: (!metrics.is_empty()).then_some(metrics),
+            ..HorizontalPodAutoscalerSpec::default()
+        }),
+        ..HorizontalPodAutoscaler::default()
+    };
+    Some(Manifest::new(
+        Phase::Autoscalers,
+        format!("{}-hpa.yaml", svc.name),
+        &format!("{}.autoscaling", svc.path),
+        &object,
+    ))
+}
+
+/// `kustomization.yaml`: every file in apply order, with the namespace, so
+/// `kubectl apply -k <dir>` applies the same set.
+pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
+    let mut text =
+        String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n");
+    text.push_str(&format!("namespace: {}\n", project.namespace));
+    text.push_str("resources:\n");
+    for manifest in manifests {
+        text.push_str(&format!("- {}\n", manifest.file_name));
+    }
+    text
+}

@@ -1,0 +1,94 @@
+//! Service objects (STATE.md §5, and the headless Service of §4.2).
+
+use k8s_openapi::api::core::v1::{Service as K8sService, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{meta, Manifest, Phase};
+use crate::model::{Project, Service, ServiceType, Workload};
+
+/// The Services of one workload: a regular one for Deployments and
+/// DaemonSets with a port, the headless one (always) and an optional
+/// ClusterIP one for StatefulSets, none for Jobs.
+pub fn services(project: &Project, svc: &Service) -> Vec<Manifest> {
+    let mut out = Vec::new();
+    match &svc.workload {
+        Workload::Deployment(d) if svc.port.is_some() => {
+            out.push(regular(project, svc, d.service_type));
+        }
+        Workload::DaemonSet(_) if svc.port.is_some() => {
+            out.push(regular(project, svc, ServiceType::ClusterIp));
+        }
+        Workload::StatefulSet(sts) => {
+            out.push(headless(project, svc, &sts.headless_service_name));
+            if sts.also_create_cluster_ip {
+                out.push(regular(project, svc, ServiceType::ClusterIp));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn ports(svc: &Service) -> Option<Vec<ServicePort>> {
+    let target = svc.port?;
+    Some(vec![ServicePort {
+        port: svc.exposed_port()?,
+        target_port: Some(IntOrString::Int(target)),
+        ..ServicePort::default()
+    }])
+}
+
+fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Manifest {
+    let object = K8sService {
+        metadata: meta::labelled(project, &svc.name, &svc.name),
+        spec: Some(ServiceSpec {
+            type_: Some(service_type.as_str().to_string()),
+            selector: Some(meta::app_labels(&svc.name)),
+            ports: ports(svc),
+            ..ServiceSpec::default()
+        }),
+        ..K8sService::default()
+    };
+    Manifest::new(
+        Phase::Services,
+        format!("{}-service.yaml", svc.name),
+        &svc.path,
+        &object,
+    )
+}
+
+/// `clusterIP: None`; written as `<svc>-headless-service.yaml` whatever
+/// its object name.
+fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
+    let object = K8sService {
+        metadata: meta::labelled(project, name, &svc.name),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".into()),
+            selector: Some(meta::app_labels(&svc.name)),
+            ports: ports(svc),
+            ..ServiceSpec::default()
+        }),
+        ..K8sService::default()
+    };
+    Manifest::new(
+        Phase::Services,
+        format!("{}-headless-service.yaml", svc.name),
+        &svc.path,
+        &object,
+    )
+}
+
+/// The name and port of the non-headless Service of an app, if it has one
+/// (what an Ingress can route to).
+pub fn routable(svc: &Service) -> Option<(String, i32)> {
+    let routable = match &svc.workload {
+        Workload::Deployment(_) | Workload::DaemonSet(_) => true,
+        Workload::StatefulSet(sts) => sts.also_create_cluster_ip,
+        _ => false,
+    };
+    if routable && svc.port.is_some() {
+        Some((svc.name.clone(), svc.exposed_port()?))
+    } else {
+        None
+    }
+}

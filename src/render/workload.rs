@@ -1,0 +1,316 @@
+//! One service → its workload and every object that goes with it.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{
+    DaemonSet, DaemonSetSpec as K8sDaemonSetSpec, DaemonSetUpdateStrategy, Deployment,
+    DeploymentSpec as K8sDeploymentSpec, DeploymentStrategy as K8sDeploymentStrategy,
+    RollingUpdateDaemonSet, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
+    StatefulSetSpec as K8sStatefulSetSpec, StatefulSetUpdateStrategy,
+};
+use k8s_openapi::api::batch::v1::{
+    CronJob, CronJobSpec as K8sCronJobSpec, Job, JobSpec as K8sJobSpec, JobTemplateSpec,
+};
+use k8s_openapi::api::core::v1::{
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Toleration as K8sToleration,
+    VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::volumes::{self, claim_name, PodStorage};
+use super::{config, meta, pod, project, service, Manifest, Phase};
+use crate::model::*;
+
+/// Every object one service produces (the phases sort them later).
+pub fn render_service(project: &Project, svc: &Service) -> Vec<Manifest> {
+    let storage = volumes::plan(svc);
+    let mut out = config::env_objects(project, &svc.name, &svc.name, &svc.env, &svc.path);
+    for (i, companion) in svc.companions.iter().enumerate() {
+        let owner = pod::companion_owner(svc, companion);
+        let origin = format!("{}.companions[{i}]", svc.path);
+        out.extend(config::env_objects(
+            project,
+            &owner,
+            &svc.name,
+            &companion.env,
+            &origin,
+        ));
+    }
+    out.extend(storage.claims.iter().map(|claim| pvc(project, svc, claim)));
+    out.extend(service::services(project, svc));
+    out.push(workload(project, svc, &storage));
+    out.extend(project::autoscaler(project, svc));
+    out
+}
+
+fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest {
+    let template = pod::pod_template(project, svc, storage);
+    let metadata = meta::labelled(project, &svc.name, &svc.name);
+    let origin = &svc.path;
+    let file = |suffix: &str| format!("{}-{suffix}.yaml", svc.name);
+    match &svc.workload {
+        Workload::Deployment(d) => {
+            let object = Deployment {
+                metadata,
+                spec: Some(deployment_spec(svc, d, template)),
+                ..Deployment::default()
+            };
+            Manifest::new(Phase::Workloads, file("deployment"), origin, &object)
+        }
+        Workload::StatefulSet(s) => {
+            let object = StatefulSet {
+                metadata,
+                spec: Some(statefulset_spec(svc, s, template)),
+                ..StatefulSet::default()
+            };
+            let mut manifest =
+                Manifest::new(Phase::Workloads, file("statefulset"), origin, &object);
+            strip_claim_template_type_meta(&mut manifest.object);
+            manifest
+        }
+        Workload::DaemonSet(d) => {
+            let object = DaemonSet {
+                metadata,
+                spec: Some(daemonset_spec(svc, d, template)),
+                ..DaemonSet::default()
+            };
+            Manifest::new(Phase::Workloads, file("daemonset"), origin, &object)
+        }
+        Workload::Job(j) => {
+            let object = Job {
+                metadata,
+                spec: Some(job_spec(j, template)),
+                ..Job::default()
+            };
+            Manifest::new(Phase::Workloads, file("job"), origin, &object)
+        }
+        Workload::CronJob(c) => {
+            let object = CronJob {
+                metadata,
+                spec: Some(cronjob_spec(svc, c, template)),
+                ..CronJob::default()
+            };
+            Manifest::new(Phase::Workloads, file("cronjob"), origin, &object)
+        }
+    }
+}
+
+fn int_or_string(value: &IntOrPercent) -> IntOrString {
+    match value {
+        IntOrPercent::Int(n) => IntOrString::Int(*n),
+        IntOrPercent::Str(s) => IntOrString::String(s.clone()),
+    }
+}
+
+fn deployment_spec(
+    svc: &Service,
+    d: &DeploymentSpec,
+    template: PodTemplateSpec,
+) -> K8sDeploymentSpec {
+    let strategy = match &d.strategy {
+        DeploymentStrategy::Recreate => K8sDeploymentStrategy {
+            type_: Some("Recreate".into()),
+            rolling_update: None,
+        },
+        DeploymentStrategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => K8sDeploymentStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(int_or_string(max_surge)),
+                max_unavailable: Some(int_or_string(max_unavailable)),
+            }),
+        },
+    };
+    K8sDeploymentSpec {
+        replicas: Some(d.replicas),
+        selector: meta::selector(&svc.name),
+        strategy: Some(strategy),
+        template,
+        ..K8sDeploymentSpec::default()
+    }
+}
+
+fn statefulset_spec(
+    svc: &Service,
+    s: &StatefulSetSpec,
+    template: PodTemplateSpec,
+) -> K8sStatefulSetSpec {
+    let update_strategy = match s.update_strategy {
+        StatefulSetStrategy::OnDelete => StatefulSetUpdateStrategy {
+            type_: Some("OnDelete".into()),
+            rolling_update: None,
+        },
+        StatefulSetStrategy::RollingUpdate { partition } => StatefulSetUpdateStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: (partition > 0).then_some(RollingUpdateStatefulSetStrategy {
+                partition: Some(partition),
+                ..RollingUpdateStatefulSetStrategy::default()
+            }),
+        },
+    };
+    let claim_templates: Vec<PersistentVolumeClaim> = s
+        .claim_templates
+        .iter()
+        .map(|t| PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some(t.name.clone()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(claim_spec(&t.access_mode, &t.size, &t.storage_class)),
+            ..PersistentVolumeClaim::default()
+        })
+        .collect();
+    K8sStatefulSetSpec {
+        replicas: Some(s.replicas),
+        service_name: Some(s.headless_service_name.clone()),
+        selector: meta::selector(&svc.name),
+        pod_management_policy: s.parallel_pod_management.then(|| "Parallel".to_string()),
+        update_strategy: Some(update_strategy),
+        template,
+        volume_claim_templates: (!claim_templates.is_empty()).then_some(claim_templates),
+        ..K8sStatefulSetSpec::default()
+    }
+}
+
+/// Claim templates are written as in the seed document: metadata and spec
+/// only, without the `apiVersion`/`kind` the PVC type carries.
+fn strip_claim_template_type_meta(object: &mut serde_json::Value) {
+    let templates = object
+        .pointer_mut("/spec/volumeClaimTemplates")
+        .and_then(|t| t.as_array_mut());
+    for template in templates.into_iter().flatten() {
+        if let Some(map) = template.as_object_mut() {
+            map.shift_remove("apiVersion");
+            map.shift_remove("kind");
+        }
+    }
+}
+
+fn claim_spec(
+    access_mode: &str,
+    size: &str,
+    storage_class: &Option<String>,
+) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec![access_mode.to_string()]),
+        storage_class_name: storage_class.clone(),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(BTreeMap::from([(
+                "storage".to_string(),
+                Quantity(size.to_string()),
+            )])),
+            ..VolumeResourceRequirements::default()
+        }),
+        ..PersistentVolumeClaimSpec::default()
+    }
+}
+
+fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Manifest {
+    let name = claim_name(&svc.name, &claim.name);
+    let mut metadata = meta::labelled(project, &name, &svc.name);
+    if let Some(longhorn) = &claim.longhorn {
+        let annotations: BTreeMap<String, String> = [
+            ("longhorn.io/number-of-replicas", &longhorn.replicas),
+            ("longhorn.io/data-locality", &longhorn.data_locality),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+        .collect();
+        metadata.annotations = Some(annotations);
+    }
+    let mut spec = claim_spec(&claim.access_mode, &claim.size, &claim.storage_class);
+    spec.volume_name = claim.pv_name.clone();
+    let object = PersistentVolumeClaim {
+        metadata,
+        spec: Some(spec),
+        ..PersistentVolumeClaim::default()
+    };
+    Manifest::new(
+        Phase::Config,
+        format!("{name}-pvc.yaml"),
+        &svc.path,
+        &object,
+    )
+}
+
+fn daemonset_spec(
+    svc: &Service,
+    d: &DaemonSetSpec,
+    mut template: PodTemplateSpec,
+) -> K8sDaemonSetSpec {
+    if let Some(pod) = template.spec.as_mut() {
+        pod.node_selector = (!d.node_selector.is_empty()).then(|| d.node_selector.clone());
+        pod.tolerations =
+            (!d.tolerations.is_empty()).then(|| d.tolerations.iter().map(toleration).collect());
+        pod.host_network = d.host_network.then_some(true);
+        pod.host_pid = d.host_pid.then_some(true);
+        pod.host_ipc = d.host_ipc.then_some(true);
+    }
+    let update_strategy = match &d.strategy {
+        DaemonSetStrategy::OnDelete => DaemonSetUpdateStrategy {
+            type_: Some("OnDelete".into()),
+            rolling_update: None,
+        },
+        DaemonSetStrategy::RollingUpdate { max_unavailable } => DaemonSetUpdateStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: max_unavailable.as_ref().map(|m| RollingUpdateDaemonSet {
+                max_unavailable: Some(int_or_string(m)),
+                ..RollingUpdateDaemonSet::default()
+            }),
+        },
+    };
+    K8sDaemonSetSpec {
+        selector: meta::selector(&svc.name),
+        template,
+        update_strategy: Some(update_strategy),
+        ..K8sDaemonSetSpec::default()
+    }
+}
+
+fn toleration(t: &Toleration) -> K8sToleration {
+    K8sToleration {
+        key: t.key.clone(),
+        operator: t.operator.clone(),
+        effect: t.effect.clone(),
+        value: t.value.clone(),
+        toleration_seconds: t.toleration_seconds,
+    }
+}
+
+fn job_spec(j: &JobSpec, mut template: PodTemplateSpec) -> K8sJobSpec {
+    if let Some(pod) = template.spec.as_mut() {
+        pod.restart_policy = Some(j.restart_policy.as_str().to_string());
+    }
+    K8sJobSpec {
+        template,
+        backoff_limit: j.backoff_limit,
+        completions: j.completions,
+        parallelism: j.parallelism,
+        active_deadline_seconds: j.active_deadline_seconds,
+        ttl_seconds_after_finished: j.ttl_seconds_after_finished,
+        ..K8sJobSpec::default()
+    }
+}
+
+fn cronjob_spec(svc: &Service, c: &CronJobSpec, template: PodTemplateSpec) -> K8sCronJobSpec {
+    K8sCronJobSpec {
+        schedule: c.schedule.clone(),
+        concurrency_policy: c.concurrency_policy.clone(),
+        suspend: c.suspend.then_some(true),
+        successful_jobs_history_limit: c.successful_jobs_history_limit,
+        failed_jobs_history_limit: c.failed_jobs_history_limit,
+        starting_deadline_seconds: c.starting_deadline_seconds,
+        job_template: JobTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(meta::app_labels(&svc.name)),
+                ..ObjectMeta::default()
+            }),
+            spec: Some(job_spec(&c.job, template)),
+        },
+        ..K8sCronJobSpec::default()
+    }
+}

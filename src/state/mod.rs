@@ -1,0 +1,202 @@
+//! Reading a wizard state: text → checked `model::Project` plus diagnostics.
+//!
+//! The document is parsed once into a value tree (`yaml::parse`), then read
+//! field by field with `reader::Obj`, which records every problem with its
+//! path instead of stopping at the first. Cross-service rules (duplicate
+//! names, dependencies, mount paths) run afterwards in `rules`.
+
+mod pod;
+pub mod reader;
+mod rules;
+mod service;
+mod volume;
+
+use serde_json::Value;
+
+use crate::diag::Diagnostics;
+use crate::model::{Hosting, InfraDecision, Project};
+use crate::yaml::{self, SyntaxError};
+use reader::{Obj, Reader};
+
+/// Keys of the bare state.
+const TOP_KEYS: &[&str] = &[
+    "namespace",
+    "output_dir",
+    "ingress",
+    "_services",
+    "services",
+    "_infraDecisions",
+    "infraDecisions",
+];
+
+/// What the caller can change about how a state is read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-n/--namespace`: replaces the state's namespace.
+    pub namespace: Option<String>,
+}
+
+/// The result of reading a state: the model when there was no error, and
+/// every diagnostic in document order.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub project: Option<Project>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Read a state from YAML or JSON text.
+pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
+    let document = yaml::parse(text)?;
+    Ok(from_value(&document, options))
+}
+
+/// Read a state from an already parsed document.
+pub fn from_value(document: &Value, options: &LoadOptions) -> Loaded {
+    let reader = Reader::default();
+    let project = read_document(&reader, document, options);
+    let mut diagnostics = reader.into_diagnostics();
+    if let Some(project) = &project {
+        diagnostics.extend(rules::check(project, document));
+    }
+    let project = project.filter(|_| !diagnostics.has_errors());
+    Loaded {
+        project,
+        diagnostics,
+    }
+}
+
+fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Option<Project> {
+    if document.is_null() {
+        reader.error(
+            "",
+            "the state is empty; expected a map with `_services` and the other keys",
+        );
+        return None;
+    }
+    // A project file keeps the state under `kubernetes:` (its other keys
+    // belong to the UI); the bare state has the keys at the top.
+    let (path, state) = match document.get("kubernetes") {
+        Some(inner) if inner.is_object() => ("kubernetes", inner),
+        _ => ("", document),
+    };
+    let obj = reader.object(path, state, TOP_KEYS)?;
+    Some(read_state(&obj, options))
+}
+
+fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
+    let namespace = match &options.namespace {
+        Some(ns) => {
+            if let Err(why) = crate::check::check_dns_label(ns) {
+                obj.reader().error("--namespace", why);
+            }
+            ns.clone()
+        }
+        None => obj
+            .optional_name("namespace")
+            .unwrap_or_else(|| "default".into()),
+    };
+    let output_dir = obj
+        .string("output_dir")
+        .map(|dir| normalise_output_dir(&dir))
+        .filter(|dir| !dir.is_empty())
+        .unwrap_or_else(|| "k8s".into());
+    let ingress_host = obj.string("ingress").and_then(|host| {
+        let host = host.trim().to_string();
+        match check_host(&host) {
+            Ok(()) => Some(host),
+            Err(why) => {
+                obj.error("ingress", why);
+                None
+            }
+        }
+    });
+    let services = obj
+        .list_any(&["_services", "services"])
+        .into_iter()
+        .filter_map(|(path, value)| service::read_app_service(obj.reader(), &path, value))
+        .collect();
+    let infra = obj
+        .list_any(&["_infraDecisions", "infraDecisions"])
+        .into_iter()
+        .filter_map(|(path, value)| read_infra(obj.reader(), &path, value))
+        .collect();
+    Project {
+        namespace,
+        output_dir,
+        ingress_host,
+        services,
+        infra,
+    }
+}
+
+/// `k8s/` and `k8s` are the same folder.
+fn normalise_output_dir(dir: &str) -> String {
+    let trimmed = dir.trim();
+    let without = trimmed.trim_end_matches('/');
+    if without.is_empty() && trimmed.starts_with('/') {
+        "/".into()
+    } else {
+        without.to_string()
+    }
+}
+
+/// An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.`.
+fn check_host(host: &str) -> Result<(), String> {
+    let bare = host.strip_prefix("*.").unwrap_or(host);
+    let labels_ok = !bare.is_empty()
+        && bare.len() <= 253
+        && bare
+            .split('.')
+            .all(|label| crate::check::check_dns_label(label).is_ok());
+    if labels_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{host}\"; expected a host name such as app.example.com (lower-case DNS labels separated by dots, optionally starting with *.)"
+        ))
+    }
+}
+
+fn read_infra(reader: &Reader, path: &str, value: &Value) -> Option<InfraDecision> {
+    let obj = reader.object(path, value, service::SERVICE_KEYS)?;
+    let name = obj.name("name", "a name");
+    let kind = obj.required_string("kind", "a kind").and_then(|_| {
+        obj.one_of(
+            "kind",
+            &["Skip", "Managed", "StatefulSet", "Deployment", "DaemonSet"],
+        )
+    });
+    let hosting = match kind? {
+        "Skip" => Hosting::Skip,
+        "Managed" => Hosting::Managed {
+            env: pod::read_env(&obj, "envVars"),
+            provider_notes: obj.string("providerNotes"),
+        },
+        _ => Hosting::SelfHosted(Box::new(service::read_service(&obj, true)?)),
+    };
+    Some(InfraDecision {
+        path: path.to_string(),
+        name: name?,
+        hosting,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_dir_trailing_slash_is_ignored() {
+        assert_eq!(normalise_output_dir("out/"), "out");
+        assert_eq!(normalise_output_dir("out//"), "out");
+        assert_eq!(normalise_output_dir("/"), "/");
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(check_host("app.example.com").is_ok());
+        assert!(check_host("*.example.com").is_ok());
+        assert!(check_host("App.example.com").is_err());
+        assert!(check_host("a..b").is_err());
+    }
+}

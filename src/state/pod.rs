@@ -1,0 +1,412 @@
+//! Reading what goes into a pod: resources, probes, environment, init
+//! containers, sidecars, companions, mesh, and the autoscaler settings.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::reader::{describe, Obj};
+use super::volume;
+use crate::model::*;
+
+const RESOURCE_KEYS: &[&str] = &[
+    "cpu_request",
+    "cpu_limit",
+    "memory_request",
+    "memory_limit",
+    "cpuRequest",
+    "cpuLimit",
+    "memRequest",
+    "memLimit",
+    "memoryRequest",
+    "memoryLimit",
+];
+
+/// `resources: {cpu_request, …}` and the flat `cpuRequest`… fields of the
+/// same object; the nested object wins where both are given.
+pub fn read_resources(obj: &Obj<'_, '_>) -> Resources {
+    let nested = obj.child("resources", RESOURCE_KEYS);
+    let pick = |keys: &[&str]| -> Option<String> {
+        let from_nested = nested
+            .as_ref()
+            .and_then(|n| keys.iter().find_map(|k| n.raw(k).map(|_| n.quantity(k))))
+            .flatten();
+        from_nested.or_else(|| {
+            keys.iter()
+                .find_map(|k| obj.raw(k).map(|_| obj.quantity(k)))
+                .flatten()
+        })
+    };
+    Resources {
+        cpu_request: pick(&["cpu_request", "cpuRequest"]),
+        cpu_limit: pick(&["cpu_limit", "cpuLimit"]),
+        memory_request: pick(&["memory_request", "memRequest", "memoryRequest"]),
+        memory_limit: pick(&["memory_limit", "memLimit", "memoryLimit"]),
+    }
+}
+
+const PROBE_KEYS: &[&str] = &[
+    "type",
+    "path",
+    "port",
+    "command",
+    "initialDelaySeconds",
+    "periodSeconds",
+    "extra",
+    "failureThreshold",
+    "enabled",
+];
+
+/// A probe; `None` when absent, null or `enabled: false`. The port falls
+/// back to the service port.
+pub fn read_probe(obj: &Obj<'_, '_>, key: &str, service_port: Option<i32>) -> Option<Probe> {
+    let probe = obj.child(key, PROBE_KEYS)?;
+    if probe.bool("enabled") == Some(false) {
+        return None;
+    }
+    let kind = match probe.string("type") {
+        None => "http",
+        Some(_) => probe.one_of("type", &["http", "tcp", "exec"])?,
+    };
+    let port = || {
+        let port = probe.port("port").or(service_port);
+        if port.is_none() && probe.raw("port").is_none() {
+            probe.error("port", "found nothing; an http or tcp probe needs a port (set it here or set the service's port)");
+        }
+        port
+    };
+    let action = match kind {
+        "http" => ProbeAction::Http {
+            path: probe.string("path").unwrap_or_else(|| "/".into()),
+            port: port()?,
+        },
+        "tcp" => ProbeAction::Tcp { port: port()? },
+        _ => ProbeAction::Exec {
+            command: probe.required_string("command", "a command for an exec probe")?,
+        },
+    };
+    let positive = |k: &str| probe.non_negative(k).filter(|v| *v > 0);
+    Some(Probe {
+        action,
+        initial_delay_seconds: positive("initialDelaySeconds"),
+        period_seconds: positive("periodSeconds"),
+        failure_threshold: positive("extra").or_else(|| positive("failureThreshold")),
+    })
+}
+
+const ENV_KEYS: &[&str] = &["key", "type", "value", "varName", "name"];
+
+/// Environment entries; empty keys are skipped, a repeated key is an error.
+pub fn read_env(obj: &Obj<'_, '_>, key: &str) -> Vec<EnvVar> {
+    let mut seen = BTreeSet::new();
+    let mut vars = Vec::new();
+    for (path, value) in obj.list(key) {
+        let Some(entry) = obj.reader().object(&path, value, ENV_KEYS) else {
+            continue;
+        };
+        let Some(name) = entry.string("key").or_else(|| entry.string("name")) else {
+            continue;
+        };
+        if let Err(why) = check_env_key(&name) {
+            entry.error("key", why);
+            continue;
+        }
+        if !seen.insert(name.clone()) {
+            entry.error(
+                "key",
+                format!("found \"{name}\" again; each key may appear once"),
+            );
+            continue;
+        }
+        let source = match entry.one_of("type", &["hardcoded", "variable", "secret"]) {
+            Some("variable") => EnvSource::Variable(
+                entry
+                    .string("varName")
+                    .unwrap_or_else(|| format!("${{{name}}}")),
+            ),
+            Some("secret") => EnvSource::Secret,
+            Some(_) => EnvSource::Hardcoded(entry.string("value").unwrap_or_default()),
+            None if entry.raw("type").is_some() => continue,
+            None => EnvSource::Hardcoded(entry.string("value").unwrap_or_default()),
+        };
+        vars.push(EnvVar { key: name, source });
+    }
+    vars
+}
+
+/// ConfigMap and Secret keys: letters, digits, `-`, `_` and `.`.
+fn check_env_key(key: &str) -> Result<(), String> {
+    let ok = key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok && key != "." && key != ".." {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{key}\"; a key may hold only letters, digits, '-', '_' and '.'"
+        ))
+    }
+}
+
+const INIT_KEYS: &[&str] = &["name", "image", "command"];
+
+pub fn read_init_containers(obj: &Obj<'_, '_>) -> Vec<InitContainer> {
+    obj.list("initContainers")
+        .into_iter()
+        .filter_map(|(path, value)| {
+            let c = obj.reader().object(&path, value, INIT_KEYS)?;
+            let name = c.name("name", "a container name");
+            let image = c.required_string("image", "an image");
+            Some(InitContainer {
+                name: name?,
+                image: image?,
+                command: c.string("command").filter(|s| !s.trim().is_empty()),
+            })
+        })
+        .collect()
+}
+
+const SIDECAR_KEYS: &[&str] = &[
+    "name",
+    "image",
+    "command",
+    "nativeSidecar",
+    "sharedVolume",
+    "sharedMount",
+];
+
+pub fn read_sidecars(obj: &Obj<'_, '_>) -> Vec<Sidecar> {
+    obj.list("sidecars")
+        .into_iter()
+        .filter_map(|(path, value)| {
+            let c = obj.reader().object(&path, value, SIDECAR_KEYS)?;
+            let name = c.name("name", "a container name");
+            let image = c.required_string("image", "an image");
+            let shared = read_shared_volume(&c);
+            Some(Sidecar {
+                name: name?,
+                image: image?,
+                command: c.string("command").filter(|s| !s.trim().is_empty()),
+                native: c.bool("nativeSidecar").unwrap_or(true),
+                shared,
+            })
+        })
+        .collect()
+}
+
+fn read_shared_volume(c: &Obj<'_, '_>) -> Option<SharedVolume> {
+    match (
+        c.raw("sharedVolume").is_some(),
+        c.raw("sharedMount").is_some(),
+    ) {
+        (false, false) => None,
+        (true, false) => {
+            c.error(
+                "sharedMount",
+                "found nothing; a sharedVolume needs a sharedMount (where to mount it)",
+            );
+            None
+        }
+        (false, true) => {
+            c.error(
+                "sharedVolume",
+                "found nothing; a sharedMount needs a sharedVolume (the volume's name)",
+            );
+            None
+        }
+        (true, true) => {
+            let volume = c.optional_name("sharedVolume");
+            let mount_path = c.absolute_path("sharedMount", "a mount path");
+            Some(SharedVolume {
+                volume: volume?,
+                mount_path: mount_path?,
+            })
+        }
+    }
+}
+
+const COMPANION_KEYS: &[&str] = &[
+    "name",
+    "image",
+    "port",
+    "env",
+    "envVars",
+    "resources",
+    "cpuRequest",
+    "cpuLimit",
+    "memRequest",
+    "memLimit",
+    "volumes",
+    "dependsOn",
+    "dependsOnPort",
+];
+
+pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
+    obj.list("companions")
+        .into_iter()
+        .filter_map(|(path, value)| {
+            let c = obj.reader().object(&path, value, COMPANION_KEYS)?;
+            let name = c.name("name", "a companion name");
+            let image = c.required_string("image", "an image");
+            let env_key = if c.raw("envVars").is_some() {
+                "envVars"
+            } else {
+                "env"
+            };
+            let depends_on = c
+                .string("dependsOn")
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty() && d != "__main__");
+            Some(Companion {
+                name: name?,
+                image: image?,
+                port: c.port("port"),
+                env: read_env(&c, env_key),
+                resources: read_resources(&c),
+                volumes: volume::read_volumes(&c, "volumes"),
+                depends_on_port: c.port("dependsOnPort").filter(|_| depends_on.is_some()),
+                depends_on,
+            })
+        })
+        .collect()
+}
+
+const MESH_KEYS: &[&str] = &[
+    "provider",
+    "proxyCpuRequest",
+    "proxyCpuLimit",
+    "proxyMemRequest",
+    "proxyMemLimit",
+    "excludeInbound",
+    "excludeOutbound",
+    "logLevel",
+    "enabled",
+];
+
+/// `mesh`; absent, null, `enabled: false` or an empty provider mean none.
+pub fn read_mesh(obj: &Obj<'_, '_>) -> Option<Mesh> {
+    let mesh = obj.child("mesh", MESH_KEYS)?;
+    if mesh.bool("enabled") == Some(false) || mesh.string("provider").is_none() {
+        return None;
+    }
+    let provider = match mesh.one_of("provider", &["istio", "linkerd", "consul", "kuma"])? {
+        "istio" => MeshProvider::Istio,
+        "linkerd" => MeshProvider::Linkerd,
+        "consul" => MeshProvider::Consul,
+        _ => MeshProvider::Kuma,
+    };
+    Some(Mesh {
+        provider,
+        proxy_cpu_request: mesh.quantity("proxyCpuRequest"),
+        proxy_cpu_limit: mesh.quantity("proxyCpuLimit"),
+        proxy_mem_request: mesh.quantity("proxyMemRequest"),
+        proxy_mem_limit: mesh.quantity("proxyMemLimit"),
+        exclude_inbound: read_port_list(&mesh, "excludeInbound"),
+        exclude_outbound: read_port_list(&mesh, "excludeOutbound"),
+        log_level: mesh.string("logLevel"),
+    })
+}
+
+/// A port list for an annotation: `"8080,9090"`, `8080` or `[8080, 9090]`.
+fn read_port_list(mesh: &Obj<'_, '_>, key: &str) -> Option<String> {
+    let ports: Vec<String> = match mesh.raw(key)? {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect(),
+        Value::String(s) => s.split(',').map(|p| p.trim().to_string()).collect(),
+        Value::Number(n) => vec![n.to_string()],
+        other => {
+            mesh.error(
+                key,
+                format!(
+                    "found {}; expected a comma-separated list of ports",
+                    describe(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let ports: Vec<String> = ports.into_iter().filter(|p| !p.is_empty()).collect();
+    let bad = ports.iter().find(|p| {
+        p.parse::<i64>()
+            .map_or(true, |n| crate::check::check_port(n).is_err())
+    });
+    if let Some(bad) = bad {
+        mesh.error(
+            key,
+            format!("found \"{bad}\"; expected ports from 1 to 65535, separated by commas"),
+        );
+        return None;
+    }
+    (!ports.is_empty()).then(|| ports.join(","))
+}
+
+const AUTOSCALING_KEYS: &[&str] = &[
+    "enabled",
+    "minReplicas",
+    "maxReplicas",
+    "targetCPU",
+    "targetMemory",
+];
+
+pub fn read_autoscaling(obj: &Obj<'_, '_>) -> Option<Autoscaling> {
+    let a = obj.child("autoscaling", AUTOSCALING_KEYS)?;
+    if a.bool("enabled") != Some(true) {
+        return None;
+    }
+    let min = a.int_in("minReplicas", 1, i64::from(i32::MAX)).unwrap_or(1);
+    let max = a
+        .int_in("maxReplicas", 1, i64::from(i32::MAX))
+        .unwrap_or(10);
+    if max < min {
+        a.error(
+            "maxReplicas",
+            format!("found {max}; maxReplicas must be at least minReplicas ({min})"),
+        );
+    }
+    let percent = |k: &str| a.int_in(k, 1, i64::from(i32::MAX));
+    Some(Autoscaling {
+        min_replicas: min,
+        max_replicas: max,
+        target_cpu: percent("targetCPU"),
+        target_memory: percent("targetMemory"),
+    })
+}
+
+const TOLERATION_KEYS: &[&str] = &["key", "operator", "effect", "value", "tolerationSeconds"];
+
+pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
+    obj.list("tolerations")
+        .into_iter()
+        .filter_map(|(path, value)| {
+            let t = obj.reader().object(&path, value, TOLERATION_KEYS)?;
+            let operator = t
+                .one_of("operator", &["Exists", "Equal"])
+                .map(str::to_string);
+            if operator.as_deref() == Some("Exists") && t.is_set("value") {
+                t.error(
+                    "value",
+                    "a toleration with operator Exists must not have a value",
+                );
+            }
+            let key = t.string("key");
+            if key.is_none() && operator.as_deref() != Some("Exists") {
+                t.error(
+                    "key",
+                    "found nothing; a toleration without a key must use operator Exists",
+                );
+            }
+            Some(Toleration {
+                key,
+                operator,
+                effect: t
+                    .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                    .map(str::to_string),
+                value: t.string("value"),
+                toleration_seconds: t.seconds("tolerationSeconds", 0),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,510 @@
+//! Reading one service (an entry of `_services`, or a self-hosted entry of
+//! `_infraDecisions`) and its kind-specific settings.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::pod;
+use super::reader::{describe, Obj, Reader};
+use super::volume;
+use crate::model::*;
+
+/// Keys a service accepts, whatever its kind; fields that do not apply to
+/// the service's kind are warned about in `warn_ineffective`.
+pub const SERVICE_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "image",
+    "port",
+    "servicePort",
+    "replicas",
+    "resources",
+    "cpuRequest",
+    "cpuLimit",
+    "memRequest",
+    "memLimit",
+    "readinessProbe",
+    "livenessProbe",
+    "envVars",
+    "volumes",
+    "initContainers",
+    "sidecars",
+    "companions",
+    "mesh",
+    "dependencies",
+    "autoscaling",
+    "serviceType",
+    "strategy",
+    "maxSurge",
+    "maxUnavailable",
+    "headlessServiceName",
+    "podManagementPolicy",
+    "partition",
+    "alsoCreateClusterIP",
+    "volumeClaimTemplates",
+    "nodeSelector",
+    "tolerations",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "command",
+    "args",
+    "restartPolicy",
+    "backoffLimit",
+    "completions",
+    "parallelism",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+    "schedule",
+    "concurrencyPolicy",
+    "suspend",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+    "startingDeadlineSeconds",
+    "providerNotes",
+];
+
+const KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
+
+use WorkloadKind::{CronJob as CJ, DaemonSet as DS, Deployment as D, Job as J, StatefulSet as SS};
+
+/// For each kind-specific field, the kinds on which it has an effect.
+const EFFECTIVE: &[(&str, &[WorkloadKind])] = &[
+    ("replicas", &[D, SS]),
+    ("serviceType", &[D]),
+    ("maxSurge", &[D]),
+    ("maxUnavailable", &[D, DS]),
+    ("strategy", &[D, SS, DS]),
+    ("dependencies", &[D]),
+    ("servicePort", &[D, SS, DS]),
+    ("autoscaling", &[D, SS]),
+    ("readinessProbe", &[D, SS, DS]),
+    ("livenessProbe", &[D, SS, DS]),
+    ("initContainers", &[D, SS, DS]),
+    ("headlessServiceName", &[SS]),
+    ("podManagementPolicy", &[SS]),
+    ("partition", &[SS]),
+    ("alsoCreateClusterIP", &[SS]),
+    ("volumeClaimTemplates", &[SS]),
+    ("nodeSelector", &[DS]),
+    ("tolerations", &[DS]),
+    ("hostNetwork", &[DS]),
+    ("hostPID", &[DS]),
+    ("hostIPC", &[DS]),
+    ("command", &[J, CJ]),
+    ("args", &[J, CJ]),
+    ("restartPolicy", &[J, CJ]),
+    ("backoffLimit", &[J, CJ]),
+    ("completions", &[J, CJ]),
+    ("parallelism", &[J, CJ]),
+    ("activeDeadlineSeconds", &[J, CJ]),
+    ("ttlSecondsAfterFinished", &[J, CJ]),
+    ("schedule", &[CJ]),
+    ("concurrencyPolicy", &[CJ]),
+    ("suspend", &[CJ]),
+    ("successfulJobsHistoryLimit", &[CJ]),
+    ("failedJobsHistoryLimit", &[CJ]),
+    ("startingDeadlineSeconds", &[CJ]),
+];
+
+pub fn read_app_service(reader: &Reader, path: &str, value: &Value) -> Option<Service> {
+    let obj = reader.object(path, value, SERVICE_KEYS)?;
+    if obj.is_set("providerNotes") {
+        obj.warning(
+            "providerNotes",
+            "`providerNotes` only means something on an infrastructure decision and is ignored",
+        );
+    }
+    read_service(&obj, false)
+}
+
+/// Read a service. `infra` marks a self-hosted infrastructure decision,
+/// whose StatefulSet may describe its storage as PVC `volumes`.
+pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
+    let name = obj.name("name", "a service name");
+    let kind = match obj.string("kind") {
+        None => Some(D),
+        Some(_) => obj.one_of("kind", KINDS).map(kind_from_str),
+    };
+    let image = obj.required_string("image", "an image");
+    let port = obj.port("port");
+    let service_port = obj.port("servicePort");
+    let resources = pod::read_resources(obj);
+    let env = pod::read_env(obj, "envVars");
+    let init_containers = pod::read_init_containers(obj);
+    let sidecars = pod::read_sidecars(obj);
+    let companions = pod::read_companions(obj);
+    let mesh = pod::read_mesh(obj);
+    let dependencies = read_dependencies(obj);
+    let autoscaling = pod::read_autoscaling(obj);
+    let kind = kind?;
+    warn_ineffective(obj, kind, infra);
+    let probe_port = port;
+    let readiness_probe = pod::read_probe(obj, "readinessProbe", probe_port);
+    let liveness_probe = pod::read_probe(obj, "livenessProbe", probe_port);
+    let mut volumes = volume::read_volumes(obj, "volumes");
+    let workload = match kind {
+        D => Workload::Deployment(read_deployment(obj)),
+        SS => Workload::StatefulSet(read_statefulset(obj, name.as_deref()?, infra, &mut volumes)),
+        DS => Workload::DaemonSet(read_daemonset(obj)),
+        J => Workload::Job(read_job(obj)),
+        CJ => Workload::CronJob(read_cronjob(obj)?),
+    };
+    // Kinds without a volumes panel ignore the list (warned about above).
+    let volumes = match kind {
+        D | DS => volumes,
+        SS if infra => volumes,
+        _ => Vec::new(),
+    };
+    let (readiness_probe, liveness_probe) = match kind {
+        J | CJ => (None, None),
+        _ => (readiness_probe, liveness_probe),
+    };
+    Some(Service {
+        path: obj.path.clone(),
+        name: name?,
+        image: image?,
+        port,
+        service_port: service_port.filter(|_| !matches!(kind, J | CJ)),
+        resources,
+        readiness_probe,
+        liveness_probe,
+        env,
+        volumes,
+        init_containers: if matches!(kind, J | CJ) {
+            Vec::new()
+        } else {
+            init_containers
+        },
+        sidecars,
+        companions,
+        mesh,
+        dependencies: if kind == D { dependencies } else { Vec::new() },
+        autoscaling: autoscaling.filter(|_| matches!(kind, D | SS)),
+        workload,
+    })
+}
+
+fn kind_from_str(kind: &str) -> WorkloadKind {
+    match kind {
+        "StatefulSet" => SS,
+        "DaemonSet" => DS,
+        "Job" => J,
+        "CronJob" => CJ,
+        _ => D,
+    }
+}
+
+/// Warn about fields that are set but mean nothing for this kind.
+fn warn_ineffective(obj: &Obj<'_, '_>, kind: WorkloadKind, infra: bool) {
+    for (key, kinds) in EFFECTIVE {
+        if obj.is_set(key) && !kinds.contains(&kind) {
+            obj.warning(
+                key,
+                format!(
+                    "`{key}` has no effect for a {} and is ignored",
+                    kind.as_str()
+                ),
+            );
+        }
+    }
+    let volumes_apply = matches!(kind, D | DS) || (kind == SS && infra);
+    if obj.is_set("volumes") && !volumes_apply {
+        let hint = if kind == SS {
+            "; use volumeClaimTemplates for a StatefulSet's storage"
+        } else {
+            ""
+        };
+        obj.warning(
+            "volumes",
+            format!(
+                "`volumes` has no effect for a {} and is ignored{hint}",
+                kind.as_str()
+            ),
+        );
+    }
+    if kind == D && obj.string("strategy").as_deref() == Some("Recreate") {
+        for key in ["maxSurge", "maxUnavailable"] {
+            if obj.is_set(key) {
+                obj.warning(
+                    key,
+                    format!("`{key}` has no effect with strategy Recreate and is ignored"),
+                );
+            }
+        }
+    }
+    if kind == DS
+        && obj.string("strategy").as_deref() == Some("OnDelete")
+        && obj.is_set("maxUnavailable")
+    {
+        obj.warning(
+            "maxUnavailable",
+            "`maxUnavailable` has no effect with strategy OnDelete and is ignored",
+        );
+    }
+}
+
+fn read_dependencies(obj: &Obj<'_, '_>) -> Vec<String> {
+    obj.list("dependencies")
+        .into_iter()
+        .filter_map(|(path, value)| match value {
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            other => {
+                obj.reader().error(
+                    &path,
+                    format!("found {}; expected the name of a service", describe(other)),
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+fn read_replicas(obj: &Obj<'_, '_>) -> i32 {
+    obj.non_negative("replicas").unwrap_or(1)
+}
+
+fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
+    let strategy = match obj.one_of("strategy", &["RollingUpdate", "Recreate"]) {
+        Some("Recreate") => DeploymentStrategy::Recreate,
+        _ => DeploymentStrategy::RollingUpdate {
+            max_surge: obj
+                .int_or_percent("maxSurge")
+                .unwrap_or(IntOrPercent::Int(1)),
+            max_unavailable: obj
+                .int_or_percent("maxUnavailable")
+                .unwrap_or(IntOrPercent::Int(0)),
+        },
+    };
+    check_rollout_can_progress(obj, &strategy);
+    let service_type = match obj.one_of("serviceType", &["ClusterIP", "NodePort", "LoadBalancer"]) {
+        Some("NodePort") => ServiceType::NodePort,
+        Some("LoadBalancer") => ServiceType::LoadBalancer,
+        _ => ServiceType::ClusterIp,
+    };
+    DeploymentSpec {
+        replicas: read_replicas(obj),
+        strategy,
+        service_type,
+    }
+}
+
+/// The API server rejects a rolling update where both maxSurge and
+/// maxUnavailable are zero: no pod could ever be replaced.
+fn check_rollout_can_progress(obj: &Obj<'_, '_>, strategy: &DeploymentStrategy) {
+    let is_zero = |v: &IntOrPercent| match v {
+        IntOrPercent::Int(n) => *n == 0,
+        IntOrPercent::Str(s) => s == "0%",
+    };
+    if let DeploymentStrategy::RollingUpdate {
+        max_surge,
+        max_unavailable,
+    } = strategy
+    {
+        if is_zero(max_surge) && is_zero(max_unavailable) {
+            obj.error(
+                "maxSurge",
+                "found maxSurge 0 with maxUnavailable 0; at least one must be greater than 0 or no pod could be replaced",
+            );
+        }
+    }
+}
+
+fn read_statefulset(
+    obj: &Obj<'_, '_>,
+    name: &str,
+    infra: bool,
+    volumes: &mut Vec<Volume>,
+) -> StatefulSetSpec {
+    let headless_service_name = obj
+        .optional_name("headlessServiceName")
+        .unwrap_or_else(|| format!("{name}-headless"));
+    let parallel =
+        obj.one_of("podManagementPolicy", &["OrderedReady", "Parallel"]) == Some("Parallel");
+    let replicas = read_replicas(obj);
+    let update_strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
+        Some("OnDelete") => {
+            if obj.non_negative("partition").unwrap_or(0) > 0 {
+                obj.warning(
+                    "partition",
+                    "`partition` has no effect with strategy OnDelete and is ignored",
+                );
+            }
+            StatefulSetStrategy::OnDelete
+        }
+        _ => {
+            let partition = obj.non_negative("partition").unwrap_or(0);
+            if partition > replicas {
+                obj.warning(
+                    "partition",
+                    format!("partition {partition} is greater than replicas {replicas}: no pod will be updated"),
+                );
+            }
+            StatefulSetStrategy::RollingUpdate { partition }
+        }
+    };
+    let mut claim_templates = volume::read_claim_templates(obj);
+    if infra {
+        claim_templates.extend(volume::take_pvcs_as_claim_templates(obj, volumes));
+    }
+    StatefulSetSpec {
+        replicas,
+        headless_service_name,
+        parallel_pod_management: parallel,
+        update_strategy,
+        also_create_cluster_ip: obj.bool("alsoCreateClusterIP").unwrap_or(false),
+        claim_templates,
+    }
+}
+
+fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
+    let strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
+        Some("OnDelete") => DaemonSetStrategy::OnDelete,
+        _ => DaemonSetStrategy::RollingUpdate {
+            max_unavailable: obj.int_or_percent("maxUnavailable"),
+        },
+    };
+    DaemonSetSpec {
+        strategy,
+        node_selector: read_node_selector(obj),
+        tolerations: pod::read_tolerations(obj),
+        host_network: obj.bool("hostNetwork").unwrap_or(false),
+        host_pid: obj.bool("hostPID").unwrap_or(false),
+        host_ipc: obj.bool("hostIPC").unwrap_or(false),
+    }
+}
+
+/// `"k=v, k2=v2"` or a map.
+fn read_node_selector(obj: &Obj<'_, '_>) -> BTreeMap<String, String> {
+    let mut selector = BTreeMap::new();
+    match obj.raw("nodeSelector") {
+        None => {}
+        Some(Value::String(text)) => {
+            for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match pair.split_once('=') {
+                    Some((k, v)) if !k.trim().is_empty() => {
+                        insert_label(obj, &mut selector, k.trim(), v.trim());
+                    }
+                    _ => obj.error(
+                        "nodeSelector",
+                        format!("found \"{pair}\" in \"{text}\"; each entry must be key=value, separated by commas"),
+                    ),
+                }
+            }
+        }
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                let value = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(_) | Value::Bool(_) => v.to_string(),
+                    other => {
+                        obj.error(
+                            "nodeSelector",
+                            format!("found {} for key {k}; expected a string", describe(other)),
+                        );
+                        continue;
+                    }
+                };
+                insert_label(obj, &mut selector, k, &value);
+            }
+        }
+        Some(other) => obj.error(
+            "nodeSelector",
+            format!(
+                "found {}; expected \"key=value, key2=value2\" or a map",
+                describe(other)
+            ),
+        ),
+    }
+    selector
+}
+
+fn insert_label(
+    obj: &Obj<'_, '_>,
+    selector: &mut BTreeMap<String, String>,
+    key: &str,
+    value: &str,
+) {
+    match crate::check::names::check_label_key(key)
+        .and_then(|()| crate::check::names::check_label_value(value))
+    {
+        Ok(()) => {
+            selector.insert(key.to_string(), value.to_string());
+        }
+        Err(why) => obj.error("nodeSelector", why),
+    }
+}
+
+fn read_job(obj: &Obj<'_, '_>) -> JobSpec {
+    let restart_policy = match obj.one_of("restartPolicy", &["Never", "OnFailure"]) {
+        Some("OnFailure") => JobRestartPolicy::OnFailure,
+        _ => JobRestartPolicy::Never,
+    };
+    JobSpec {
+        command: obj.string("command").filter(|c| !c.trim().is_empty()),
+        args: read_args(obj),
+        restart_policy,
+        backoff_limit: obj.non_negative("backoffLimit"),
+        completions: obj.non_negative("completions"),
+        parallelism: obj.non_negative("parallelism"),
+        active_deadline_seconds: obj.seconds("activeDeadlineSeconds", 1),
+        ttl_seconds_after_finished: obj.non_negative("ttlSecondsAfterFinished"),
+    }
+}
+
+/// `args` is a string split on white space, or a list taken as is.
+fn read_args(obj: &Obj<'_, '_>) -> Vec<String> {
+    match obj.raw("args") {
+        None => Vec::new(),
+        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        Some(Value::Array(_)) => obj
+            .list("args")
+            .into_iter()
+            .filter_map(|(path, v)| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+                other => {
+                    obj.reader().error(
+                        &path,
+                        format!("found {}; expected a string", describe(other)),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            obj.error(
+                "args",
+                format!(
+                    "found {}; expected a string or a list of strings",
+                    describe(other)
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn read_cronjob(obj: &Obj<'_, '_>) -> Option<CronJobSpec> {
+    let job = read_job(obj);
+    let schedule = obj.required_string(
+        "schedule",
+        "a schedule (five-field cron expression) for a CronJob",
+    )?;
+    if let Err(why) = crate::check::check_schedule(&schedule) {
+        obj.error("schedule", why);
+    }
+    Some(CronJobSpec {
+        job,
+        schedule: schedule.trim().to_string(),
+        concurrency_policy: obj
+            .one_of("concurrencyPolicy", &["Allow", "Forbid", "Replace"])
+            .map(str::to_string),
+        suspend: obj.bool("suspend").unwrap_or(false),
+        successful_jobs_history_limit: obj.non_negative("successfulJobsHistoryLimit"),
+        failed_jobs_history_limit: obj.non_negative("failedJobsHistoryLimit"),
+        starting_deadline_seconds: obj.seconds("startingDeadlineSeconds", 0),
+    })
+}

@@ -1,0 +1,192 @@
+//! Reading `volumes` entries and StatefulSet `volumeClaimTemplates`.
+
+use super::reader::Obj;
+use crate::model::*;
+
+const VOLUME_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "mountPath",
+    "size",
+    "accessMode",
+    "storageClass",
+    "pvName",
+    "medium",
+    "sizeLimit",
+    "configMapName",
+    "secretName",
+    "key",
+    "hostPath",
+    "hostType",
+    "readOnly",
+    "longhornConfig",
+];
+
+const VOLUME_TYPES: &[&str] = &[
+    "pvc-dynamic",
+    "pvc-static",
+    "emptyDir",
+    "configMap",
+    "secret",
+    "hostPath",
+];
+
+pub const ACCESS_MODES: &[&str] = &[
+    "ReadWriteOnce",
+    "ReadOnlyMany",
+    "ReadWriteMany",
+    "ReadWriteOncePod",
+];
+
+const HOST_PATH_TYPES: &[&str] = &[
+    "DirectoryOrCreate",
+    "Directory",
+    "FileOrCreate",
+    "File",
+    "Socket",
+    "CharDevice",
+    "BlockDevice",
+];
+
+pub fn read_volumes(obj: &Obj<'_, '_>, key: &str) -> Vec<Volume> {
+    obj.list(key)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, (path, value))| {
+            let v = obj.reader().object(&path, value, VOLUME_KEYS)?;
+            read_volume(&v, index)
+        })
+        .collect()
+}
+
+fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
+    let mount_path = v.absolute_path("mountPath", "a mountPath");
+    let kind = v
+        .required_string("type", "a volume type")
+        .and_then(|_| v.one_of("type", VOLUME_TYPES));
+    let source = match kind? {
+        "pvc-dynamic" | "pvc-static" => VolumeSource::Pvc(read_pvc(v, kind == Some("pvc-static"))?),
+        "emptyDir" => VolumeSource::EmptyDir {
+            name: v.optional_name("name"),
+            memory: v.one_of("medium", &["Memory"]).is_some(),
+            size_limit: v.quantity("sizeLimit"),
+        },
+        "configMap" => VolumeSource::ConfigMap {
+            config_map_name: v.required_string("configMapName", "a configMapName")?,
+            key: v.string("key"),
+        },
+        "secret" => VolumeSource::Secret {
+            secret_name: v.required_string("secretName", "a secretName")?,
+            key: v.string("key"),
+        },
+        _ => VolumeSource::HostPath {
+            name: v.optional_name("name"),
+            path: v.absolute_path("hostPath", "a hostPath")?,
+            host_type: v.one_of("hostType", HOST_PATH_TYPES).map(str::to_string),
+        },
+    };
+    Some(Volume {
+        index,
+        source,
+        mount_path: mount_path?,
+        read_only: v.bool("readOnly").unwrap_or(false),
+    })
+}
+
+fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
+    let name = v.name("name", "a volume name");
+    let pv_name = if is_static {
+        Some(v.required_string(
+            "pvName",
+            "a pvName (the PersistentVolume to bind) for pvc-static",
+        )?)
+    } else {
+        None
+    };
+    let storage_class = v.string("storageClass");
+    let longhorn = read_longhorn(v, storage_class.as_deref());
+    Some(PvcVolume {
+        name: name?,
+        access_mode: v
+            .one_of("accessMode", ACCESS_MODES)
+            .unwrap_or("ReadWriteOnce")
+            .to_string(),
+        size: v.quantity("size").unwrap_or_else(|| "10Gi".into()),
+        storage_class,
+        pv_name,
+        longhorn,
+    })
+}
+
+/// `longhornConfig` only means something on a Longhorn storage class.
+fn read_longhorn(v: &Obj<'_, '_>, storage_class: Option<&str>) -> Option<Longhorn> {
+    let config = v.child("longhornConfig", &["replicas", "dataLocality"])?;
+    if !storage_class.is_some_and(|c| c.contains("longhorn")) {
+        v.warning(
+            "longhornConfig",
+            "`longhornConfig` has no effect unless storageClass names a Longhorn class and is ignored",
+        );
+        return None;
+    }
+    let replicas = config.int_in("replicas", 1, 100).map(|r| r.to_string());
+    let data_locality = config
+        .one_of("dataLocality", &["disabled", "best-effort", "strict-local"])
+        .map(str::to_string);
+    (replicas.is_some() || data_locality.is_some()).then_some(Longhorn {
+        replicas,
+        data_locality,
+    })
+}
+
+const VCT_KEYS: &[&str] = &["name", "mountPath", "size", "accessMode", "storageClass"];
+
+pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
+    obj.list("volumeClaimTemplates")
+        .into_iter()
+        .filter_map(|(path, value)| {
+            let t = obj.reader().object(&path, value, VCT_KEYS)?;
+            let name = t.name("name", "a claim template name");
+            let mount_path = t.absolute_path("mountPath", "a mountPath");
+            Some(ClaimTemplate {
+                name: name?,
+                mount_path: mount_path?,
+                size: t.quantity("size").unwrap_or_else(|| "1Gi".into()),
+                access_mode: t
+                    .one_of("accessMode", ACCESS_MODES)
+                    .unwrap_or("ReadWriteOnce")
+                    .to_string(),
+                storage_class: t.string("storageClass"),
+            })
+        })
+        .collect()
+}
+
+/// An infra StatefulSet describes its storage as PVC volumes: each becomes a
+/// claim template with the same settings (and no PVC object); the other
+/// volumes stay pod volumes.
+pub fn take_pvcs_as_claim_templates(
+    obj: &Obj<'_, '_>,
+    volumes: &mut Vec<Volume>,
+) -> Vec<ClaimTemplate> {
+    let mut templates = Vec::new();
+    volumes.retain(|volume| {
+        let VolumeSource::Pvc(pvc) = &volume.source else {
+            return true;
+        };
+        if pvc.pv_name.is_some() {
+            obj.warning(
+                &format!("volumes[{}].pvName", volume.index),
+                "a claim template cannot bind every replica to one PersistentVolume; pvName is ignored",
+            );
+        }
+        templates.push(ClaimTemplate {
+            name: pvc.name.clone(),
+            mount_path: volume.mount_path.clone(),
+            size: pvc.size.clone(),
+            access_mode: pvc.access_mode.clone(),
+            storage_class: pvc.storage_class.clone(),
+        });
+        false
+    });
+    templates
+}

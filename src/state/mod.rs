@@ -160,12 +160,13 @@ fn check_host(host: &str) -> Result<(), String> {
 fn read_infra(reader: &Reader, path: &str, value: &Value) -> Option<InfraDecision> {
     let obj = reader.object(path, value, service::SERVICE_KEYS)?;
     let name = obj.name("name", "a name");
-    let kind = obj.required_string("kind", "a kind").and_then(|_| {
-        obj.one_of(
+    const INFRA_KINDS: &[&str] = &["Skip", "Managed", "StatefulSet", "Deployment", "DaemonSet"];
+    let kind = obj
+        .required_string(
             "kind",
-            &["Skip", "Managed", "StatefulSet", "Deployment", "DaemonSet"],
+            &format!("a kind (one of {})", INFRA_KINDS.join(", ")),
         )
-    });
+        .and_then(|_| obj.one_of("kind", INFRA_KINDS));
     let hosting = match kind? {
         "Skip" => Hosting::Skip,
         "Managed" => Hosting::Managed {

@@ -138,15 +138,24 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
     let mesh = pod::read_mesh(obj);
     let dependencies = read_dependencies(obj);
     let autoscaling = pod::read_autoscaling(obj);
+    let readiness_probe = pod::read_probe(obj, "readinessProbe", port);
+    let liveness_probe = pod::read_probe(obj, "livenessProbe", port);
+    let mut volumes = volume::read_volumes(obj, "volumes");
+    // Everything above is read whatever the kind, so its errors are
+    // reported even when the kind itself is wrong.
     let kind = kind?;
     warn_ineffective(obj, kind, infra);
-    let probe_port = port;
-    let readiness_probe = pod::read_probe(obj, "readinessProbe", probe_port);
-    let liveness_probe = pod::read_probe(obj, "livenessProbe", probe_port);
-    let mut volumes = volume::read_volumes(obj, "volumes");
     let workload = match kind {
         D => Workload::Deployment(read_deployment(obj)),
-        SS => Workload::StatefulSet(read_statefulset(obj, name.as_deref()?, infra, &mut volumes)),
+        SS => {
+            let name_for_defaults = name.as_deref().unwrap_or_default();
+            Workload::StatefulSet(read_statefulset(
+                obj,
+                name_for_defaults,
+                infra,
+                &mut volumes,
+            ))
+        }
         DS => Workload::DaemonSet(read_daemonset(obj)),
         J => Workload::Job(read_job(obj)),
         CJ => Workload::CronJob(read_cronjob(obj)?),

@@ -39,43 +39,54 @@ fn ports(svc: &Service) -> Option<Vec<ServicePort>> {
 }
 
 fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Manifest {
-    let object = K8sService {
-        metadata: meta::labelled(project, &svc.name, &svc.name),
-        spec: Some(ServiceSpec {
-            type_: Some(service_type.as_str().to_string()),
-            selector: Some(meta::app_labels(&svc.name)),
-            ports: ports(svc),
-            ..ServiceSpec::default()
-        }),
-        ..K8sService::default()
+    let spec = ServiceSpec {
+        type_: Some(service_type.as_str().to_string()),
+        ..ServiceSpec::default()
     };
-    Manifest::new(
-        Phase::Services,
+    manifest(
+        project,
+        svc,
+        &svc.name,
         format!("{}-service.yaml", svc.name),
-        &svc.path,
-        &object,
+        spec,
     )
 }
 
 /// `clusterIP: None`; written as `<svc>-headless-service.yaml` whatever
 /// its object name.
 fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
+    let spec = ServiceSpec {
+        cluster_ip: Some("None".into()),
+        ..ServiceSpec::default()
+    };
+    manifest(
+        project,
+        svc,
+        name,
+        format!("{}-headless-service.yaml", svc.name),
+        spec,
+    )
+}
+
+/// A Service selecting the service's pods, on its port, with `spec` as the
+/// starting point.
+fn manifest(
+    project: &Project,
+    svc: &Service,
+    name: &str,
+    file_name: String,
+    spec: ServiceSpec,
+) -> Manifest {
     let object = K8sService {
         metadata: meta::labelled(project, name, &svc.name),
         spec: Some(ServiceSpec {
-            cluster_ip: Some("None".into()),
             selector: Some(meta::app_labels(&svc.name)),
             ports: ports(svc),
-            ..ServiceSpec::default()
+            ..spec
         }),
         ..K8sService::default()
     };
-    Manifest::new(
-        Phase::Services,
-        format!("{}-headless-service.yaml", svc.name),
-        &svc.path,
-        &object,
-    )
+    Manifest::new(Phase::Services, file_name, &svc.path, &object)
 }
 
 /// The name and port of the non-headless Service of an app, if it has one

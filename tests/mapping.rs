@@ -1385,3 +1385,23 @@ _infraDecisions:
         assert_eq!(texts, rendered.texts);
     }
 }
+
+mod autoscaled_replicas {
+    use super::*;
+
+    #[test]
+    fn replicas_are_left_to_the_autoscaler() {
+        let docs = render_stream(
+            "_services: [{name: web, image: nginx, replicas: 3, autoscaling: {enabled: true, minReplicas: 3}}, {name: db, kind: StatefulSet, image: pg, replicas: 2, autoscaling: {enabled: true}}]\n",
+            &[],
+        );
+        assert!(!present(find(&docs, "Deployment", "web"), "/spec/replicas"));
+        assert!(!present(find(&docs, "StatefulSet", "db"), "/spec/replicas"));
+    }
+
+    #[test]
+    fn disabled_autoscaling_keeps_replicas() {
+        let docs = one("{name: web, image: nginx, replicas: 3, autoscaling: {enabled: false}}");
+        assert_eq!(at(find(&docs, "Deployment", "web"), "/spec/replicas"), 3);
+    }
+}

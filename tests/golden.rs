@@ -561,3 +561,293 @@ mod deployment_example {
         );
     }
 }
+
+mod multi_service_example {
+    use super::*;
+
+    const FILES: &[&str] = &[
+        "namespace.yaml",
+        "web-config.yaml",
+        "api-config.yaml",
+        "api-secrets.yaml",
+        "cleanup-secrets.yaml",
+        "orders-db-config.yaml",
+        "orders-db-secrets.yaml",
+        "web-service.yaml",
+        "api-service.yaml",
+        "cache-headless-service.yaml",
+        "web-deployment.yaml",
+        "api-deployment.yaml",
+        "log-agent-daemonset.yaml",
+        "cleanup-cronjob.yaml",
+        "cache-statefulset.yaml",
+        "api-hpa.yaml",
+        "ingress.yaml",
+    ];
+
+    fn rendered() -> Rendered {
+        render_file(&example("multi-service.yaml"), &["--strict"])
+    }
+
+    fn labelled(name: &str, app: &str) -> serde_json::Value {
+        json!({"name": name, "namespace": "storefront", "labels": {"app": app}})
+    }
+
+    #[test]
+    fn writes_every_object_once_in_apply_order() {
+        let rendered = rendered();
+        let mut all = FILES.to_vec();
+        all.push("kustomization.yaml");
+        // The Managed database gets configuration only, the Skip nothing.
+        assert_files(&rendered, &all);
+        assert_kustomization(&rendered, "storefront", FILES);
+    }
+
+    #[test]
+    fn api_waits_for_the_cache_and_reads_the_managed_database_config() {
+        let wait_script = "echo \"Waiting for cache-headless:6379...\"; until nc -z cache-headless 6379; do sleep 2; done; echo \"cache-headless:6379 is ready\"";
+        assert_file(
+            &rendered(),
+            "api-deployment.yaml",
+            json!({
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": labelled("api", "api"),
+                "spec": {
+                    // No replicas: the HorizontalPodAutoscaler owns the count.
+                    "selector": {"matchLabels": {"app": "api"}},
+                    "strategy": {
+                        "type": "RollingUpdate",
+                        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+                    },
+                    "template": {
+                        "metadata": {"labels": {"app": "api"}},
+                        "spec": {
+                            // The Managed database has no in-cluster host to wait for.
+                            "initContainers": [{
+                                "name": "wait-for-cache",
+                                "image": "busybox:1.36",
+                                "command": ["sh", "-c", wait_script],
+                            }],
+                            "containers": [{
+                                "name": "api",
+                                "image": "ghcr.io/example/storefront-api:2.3.0",
+                                "ports": [{"containerPort": 8080}],
+                                "envFrom": [
+                                    {"configMapRef": {"name": "api-config"}},
+                                    {"configMapRef": {"name": "orders-db-config"}},
+                                    {"secretRef": {"name": "orders-db-secrets"}},
+                                ],
+                                "env": [{
+                                    "name": "SESSION_KEY",
+                                    "valueFrom": {"secretKeyRef": {"name": "api-secrets", "key": "SESSION_KEY"}},
+                                }],
+                                "resources": {
+                                    "requests": {"cpu": "200m", "memory": "256Mi"},
+                                    "limits": {"cpu": "1", "memory": "512Mi"},
+                                },
+                                "readinessProbe": {
+                                    "httpGet": {"path": "/ready", "port": 8080},
+                                    "initialDelaySeconds": 5,
+                                    "periodSeconds": 10,
+                                },
+                                "livenessProbe": {
+                                    "httpGet": {"path": "/healthz", "port": 8080},
+                                    "initialDelaySeconds": 15,
+                                    "periodSeconds": 20,
+                                    "failureThreshold": 3,
+                                },
+                            }],
+                        },
+                    },
+                },
+            }),
+        );
+    }
+
+    #[test]
+    fn autoscaler_targets_the_api() {
+        assert_file(
+            &rendered(),
+            "api-hpa.yaml",
+            json!({
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": labelled("api", "api"),
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+                    "minReplicas": 3,
+                    "maxReplicas": 12,
+                    "metrics": [
+                        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}},
+                        {"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}},
+                    ],
+                },
+            }),
+        );
+    }
+
+    #[test]
+    fn one_ingress_routes_to_both_app_services() {
+        let backend = |name: &str| json!({"service": {"name": name, "port": {"number": 80}}});
+        assert_file(
+            &rendered(),
+            "ingress.yaml",
+            json!({
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "app-ingress", "namespace": "storefront"},
+                "spec": {"rules": [{
+                    "host": "shop.example.com",
+                    "http": {"paths": [
+                        {"path": "/", "pathType": "Prefix", "backend": backend("web")},
+                        {"path": "/api", "pathType": "Prefix", "backend": backend("api")},
+                    ]},
+                }]},
+            }),
+        );
+    }
+
+    #[test]
+    fn agent_runs_on_every_linux_node() {
+        assert_file(
+            &rendered(),
+            "log-agent-daemonset.yaml",
+            json!({
+                "apiVersion": "apps/v1",
+                "kind": "DaemonSet",
+                "metadata": labelled("log-agent", "log-agent"),
+                "spec": {
+                    "selector": {"matchLabels": {"app": "log-agent"}},
+                    "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+                    "template": {
+                        "metadata": {"labels": {"app": "log-agent"}},
+                        "spec": {
+                            "nodeSelector": {"kubernetes.io/os": "linux"},
+                            "tolerations": [{
+                                "key": "node-role.kubernetes.io/control-plane",
+                                "operator": "Exists",
+                                "effect": "NoSchedule",
+                            }],
+                            "containers": [{
+                                "name": "log-agent",
+                                "image": "fluent/fluent-bit:3.0",
+                                "resources": {
+                                    "requests": {"cpu": "20m", "memory": "32Mi"},
+                                    "limits": {"memory": "128Mi"},
+                                },
+                                "volumeMounts": [
+                                    {"name": "hp-0", "mountPath": "/var/log", "readOnly": true},
+                                    {"name": "cm-fluent-bit-config", "mountPath": "/fluent-bit/etc"},
+                                ],
+                            }],
+                            "volumes": [
+                                {"name": "hp-0", "hostPath": {"path": "/var/log", "type": "Directory"}},
+                                {"name": "cm-fluent-bit-config", "configMap": {"name": "fluent-bit-config"}},
+                            ],
+                        },
+                    },
+                },
+            }),
+        );
+    }
+
+    #[test]
+    fn nightly_cleanup_is_a_cron_job() {
+        assert_file(
+            &rendered(),
+            "cleanup-cronjob.yaml",
+            json!({
+                "apiVersion": "batch/v1",
+                "kind": "CronJob",
+                "metadata": labelled("cleanup", "cleanup"),
+                "spec": {
+                    "schedule": "30 3 * * *",
+                    "concurrencyPolicy": "Forbid",
+                    "successfulJobsHistoryLimit": 3,
+                    "failedJobsHistoryLimit": 1,
+                    "jobTemplate": {
+                        "metadata": {"labels": {"app": "cleanup"}},
+                        "spec": {
+                            "backoffLimit": 2,
+                            "template": {
+                                "metadata": {"labels": {"app": "cleanup"}},
+                                "spec": {
+                                    "restartPolicy": "OnFailure",
+                                    "containers": [{
+                                        "name": "cleanup",
+                                        "image": "ghcr.io/example/storefront-api:2.3.0",
+                                        "command": ["sh", "-c", "./manage purge-expired-sessions"],
+                                        "args": ["--older-than", "30d"],
+                                        "env": [{
+                                            "name": "DATABASE_URL",
+                                            "valueFrom": {"secretKeyRef": {"name": "cleanup-secrets", "key": "DATABASE_URL"}},
+                                        }],
+                                    }],
+                                },
+                            },
+                        },
+                    },
+                },
+            }),
+        );
+    }
+
+    #[test]
+    fn cache_is_a_statefulset_with_a_claim_template() {
+        let rendered = rendered();
+        assert_file(
+            &rendered,
+            "cache-statefulset.yaml",
+            json!({
+                "apiVersion": "apps/v1",
+                "kind": "StatefulSet",
+                "metadata": labelled("cache", "cache"),
+                "spec": {
+                    "replicas": 1,
+                    "serviceName": "cache-headless",
+                    "selector": {"matchLabels": {"app": "cache"}},
+                    "updateStrategy": {"type": "RollingUpdate"},
+                    "template": {
+                        "metadata": {"labels": {"app": "cache"}},
+                        "spec": {"containers": [{
+                            "name": "cache",
+                            "image": "redis:7.2",
+                            "ports": [{"containerPort": 6379}],
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "128Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "readinessProbe": {
+                                "tcpSocket": {"port": 6379},
+                                "initialDelaySeconds": 2,
+                                "periodSeconds": 5,
+                            },
+                            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                        }]},
+                    },
+                    "volumeClaimTemplates": [{
+                        "metadata": {"name": "data"},
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": "5Gi"}},
+                        },
+                    }],
+                },
+            }),
+        );
+        assert_file(
+            &rendered,
+            "orders-db-config.yaml",
+            json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": labelled("orders-db-config", "orders-db"),
+                "data": {
+                    "DATABASE_HOST": "orders.cluster-abc123.eu-west-1.rds.amazonaws.com",
+                    "DATABASE_PORT": "5432",
+                },
+            }),
+        );
+    }
+}

@@ -109,3 +109,69 @@ fn the_yaml_stream_is_read_back_by_kubectl() {
         assert_same_objects(&built, &docs.iter().collect::<Vec<_>>(), name);
     }
 }
+
+/// kubectl reads YAML with YAML 1.1 rules, where `yes`, `on`, `1_000`,
+/// `1:20` and dates are not strings; every such value must reach it as the
+/// string the user wrote, keys included.
+#[test]
+fn ambiguous_strings_reach_kubectl_as_strings() {
+    let values = [
+        "yes",
+        "No",
+        "ON",
+        "off",
+        "y",
+        "N",
+        "true",
+        "null",
+        "~",
+        "1_000",
+        "1:20",
+        "2001-12-14",
+        "2001-12-14 21:59:43",
+        "1e3",
+        "0x1F",
+        "012",
+        "0o17",
+        "+12",
+        ".5",
+        "-.inf",
+        "<<",
+        "=",
+        "8080",
+        "25%",
+        "10Gi",
+        "-c",
+        "a: b",
+        "x #y",
+        "multi\nline",
+        " padded ",
+        "",
+    ];
+    let env: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{{key: K{i}, value: {}}}",
+                serde_json::to_string(v).unwrap()
+            )
+        })
+        .chain([
+            "{key: Y, value: a}".to_string(),
+            "{key: ON, value: b}".to_string(),
+        ])
+        .collect();
+    let state = format!(
+        "_services: [{{name: web, image: nginx, envVars: [{}]}}]\n",
+        env.join(", ")
+    );
+    let rendered = common::render_state(&state, &[]);
+    let built = kustomize(&rendered.dir);
+    let data = &common::find(&built, "ConfigMap", "web-config")["data"];
+    for (i, value) in values.iter().enumerate() {
+        assert_eq!(data[format!("K{i}")], *value, "value {value:?}");
+    }
+    assert_eq!(data["Y"], "a");
+    assert_eq!(data["ON"], "b");
+}

@@ -1405,3 +1405,55 @@ mod autoscaled_replicas {
         assert_eq!(at(find(&docs, "Deployment", "web"), "/spec/replicas"), 3);
     }
 }
+
+mod shared_volumes {
+    use super::*;
+
+    #[test]
+    fn a_shared_volume_is_added_once_and_mounted_in_each_sidecar() {
+        let docs = one("{name: web, image: nginx, sidecars: [{name: a, image: a, sharedVolume: logs, sharedMount: /logs}, {name: b, image: b, nativeSidecar: false, sharedVolume: logs, sharedMount: /logs}]}");
+        let pod = pod_spec(find(&docs, "Deployment", "web"));
+        assert_eq!(pod["volumes"], json!([{"name": "logs", "emptyDir": {}}]));
+        let mount = json!([{"name": "logs", "mountPath": "/logs"}]);
+        assert_eq!(pod["containers"][0]["volumeMounts"], mount);
+        assert_eq!(pod["initContainers"][0]["volumeMounts"], mount);
+        assert_eq!(pod["containers"][1]["volumeMounts"], mount);
+    }
+
+    #[test]
+    fn a_companion_volume_name_used_twice_is_one_pod_volume() {
+        let docs = one("{name: web, image: nginx, companions: [{name: a, image: a, volumes: [{name: cache, type: emptyDir, mountPath: /cache}]}, {name: b, image: b, volumes: [{name: cache, type: emptyDir, mountPath: /shared}]}]}");
+        let pod = pod_spec(find(&docs, "Deployment", "web"));
+        assert_eq!(pod["volumes"], json!([{"name": "cache", "emptyDir": {}}]));
+        assert_eq!(
+            pod["containers"][2]["volumeMounts"],
+            json!([{"name": "cache", "mountPath": "/shared"}])
+        );
+    }
+}
+
+mod input {
+    use super::*;
+
+    #[test]
+    fn json_state_is_read_by_content() {
+        let yaml = render_stream("_services: [{name: web, image: nginx, port: 80}]\n", &[]);
+        let json = render_stream(
+            r#"{"_services": [{"name": "web", "image": "nginx", "port": "80"}]}"#,
+            &[],
+        );
+        assert_eq!(json, yaml);
+    }
+
+    #[test]
+    fn statefulset_dependencies_are_ignored() {
+        let docs = render_stream(
+            "_services: [{name: db, kind: StatefulSet, image: pg, dependencies: [api]}, {name: api, image: a, port: 80}]\n",
+            &[],
+        );
+        assert!(!present(
+            pod_spec(find(&docs, "StatefulSet", "db")),
+            "/initContainers"
+        ));
+    }
+}

@@ -74,8 +74,237 @@ fn key_string(key: serde_yaml::Value) -> String {
 }
 
 /// Serialize anything serde can into a YAML document (no leading `---`).
+///
+/// The document is written here rather than by serde_yaml because kubectl
+/// reads YAML with YAML 1.1 rules: serde_yaml leaves `yes`, `on`, `1_000`,
+/// `1:20` or `2001-12-14` unquoted, and kubectl would read a boolean, a
+/// number or a timestamp where the user wrote a string. Every string that
+/// either YAML version could read as something else is quoted.
 pub fn to_string<T: Serialize>(value: &T) -> Result<String, serde_yaml::Error> {
-    serde_yaml::to_string(value)
+    let tree = serde_json::to_value(value)
+        .map_err(|e| <serde_yaml::Error as serde::ser::Error>::custom(e.to_string()))?;
+    Ok(value_to_string(&tree))
+}
+
+/// A value tree as a YAML document; see `to_string`.
+pub fn value_to_string(value: &Value) -> String {
+    let mut out = String::new();
+    emit::document(value, &mut out);
+    out
+}
+
+/// A block-style YAML writer for JSON value trees, in serde_yaml's layout
+/// (sequences under a key are not indented) so the files read the same.
+mod emit {
+    use serde_json::Value;
+
+    pub fn document(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) if !map.is_empty() => mapping(map, 0, out),
+            Value::Array(items) if !items.is_empty() => sequence(items, 0, out),
+            scalar => {
+                out.push_str(&inline_or_block(scalar, 0));
+                out.push('\n');
+            }
+        }
+    }
+
+    fn mapping(map: &serde_json::Map<String, Value>, indent: usize, out: &mut String) {
+        for (key, value) in map {
+            pad(indent, out);
+            out.push_str(&string(key));
+            out.push(':');
+            match value {
+                Value::Object(child) if !child.is_empty() => {
+                    out.push('\n');
+                    mapping(child, indent + 2, out);
+                }
+                Value::Array(items) if !items.is_empty() => {
+                    out.push('\n');
+                    sequence(items, indent, out);
+                }
+                scalar => {
+                    out.push(' ');
+                    out.push_str(&inline_or_block(scalar, indent + 2));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+
+    fn sequence(items: &[Value], indent: usize, out: &mut String) {
+        for item in items {
+            let nested = match item {
+                Value::Object(map) if !map.is_empty() => {
+                    let mut block = String::new();
+                    mapping(map, indent + 2, &mut block);
+                    Some(block)
+                }
+                Value::Array(inner) if !inner.is_empty() => {
+                    let mut block = String::new();
+                    sequence(inner, indent + 2, &mut block);
+                    Some(block)
+                }
+                _ => None,
+            };
+            pad(indent, out);
+            out.push_str("- ");
+            match nested {
+                // The first line of the nested block goes after the dash.
+                Some(block) => out.push_str(&block[indent + 2..]),
+                None => {
+                    out.push_str(&inline_or_block(item, indent + 2));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+
+    fn pad(indent: usize, out: &mut String) {
+        out.extend(std::iter::repeat_n(' ', indent));
+    }
+
+    /// A scalar or empty collection; a multi-line string becomes a literal
+    /// block whose lines are indented by `indent`.
+    fn inline_or_block(value: &Value, indent: usize) -> String {
+        match value {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::String(s) if literal_block_fits(s) => literal_block(s, indent),
+            Value::String(s) => string(s),
+            Value::Array(_) => "[]".into(),
+            Value::Object(_) => "{}".into(),
+        }
+    }
+
+    /// A string as a plain, single-quoted or double-quoted scalar.
+    pub fn string(s: &str) -> String {
+        if s.chars().any(needs_escape) || s.contains('\n') {
+            double_quoted(s)
+        } else if plain_is_safe(s) {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+    }
+
+    fn needs_escape(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+    }
+
+    fn double_quoted(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// Multi-line text without control characters reads best as `|`.
+    fn literal_block_fits(s: &str) -> bool {
+        s.contains('\n')
+            && !s.starts_with([' ', '\n'])
+            && !s.ends_with("\n\n")
+            && !s.chars().any(|c| c != '\n' && needs_escape(c))
+            && s.lines().all(|line| line.trim_end() == line)
+    }
+
+    fn literal_block(s: &str, indent: usize) -> String {
+        let (header, body) = match s.strip_suffix('\n') {
+            Some(body) => ("|", body),
+            None => ("|-", s),
+        };
+        let mut out = String::from(header);
+        for line in body.split('\n') {
+            out.push('\n');
+            if !line.is_empty() {
+                out.extend(std::iter::repeat_n(' ', indent));
+                out.push_str(line);
+            }
+        }
+        out
+    }
+
+    /// Whether `s` reads back as this same string, unquoted, under both
+    /// YAML 1.1 and YAML 1.2 rules.
+    fn plain_is_safe(s: &str) -> bool {
+        let Some(first) = s.chars().next() else {
+            return false;
+        };
+        let second = s.chars().nth(1);
+        let starts_ok = match first {
+            '-' | '?' | ':' => second.is_some_and(|c| c != ' '),
+            ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
+            | '@' | '`' | ' ' => false,
+            _ => true,
+        };
+        starts_ok
+            && !s.ends_with([' ', ':'])
+            && !s.contains(": ")
+            && !s.contains(" #")
+            && !is_special_word(s)
+            && !looks_numeric(s)
+            && !looks_like_date(s)
+    }
+
+    /// Booleans and nulls of YAML 1.1 and 1.2, and the 1.1 merge/value keys.
+    fn is_special_word(s: &str) -> bool {
+        matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null" | "~" | "<<" | "="
+        )
+    }
+
+    /// Integers (with `_`, `0x`, `0o`, `0b`, sexagesimal `1:20`), floats
+    /// and `.inf`/`.nan`: anything starting like a number and made only of
+    /// characters a number can hold is quoted, which errs on the safe side.
+    fn looks_numeric(s: &str) -> bool {
+        let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+        let lower = unsigned.to_ascii_lowercase();
+        if matches!(lower.as_str(), ".inf" | ".nan") {
+            return true;
+        }
+        let digits_and = |rest: &str, extra: &str| {
+            rest.chars()
+                .all(|c| c.is_ascii_digit() || extra.contains(c))
+        };
+        if let Some(hex) = lower.strip_prefix("0x") {
+            return hex.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+        }
+        if let Some(rest) = lower
+            .strip_prefix("0o")
+            .or_else(|| lower.strip_prefix("0b"))
+        {
+            return digits_and(rest, "_");
+        }
+        lower.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            && lower.chars().any(|c| c.is_ascii_digit())
+            && digits_and(&lower, "_:.e+-")
+    }
+
+    /// YAML 1.1 timestamps start with `YYYY-M-D`.
+    fn looks_like_date(s: &str) -> bool {
+        let mut parts = s.splitn(3, '-');
+        let year = parts.next().unwrap_or_default();
+        let month = parts.next().unwrap_or_default();
+        let rest = parts.next().unwrap_or_default();
+        let day: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        year.len() == 4
+            && year.chars().all(|c| c.is_ascii_digit())
+            && (1..=2).contains(&month.len())
+            && month.chars().all(|c| c.is_ascii_digit())
+            && (1..=2).contains(&day.len())
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +323,112 @@ mod tests {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.line.is_some());
         assert!(err.column.is_some());
+    }
+
+    /// Strings YAML 1.1 (kubectl) or YAML 1.2 would read as something else.
+    const AMBIGUOUS: &[&str] = &[
+        "yes",
+        "No",
+        "ON",
+        "off",
+        "y",
+        "N",
+        "true",
+        "False",
+        "null",
+        "~",
+        "",
+        "1_000",
+        "1:20",
+        "2001-12-14",
+        "2001-12-14 21:59:43",
+        "1e3",
+        "0x1F",
+        "012",
+        "0o17",
+        "0b101",
+        "+12",
+        ".5",
+        "-.inf",
+        ".NaN",
+        "<<",
+        "=",
+        "8080",
+        "-",
+        "a: b",
+        "x #y",
+        " padded",
+        "end:",
+        "#comment",
+        "*alias",
+        "&anchor",
+        "!tag",
+        "@at",
+        "%dir",
+        "'q'",
+        "\"q\"",
+        "[a]",
+        "{a}",
+    ];
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in AMBIGUOUS {
+            let quoted = emit::string(s);
+            assert!(quoted.starts_with(['\'', '"']), "{s:?} written as {quoted}");
+            let text = value_to_string(&serde_json::json!({ *s: *s }));
+            assert_eq!(text, format!("{quoted}: {quoted}\n"));
+            assert_eq!(
+                parse(&text).unwrap(),
+                serde_json::json!({ *s: *s }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_strings_stay_plain() {
+        for s in [
+            "10Gi",
+            "500m",
+            "25%",
+            "-c",
+            "--older-than",
+            "30d",
+            "30 3 * * *",
+            "nginx:1.25",
+            "${LOG_LEVEL}",
+            "api-headless",
+            "redis://cache:6379",
+            "/var/log",
+            "best-effort",
+        ] {
+            assert_eq!(
+                value_to_string(&serde_json::json!({ "k": s })),
+                format!("k: {s}\n")
+            );
+        }
+    }
+
+    #[test]
+    fn layout_matches_kubectl_style() {
+        let value = serde_json::json!({
+            "a": {"b": [1, {"c": "x", "d": []}, [true, null]]},
+            "e": {},
+            "script": "set -e\n./migrate\n",
+        });
+        assert_eq!(
+            value_to_string(&value),
+            "a:\n  b:\n  - 1\n  - c: x\n    d: []\n  - - true\n    - null\ne: {}\nscript: |\n  set -e\n  ./migrate\n"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(key in "\\PC{0,12}", value in "(\\PC|\n|\t| ){0,24}") {
+            let tree = serde_json::json!({ "k": { key.clone(): [value.clone()] }, "v": value });
+            proptest::prop_assert_eq!(parse(&value_to_string(&tree)).unwrap(), tree);
+        }
     }
 
     #[test]

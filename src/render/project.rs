@@ -139,12 +139,12 @@ pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
 /// `kustomization.yaml`: every file in apply order, with the namespace, so
 /// `kubectl apply -k <dir>` applies the same set.
 pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
-    let mut text =
-        String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n");
-    text.push_str(&format!("namespace: {}\n", project.namespace));
-    text.push_str("resources:\n");
-    for manifest in manifests {
-        text.push_str(&format!("- {}\n", manifest.file_name));
-    }
-    text
+    let files: Vec<&str> = manifests.iter().map(|m| m.file_name.as_str()).collect();
+    // Through the YAML writer, so a namespace such as `123` stays a string.
+    crate::yaml::value_to_string(&serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": project.namespace,
+        "resources": files,
+    }))
 }

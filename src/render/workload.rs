@@ -104,6 +104,13 @@ fn int_or_string(value: &IntOrPercent) -> IntOrString {
     }
 }
 
+/// `spec.replicas`, left out when a HorizontalPodAutoscaler owns the count:
+/// re-applying a fixed number would undo every scaling decision (the
+/// Kubernetes documentation asks for it to be removed in that case).
+fn replicas(svc: &Service, replicas: i32) -> Option<i32> {
+    svc.autoscaling.is_none().then_some(replicas)
+}
+
 fn deployment_spec(
     svc: &Service,
     d: &DeploymentSpec,
@@ -126,7 +133,7 @@ fn deployment_spec(
         },
     };
     K8sDeploymentSpec {
-        replicas: Some(d.replicas),
+        replicas: replicas(svc, d.replicas),
         selector: meta::selector(&svc.name),
         strategy: Some(strategy),
         template,
@@ -165,7 +172,7 @@ fn statefulset_spec(
         })
         .collect();
     K8sStatefulSetSpec {
-        replicas: Some(s.replicas),
+        replicas: replicas(svc, s.replicas),
         service_name: Some(s.headless_service_name.clone()),
         selector: meta::selector(&svc.name),
         pod_management_policy: s.parallel_pod_management.then(|| "Parallel".to_string()),

@@ -70,8 +70,17 @@ pub fn read_probe(obj: &Obj<'_, '_>, key: &str, service_port: Option<i32>) -> Op
     };
     let port = || {
         let port = probe.port("port").or(service_port);
-        if port.is_none() && probe.raw("port").is_none() {
-            probe.error("port", "found nothing; an http or tcp probe needs a port (set it here or set the service's port)");
+        // A bad port is reported by `port`; an empty one reads as absent
+        // and is reported here, or the probe would vanish without a word.
+        let found = match probe.raw("port") {
+            None => Some("nothing".to_string()),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Some(describe(&Value::String(s.clone())))
+            }
+            Some(_) => None,
+        };
+        if let (None, Some(found)) = (port, found) {
+            probe.error("port", format!("found {found}; an http or tcp probe needs a port (set it here or set the service's port)"));
         }
         port
     };

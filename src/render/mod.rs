@@ -3,6 +3,7 @@
 //! in apply order (STATE.md §8) with their file names.
 
 mod config;
+pub mod consistency;
 mod mesh;
 mod meta;
 mod pod;

@@ -70,27 +70,41 @@ pub fn read_probe(obj: &Obj<'_, '_>, key: &str, service_port: Option<i32>) -> Op
     };
     let port = || {
         let port = probe.port("port").or(service_port);
-        if port.is_none() && probe.raw("port").is_none() {
-            probe.error("port", "found nothing; an http or tcp probe needs a port (set it here or set the service's port)");
+        // A bad port is reported by `port`; an empty one reads as absent
+        // and is reported here, or the probe would vanish without a word.
+        let found = match probe.raw("port") {
+            None => Some("nothing".to_string()),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Some(describe(&Value::String(s.clone())))
+            }
+            Some(_) => None,
+        };
+        if let (None, Some(found)) = (port, found) {
+            probe.error("port", format!("found {found}; an http or tcp probe needs a port (set it here or set the service's port)"));
         }
         port
     };
     let action = match kind {
-        "http" => ProbeAction::Http {
+        "http" => port().map(|port| ProbeAction::Http {
             path: probe.string("path").unwrap_or_else(|| "/".into()),
-            port: port()?,
-        },
-        "tcp" => ProbeAction::Tcp { port: port()? },
-        _ => ProbeAction::Exec {
-            command: probe.required_string("command", "a command for an exec probe")?,
-        },
+            port,
+        }),
+        "tcp" => port().map(|port| ProbeAction::Tcp { port }),
+        _ => probe
+            .required_string("command", "a command for an exec probe")
+            .map(|command| ProbeAction::Exec { command }),
     };
+    // The numbers are checked even when the action is wrong, so one pass
+    // reports every problem of the probe.
     let positive = |k: &str| probe.non_negative(k).filter(|v| *v > 0);
+    let initial_delay_seconds = positive("initialDelaySeconds");
+    let period_seconds = positive("periodSeconds");
+    let failure_threshold = positive("extra").or_else(|| positive("failureThreshold"));
     Some(Probe {
-        action,
-        initial_delay_seconds: positive("initialDelaySeconds"),
-        period_seconds: positive("periodSeconds"),
-        failure_threshold: positive("extra").or_else(|| positive("failureThreshold")),
+        action: action?,
+        initial_delay_seconds,
+        period_seconds,
+        failure_threshold,
     })
 }
 
@@ -184,11 +198,13 @@ pub fn read_sidecars(obj: &Obj<'_, '_>) -> Vec<Sidecar> {
             let name = c.name("name", "a container name");
             let image = c.required_string("image", "an image");
             let shared = read_shared_volume(&c);
+            let command = c.string("command").filter(|s| !s.trim().is_empty());
+            let native = c.bool("nativeSidecar").unwrap_or(true);
             Some(Sidecar {
                 name: name?,
                 image: image?,
-                command: c.string("command").filter(|s| !s.trim().is_empty()),
-                native: c.bool("nativeSidecar").unwrap_or(true),
+                command,
+                native,
                 shared,
             })
         })
@@ -258,15 +274,22 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
                 .string("dependsOn")
                 .map(|d| d.trim().to_string())
                 .filter(|d| !d.is_empty() && d != "__main__");
+            // Read every field before giving up on a bad name or image, so
+            // one pass reports all of the companion's problems.
+            let port = c.port("port");
+            let env = read_env(&c, env_key);
+            let resources = read_resources(&c);
+            let volumes = volume::read_volumes(&c, "volumes");
+            let depends_on_port = c.port("dependsOnPort").filter(|_| depends_on.is_some());
             Some(Companion {
                 name: name?,
                 image: image?,
-                port: c.port("port"),
-                env: read_env(&c, env_key),
-                resources: read_resources(&c),
-                volumes: volume::read_volumes(&c, "volumes"),
-                depends_on_port: c.port("dependsOnPort").filter(|_| depends_on.is_some()),
+                port,
+                env,
+                resources,
+                volumes,
                 depends_on,
+                depends_on_port,
             })
         })
         .collect()

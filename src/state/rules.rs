@@ -66,7 +66,9 @@ fn duplicate_services(project: &Project, diags: &mut Diagnostics) {
     }
 }
 
-/// Container names must be unique within a pod, generated wait-fors included.
+/// Container names must be unique within a pod, generated wait-fors
+/// included. Names are claimed in pod order (dependency wait-fors first), so
+/// the error lands on the user's container that takes a generated name.
 fn container_names(project: &Project, svc: &Service, diags: &mut Diagnostics) {
     let mut seen: BTreeSet<String> = BTreeSet::from([svc.name.clone()]);
     let mut claim = |name: String, path: String, diags: &mut Diagnostics| {
@@ -77,6 +79,18 @@ fn container_names(project: &Project, svc: &Service, diags: &mut Diagnostics) {
             );
         }
     };
+    // Render waits for each host once (STATE.md §3.10); mirror that here.
+    let mut waited_hosts: BTreeSet<String> = BTreeSet::new();
+    let mut wait_for = |dep: &str, port: Option<i32>| {
+        render::resolve_dependency(project, dep, port)
+            .filter(|endpoint| waited_hosts.insert(endpoint.host.clone()))
+            .map(|_| volumes::truncate_name(&format!("wait-for-{dep}")))
+    };
+    for (i, dep) in svc.dependencies.iter().enumerate() {
+        if let Some(name) = wait_for(dep, None) {
+            claim(name, format!("{}.dependencies[{i}]", svc.path), diags);
+        }
+    }
     for (i, c) in svc.init_containers.iter().enumerate() {
         claim(
             c.name.clone(),
@@ -98,10 +112,14 @@ fn container_names(project: &Project, svc: &Service, diags: &mut Diagnostics) {
             diags,
         );
     }
-    for (i, dep) in svc.dependencies.iter().enumerate() {
-        if render::resolve_dependency(project, dep, None).is_some() {
-            let name = volumes::truncate_name(&format!("wait-for-{dep}"));
-            claim(name, format!("{}.dependencies[{i}]", svc.path), diags);
+    for (i, companion) in svc.companions.iter().enumerate() {
+        let dep = companion.depends_on.as_deref();
+        if let Some(name) = dep.and_then(|dep| wait_for(dep, companion.depends_on_port)) {
+            claim(
+                name,
+                format!("{}.companions[{i}].dependsOn", svc.path),
+                diags,
+            );
         }
     }
 }

@@ -138,24 +138,24 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
     let mesh = pod::read_mesh(obj);
     let dependencies = read_dependencies(obj);
     let autoscaling = pod::read_autoscaling(obj);
-    let readiness_probe = pod::read_probe(obj, "readinessProbe", port);
-    let liveness_probe = pod::read_probe(obj, "livenessProbe", port);
+    // Probes and volumes mean the same for every kind: check them even
+    // when the kind itself is wrong, so one pass reports every problem.
+    let probe_port = port;
+    let readiness_probe = pod::read_probe(obj, "readinessProbe", probe_port);
+    let liveness_probe = pod::read_probe(obj, "livenessProbe", probe_port);
     let mut volumes = volume::read_volumes(obj, "volumes");
-    // Everything above is read whatever the kind, so its errors are
-    // reported even when the kind itself is wrong.
     let kind = kind?;
     warn_ineffective(obj, kind, infra);
     let workload = match kind {
         D => Workload::Deployment(read_deployment(obj)),
-        SS => {
-            let name_for_defaults = name.as_deref().unwrap_or_default();
-            Workload::StatefulSet(read_statefulset(
-                obj,
-                name_for_defaults,
-                infra,
-                &mut volumes,
-            ))
-        }
+        // A bad name is reported already; the spec is still read for its
+        // own problems.
+        SS => Workload::StatefulSet(read_statefulset(
+            obj,
+            name.as_deref().unwrap_or_default(),
+            infra,
+            &mut volumes,
+        )),
         DS => Workload::DaemonSet(read_daemonset(obj)),
         J => Workload::Job(read_job(obj)),
         CJ => Workload::CronJob(read_cronjob(obj)?),
@@ -501,19 +501,25 @@ fn read_cronjob(obj: &Obj<'_, '_>) -> Option<CronJobSpec> {
     let schedule = obj.required_string(
         "schedule",
         "a schedule (five-field cron expression) for a CronJob",
-    )?;
-    if let Err(why) = crate::check::check_schedule(&schedule) {
+    );
+    if let Some(Err(why)) = schedule.as_deref().map(crate::check::check_schedule) {
         obj.error("schedule", why);
     }
+    // The other fields are checked even without a schedule.
+    let concurrency_policy = obj
+        .one_of("concurrencyPolicy", &["Allow", "Forbid", "Replace"])
+        .map(str::to_string);
+    let suspend = obj.bool("suspend").unwrap_or(false);
+    let successful_jobs_history_limit = obj.non_negative("successfulJobsHistoryLimit");
+    let failed_jobs_history_limit = obj.non_negative("failedJobsHistoryLimit");
+    let starting_deadline_seconds = obj.seconds("startingDeadlineSeconds", 0);
     Some(CronJobSpec {
         job,
-        schedule: schedule.trim().to_string(),
-        concurrency_policy: obj
-            .one_of("concurrencyPolicy", &["Allow", "Forbid", "Replace"])
-            .map(str::to_string),
-        suspend: obj.bool("suspend").unwrap_or(false),
-        successful_jobs_history_limit: obj.non_negative("successfulJobsHistoryLimit"),
-        failed_jobs_history_limit: obj.non_negative("failedJobsHistoryLimit"),
-        starting_deadline_seconds: obj.seconds("startingDeadlineSeconds", 0),
+        schedule: schedule?.trim().to_string(),
+        concurrency_policy,
+        suspend,
+        successful_jobs_history_limit,
+        failed_jobs_history_limit,
+        starting_deadline_seconds,
     })
 }

@@ -64,6 +64,7 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
     let kind = v
         .required_string("type", "a volume type")
         .and_then(|_| v.one_of("type", VOLUME_TYPES));
+    let read_only = v.bool("readOnly").unwrap_or(false);
     let source = match kind? {
         "pvc-dynamic" | "pvc-static" => VolumeSource::Pvc(read_pvc(v, kind == Some("pvc-static"))?),
         "emptyDir" => VolumeSource::EmptyDir {
@@ -79,41 +80,49 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
             secret_name: v.required_string("secretName", "a secretName")?,
             key: v.string("key"),
         },
-        _ => VolumeSource::HostPath {
-            name: v.optional_name("name"),
-            path: v.absolute_path("hostPath", "a hostPath")?,
-            host_type: v.one_of("hostType", HOST_PATH_TYPES).map(str::to_string),
-        },
+        _ => {
+            let name = v.optional_name("name");
+            let path = v.absolute_path("hostPath", "a hostPath");
+            let host_type = v.one_of("hostType", HOST_PATH_TYPES).map(str::to_string);
+            VolumeSource::HostPath {
+                name,
+                path: path?,
+                host_type,
+            }
+        }
     };
     Some(Volume {
         index,
         source,
         mount_path: mount_path?,
-        read_only: v.bool("readOnly").unwrap_or(false),
+        read_only,
     })
 }
 
 fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
     let name = v.name("name", "a volume name");
-    let pv_name = if is_static {
-        Some(v.required_string(
+    let pv_name = is_static.then(|| {
+        v.required_string(
             "pvName",
             "a pvName (the PersistentVolume to bind) for pvc-static",
-        )?)
-    } else {
-        None
-    };
+        )
+    });
     let storage_class = v.string("storageClass");
     let longhorn = read_longhorn(v, storage_class.as_deref());
+    let access_mode = v
+        .one_of("accessMode", ACCESS_MODES)
+        .unwrap_or("ReadWriteOnce")
+        .to_string();
+    let size = v.quantity("size").unwrap_or_else(|| "10Gi".into());
     Some(PvcVolume {
         name: name?,
-        access_mode: v
-            .one_of("accessMode", ACCESS_MODES)
-            .unwrap_or("ReadWriteOnce")
-            .to_string(),
-        size: v.quantity("size").unwrap_or_else(|| "10Gi".into()),
+        access_mode,
+        size,
         storage_class,
-        pv_name,
+        pv_name: match pv_name {
+            Some(pv_name) => Some(pv_name?),
+            None => None,
+        },
         longhorn,
     })
 }
@@ -145,17 +154,22 @@ pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
         .into_iter()
         .filter_map(|(path, value)| {
             let t = obj.reader().object(&path, value, VCT_KEYS)?;
+            // Every field is read before giving up on a bad one, so one
+            // pass reports all of the template's problems.
             let name = t.name("name", "a claim template name");
             let mount_path = t.absolute_path("mountPath", "a mountPath");
+            let size = t.quantity("size").unwrap_or_else(|| "1Gi".into());
+            let access_mode = t
+                .one_of("accessMode", ACCESS_MODES)
+                .unwrap_or("ReadWriteOnce")
+                .to_string();
+            let storage_class = t.string("storageClass");
             Some(ClaimTemplate {
                 name: name?,
                 mount_path: mount_path?,
-                size: t.quantity("size").unwrap_or_else(|| "1Gi".into()),
-                access_mode: t
-                    .one_of("accessMode", ACCESS_MODES)
-                    .unwrap_or("ReadWriteOnce")
-                    .to_string(),
-                storage_class: t.string("storageClass"),
+                size,
+                access_mode,
+                storage_class,
             })
         })
         .collect()

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use assert_cmd::Command;
 use serde::Deserialize;
@@ -255,4 +256,66 @@ pub fn kubectl() -> PathBuf {
     found.unwrap_or_else(|| {
         panic!("kubectl is not on PATH; these tests run the real `kubectl kustomize` (CI installs kubectl)")
     })
+}
+
+/// Run `kubectl-wizard` with `args` in `dir`, feeding `stdin` (empty when
+/// `None`, so the command never sees a terminal).
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = wizard();
+    cmd.current_dir(dir)
+        .args(args)
+        // A panic must not turn into a backtrace even when one is asked for.
+        .env("RUST_BACKTRACE", "1")
+        .write_stdin(stdin.unwrap_or(""));
+    cmd.output().expect("the binary runs")
+}
+
+/// Run `kubectl-wizard` in a fresh, empty working folder.
+pub fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let dir = TempDir::new().expect("temp dir");
+    run_in(dir.path(), args, stdin)
+}
+
+/// A temporary working folder holding a state file.
+pub struct StateDir {
+    pub dir: TempDir,
+}
+
+impl StateDir {
+    /// A new folder with `text` written to `state.yaml`.
+    pub fn new(text: &str) -> StateDir {
+        StateDir::with_file("state.yaml", text)
+    }
+
+    /// A new folder with `text` written to `name`.
+    pub fn with_file(name: &str, text: &str) -> StateDir {
+        let dir = TempDir::new().expect("temp dir");
+        std::fs::write(dir.path().join(name), text).expect("write state");
+        StateDir { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A path inside the folder.
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_in(self.path(), args, None)
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn status(output: &Output) -> i32 {
+    output.status.code().expect("the process exited")
 }

@@ -51,11 +51,6 @@ impl ResourceType {
         qualify(self.plural, self.group)
     }
 
-    /// `Deployment.apps`, or `ConfigMap`, as used in Invalid messages.
-    pub fn qualified_kind(&self) -> String {
-        qualify(self.kind, self.group)
-    }
-
     /// URL prefix of the group version: `/api/v1` or `/apis/apps/v1`.
     pub fn group_version_path(&self) -> String {
         if self.group.is_empty() {
@@ -63,14 +58,6 @@ impl ResourceType {
         } else {
             format!("/apis/{}/{}", self.group, self.version)
         }
-    }
-
-    /// Kinds whose pod template lives at `spec.template`.
-    pub fn is_workload(&self) -> bool {
-        matches!(
-            self.kind,
-            "Deployment" | "StatefulSet" | "DaemonSet" | "Job"
-        )
     }
 }
 
@@ -146,11 +133,43 @@ pub static RESOURCES: &[ResourceType] = &[
         true,
         true,
     ),
-    grouped("apps", "v1", "Deployment", "deployments", "deployment", &["deploy"], ALL),
-    grouped("apps", "v1", "StatefulSet", "statefulsets", "statefulset", &["sts"], ALL),
-    grouped("apps", "v1", "DaemonSet", "daemonsets", "daemonset", &["ds"], ALL),
+    grouped(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        "deployment",
+        &["deploy"],
+        ALL,
+    ),
+    grouped(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        "statefulset",
+        &["sts"],
+        ALL,
+    ),
+    grouped(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        "daemonset",
+        &["ds"],
+        ALL,
+    ),
     grouped("batch", "v1", "Job", "jobs", "job", &[], ALL),
-    grouped("batch", "v1", "CronJob", "cronjobs", "cronjob", &["cj"], ALL),
+    grouped(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        "cronjob",
+        &["cj"],
+        ALL,
+    ),
     grouped(
         "networking.k8s.io",
         "v1",
@@ -208,5 +227,7 @@ pub fn in_group_version<'a>(
 
 /// Looks a type up by group and plural alone (each is served in one version).
 pub fn by_plural_any_version(group: &str, plural: &str) -> Option<&'static ResourceType> {
-    RESOURCES.iter().find(|r| r.group == group && r.plural == plural)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.plural == plural)
 }

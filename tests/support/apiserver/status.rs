@@ -103,8 +103,12 @@ impl ApiError {
 
     /// The namespace an object is created in does not exist.
     pub fn namespace_not_found(namespace: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("namespaces \"{namespace}\" not found"))
-            .with_details(json!({"name": namespace, "kind": "namespaces"}))
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("namespaces \"{namespace}\" not found"),
+        )
+        .with_details(json!({"name": namespace, "kind": "namespaces"}))
     }
 
     /// Unknown URL: what kube-apiserver says for a path no handler serves.
@@ -199,9 +203,9 @@ impl ApiError {
             "UnsupportedMediaType",
             format!(
                 "the body of the request was in an unknown format - accepted media types include: \
-                 application/json-patch+json, application/merge-patch+json, \
-                 application/apply-patch+yaml, application/strategic-merge-patch+json \
-                 (got {content_type:?})"
+                 application/json, application/yaml, application/json-patch+json, \
+                 application/merge-patch+json, application/apply-patch+yaml, \
+                 application/strategic-merge-patch+json (the test server got {content_type:?})"
             ),
         )
     }

@@ -431,6 +431,19 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
         return;
     };
     apply_shop(&cluster);
+    // Watches the Deployment until the controller reports it ready.
+    let out = cluster.ok(&[
+        "rollout",
+        "status",
+        "deploy/web",
+        "-n",
+        "shop",
+        "--timeout=5s",
+    ]);
+    assert!(
+        out.ends_with("deployment \"web\" successfully rolled out\n"),
+        "{out}"
+    );
     wait_until("deployment rollout", || {
         let d = cluster.stored("apps/v1", "Deployment", "shop", "web");
         d["status"]["readyReplicas"] == 2 && d["status"]["observedGeneration"] == 1
@@ -884,4 +897,100 @@ fn serves_many_concurrent_clients() {
         .map(|t| t.join().expect("client thread"))
         .sum();
     assert_eq!(ok, 16 * 20);
+}
+
+#[test]
+fn get_watch_streams_changes() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let file = cluster.write("cm.yaml", LABELLED);
+    cluster.ok(&["apply", "--server-side", "-f", &file]);
+    let cache = cluster.dir.path().join("cache");
+    let watcher = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args([
+            "get",
+            "cm",
+            "settings",
+            "--watch",
+            "--output-watch-events",
+            "--request-timeout=3s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start kubectl get --watch");
+    wait_until("the watch to start", || {
+        cluster
+            .server
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("watch=true"))
+    });
+    cluster.ok(&["delete", "cm", "settings"]);
+    let out = watcher
+        .wait_with_output()
+        .expect("kubectl get --watch output");
+    let stdout = text(&out.stdout);
+    let events: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(events, ["EVENT", "ADDED", "DELETED"]);
+}
+
+/// Our own client library (kube-rs) must work against the server too.
+#[tokio::test]
+async fn kube_rs_client_discovers_applies_and_reads() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{Api, Patch, PatchParams};
+
+    let server = TestApiServer::start();
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("kubeconfig");
+    server.write_kubeconfig(&path).expect("write kubeconfig");
+    let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("read kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    let client = kube::Client::try_from(config).expect("client");
+    let discovery = kube::discovery::Discovery::new(client.clone())
+        .run_aggregated()
+        .await
+        .expect("aggregated discovery");
+    assert!(discovery.has_group("apps"));
+
+    let api: Api<ConfigMap> = Api::namespaced(client, "default");
+    let cm: ConfigMap = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "from-kube"}, "data": {"a": "1"}
+    }))
+    .expect("configmap");
+    let params = PatchParams::apply("kubectl-wizard").force();
+    let first = api
+        .patch("from-kube", &params, &Patch::Apply(&cm))
+        .await
+        .expect("apply");
+    let again = api
+        .patch("from-kube", &params, &Patch::Apply(&cm))
+        .await
+        .expect("re-apply");
+    assert_eq!(
+        first.metadata.resource_version,
+        again.metadata.resource_version
+    );
+    let missing = api.get("missing").await.expect_err("missing object");
+    assert!(
+        missing
+            .to_string()
+            .contains(r#"configmaps "missing" not found"#),
+        "{missing}"
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.bearer_token.as_deref() == Some(server.token())));
 }

@@ -99,30 +99,26 @@ fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiE
         .ok_or_else(|| ApiError::not_found(req.rt(), name))
 }
 
-fn selected<'a>(store: &'a Store, req: &ObjectRequest<'_>) -> Result<Vec<&'a Value>, ApiError> {
-    let labels = Selector::parse(req.query.get("labelSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
-    let fields = Selector::parse(req.query.get("fieldSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
-    let namespace = req.route.namespace.as_deref();
+/// The objects a collection request selects (namespace, `labelSelector`,
+/// `fieldSelector`), by namespace and name.
+pub fn select(store: &Store, route: &ObjectRoute, query: &Query) -> Result<Vec<Value>, ApiError> {
+    let labels =
+        Selector::parse(query.get("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let fields =
+        Selector::parse(query.get("fieldSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
     Ok(store
-        .list(req.rt(), namespace)
+        .list(route.rt, route.namespace.as_deref())
         .into_iter()
         .filter(|o| labels.matches_labels(o) && fields.matches_fields(o))
+        .cloned()
         .collect())
 }
 
 fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
-    if req.query.flag("watch") {
-        return Err(ApiError::method_not_allowed(
-            "watch (not supported by the test server)",
-        ));
-    }
     // Real lists leave type meta off their items.
-    let items: Vec<Value> = selected(store, req)?
+    let items: Vec<Value> = select(store, req.route, req.query)?
         .into_iter()
-        .map(|o| {
-            let mut item = o.clone();
+        .map(|mut item| {
             if let Some(map) = item.as_object_mut() {
                 map.shift_remove("apiVersion");
                 map.shift_remove("kind");
@@ -130,13 +126,7 @@ fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
             item
         })
         .collect();
-    let rt = req.rt();
-    Ok(Reply::ok(json!({
-        "kind": format!("{}List", rt.kind),
-        "apiVersion": rt.api_version(),
-        "metadata": {"resourceVersion": store.revision().to_string()},
-        "items": items,
-    })))
+    Ok(Reply::ok(list_of(req.rt(), store, items)))
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
@@ -477,7 +467,7 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
 }
 
 fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
-    let doomed: Vec<Value> = selected(store, req)?.into_iter().cloned().collect();
+    let doomed = select(store, req.route, req.query)?;
     if !req.dry_run()? {
         for object in &doomed {
             let namespace = object
@@ -491,9 +481,7 @@ fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply
             store.remove(&ObjectKey::new(req.rt(), namespace, name));
         }
     }
-    let mut list = list_of(req.rt(), store, doomed);
-    list["metadata"] = json!({"resourceVersion": store.revision().to_string()});
-    Ok(Reply::ok(list))
+    Ok(Reply::ok(list_of(req.rt(), store, doomed)))
 }
 
 fn list_of(rt: &ResourceType, store: &Store, items: Vec<Value>) -> Value {

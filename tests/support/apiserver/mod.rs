@@ -22,6 +22,7 @@ mod ssa;
 mod status;
 mod store;
 mod validation;
+mod watch_stream;
 mod write;
 
 use std::io;

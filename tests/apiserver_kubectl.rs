@@ -994,3 +994,36 @@ async fn kube_rs_client_discovers_applies_and_reads() {
         .iter()
         .all(|r| r.bearer_token.as_deref() == Some(server.token())));
 }
+
+#[test]
+fn deleted_namespaces_terminate_then_vanish() {
+    // Long enough to look at the Terminating namespace on a busy machine.
+    let options = ServerOptions {
+        ready_delay: Some(Duration::from_secs(2)),
+        ..ServerOptions::default()
+    };
+    let Some(cluster) = Cluster::start_with(options) else {
+        return;
+    };
+    cluster.ok(&[
+        "apply",
+        "--server-side",
+        "-f",
+        &cluster.write("ns.yaml", NAMESPACE),
+    ]);
+    cluster.ok(&["delete", "namespace", "shop", "--wait=false"]);
+    let phase = cluster.ok(&["get", "namespace", "shop", "-o", "jsonpath={.status.phase}"]);
+    assert_eq!(phase, "Terminating");
+    let file = cluster.write(
+        "cm.yaml",
+        &LABELLED.replace("name: settings", "name: settings\n  namespace: shop"),
+    );
+    let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &file]);
+    assert!(
+        stderr.contains(r#"configmaps "settings" is forbidden: unable to create new content in namespace shop because it is being terminated"#),
+        "{stderr}"
+    );
+    wait_until("namespace removal", || {
+        cluster.server.get("v1", "Namespace", "", "shop").is_none()
+    });
+}

@@ -10,7 +10,7 @@ use super::selector::Selector;
 use super::ssa::{self, ownable_view, read_managed};
 use super::status::{self, ApiError, Cause};
 use super::store::{ObjectKey, Store};
-use super::write::{commit, prepare, Commit, Reply};
+use super::write::{self, commit, prepare, Commit, Reply};
 
 /// Everything a verb needs from the HTTP request.
 pub struct ObjectRequest<'a> {
@@ -228,11 +228,18 @@ fn check_resource_version(
     }
 }
 
-fn require_namespace(store: &Store, req: &ObjectRequest<'_>) -> Result<(), ApiError> {
-    if req.rt().namespaced && !store.namespace_exists(req.namespace()) {
-        return Err(ApiError::namespace_not_found(req.namespace()));
+/// New objects need an existing namespace that is not being deleted.
+fn require_namespace(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<(), ApiError> {
+    if !req.rt().namespaced {
+        return Ok(());
     }
-    Ok(())
+    match store.namespace(req.namespace()) {
+        None => Err(ApiError::namespace_not_found(req.namespace())),
+        Some(ns) if ns.pointer("/metadata/deletionTimestamp").is_some() => Err(
+            ApiError::namespace_terminating(req.rt(), name, req.namespace()),
+        ),
+        Some(_) => Ok(()),
+    }
 }
 
 fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
@@ -261,7 +268,7 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
     if store.get(&key).is_some() {
         return Err(ApiError::already_exists(rt, &name));
     }
-    require_namespace(store, req)?;
+    require_namespace(store, req, &name)?;
     let object = prepare(store, rt, &key, None, body, false)?;
     let mut managers = Vec::new();
     let manager = req.update_manager();
@@ -415,7 +422,7 @@ fn server_side_apply(
     let live = store.get(&key).cloned();
     match &live {
         Some(live) => check_resource_version(rt, name, &config, live)?,
-        None => require_namespace(store, req)?,
+        None => require_namespace(store, req, name)?,
     }
     let base = live
         .clone()
@@ -452,9 +459,16 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
         .get(&key)
         .cloned()
         .ok_or_else(|| ApiError::not_found(rt, name))?;
+    if rt.kind == "Namespace" && store.async_namespace_deletion {
+        return Ok(Reply::ok(terminate_namespace(
+            store,
+            key,
+            live,
+            req.dry_run()?,
+        )));
+    }
     if !req.dry_run()? {
         store.remove(&key);
-        // Namespace deletion finishes at once here (no Terminating phase).
         if rt.kind == "Namespace" {
             store.remove_namespace_contents(name);
         }
@@ -464,6 +478,28 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
         .cloned()
         .unwrap_or(Value::Null);
     Ok(Reply::ok(status::delete_success(rt, name, &uid)))
+}
+
+/// Like the real server: the Namespace turns `Terminating` and is
+/// returned; the controller deletes its contents and then it.
+fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_run: bool) -> Value {
+    if live.pointer("/metadata/deletionTimestamp").is_some() {
+        return live;
+    }
+    if let Some(meta) = live.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "deletionTimestamp".into(),
+            json!(super::clock::now_rfc3339()),
+        );
+    }
+    live["status"] = json!({"phase": "Terminating"});
+    write::canonical_order(&mut live);
+    if dry_run {
+        live
+    } else {
+        // Restart the controller's clock: Terminating lasts one delay.
+        store.put(key, live, true)
+    }
 }
 
 fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {

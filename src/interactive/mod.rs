@@ -132,3 +132,6 @@ impl Fields {
         Value::Object(self.0)
     }
 }
+
+#[cfg(test)]
+mod tests;

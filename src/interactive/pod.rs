@@ -298,20 +298,22 @@ fn ask_mesh(ask: &mut Ask<'_>) -> Result<Value> {
                 ask::anything,
             )?,
         );
-        let ports = |a: &str| numbers::parse_port_list(a).map(drop);
-        mesh.set_some(
-            "excludeInbound",
-            ask.optional(
-                "Inbound ports the proxy skips, e.g. 9090 (Enter for none)",
-                ports,
-            )?,
-        );
-        mesh.set_some(
-            "excludeOutbound",
-            ask.optional("Outbound ports the proxy skips (Enter for none)", ports)?,
-        );
+        let inbound = "Inbound ports the proxy skips, e.g. 9090 (Enter for none)";
+        let outbound = "Outbound ports the proxy skips (Enter for none)";
+        for (key, prompt) in [("excludeInbound", inbound), ("excludeOutbound", outbound)] {
+            mesh.set_some(key, ask_port_list(ask, prompt)?);
+        }
     }
     Ok(mesh.into_value())
+}
+
+/// Ports as `8080,9090`, however they were typed.
+fn ask_port_list(ask: &mut Ask<'_>, prompt: &str) -> Result<Option<String>> {
+    let answer = ask.optional(prompt, |a| numbers::parse_port_list(a).map(drop))?;
+    match answer {
+        Some(text) => numbers::parse_port_list(&text).map_err(Error::Failed),
+        None => Ok(None),
+    }
 }
 
 fn ask_autoscaling(ask: &mut Ask<'_>, replicas: Option<i64>) -> Result<Value> {

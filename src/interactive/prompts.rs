@@ -244,9 +244,11 @@ pub mod script {
         No,
     }
 
+    /// Answers, each with a piece of the question it is meant for, so a
+    /// flow that asks something else fails right there.
     #[derive(Default)]
     pub struct Script {
-        answers: VecDeque<Answer>,
+        answers: VecDeque<(&'static str, Answer)>,
         /// Every question asked, in order.
         pub asked: Vec<String>,
         /// Every rejected answer with the explanation given.
@@ -255,7 +257,7 @@ pub mod script {
     }
 
     impl Script {
-        pub fn new(answers: Vec<Answer>) -> Script {
+        pub fn new(answers: Vec<(&'static str, Answer)>) -> Script {
             Script {
                 answers: answers.into(),
                 ..Script::default()
@@ -265,7 +267,13 @@ pub mod script {
         fn next(&mut self, prompt: &str) -> Result<Answer> {
             self.asked.push(prompt.to_string());
             // Running out of answers is like the end of input.
-            self.answers.pop_front().ok_or(Error::Cancelled)
+            let (expected, answer) = self.answers.pop_front().ok_or(Error::Cancelled)?;
+            if !prompt.contains(expected) {
+                return Err(Error::Failed(format!(
+                    "asked \"{prompt}\" where the script expects \"{expected}\""
+                )));
+            }
+            Ok(answer)
         }
 
         pub fn finished(&self) -> bool {

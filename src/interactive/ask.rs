@@ -27,6 +27,10 @@ impl<'p> Ask<'p> {
         self.prompter.say(line);
     }
 
+    pub fn heading(&mut self, title: &str) {
+        self.prompter.heading(title);
+    }
+
     /// A required answer; `default` is taken on Enter.
     pub fn text(
         &mut self,
@@ -70,7 +74,7 @@ impl<'p> Ask<'p> {
         default: &str,
         check: impl Fn(&str) -> Result<(), String>,
     ) -> Result<Option<String>> {
-        let prompt = format!("{prompt} (type {NONE} to leave out)");
+        let prompt = format!("{prompt}, or {NONE}");
         let answer = self.text(&prompt, Some(default), |answer| {
             if answer.eq_ignore_ascii_case(NONE) {
                 Ok(())

@@ -37,8 +37,9 @@ pub fn has_terminal() -> bool {
 /// namespace.
 pub fn ask_state(prompter: &mut dyn Prompter, namespace: Option<&str>) -> Result<Value> {
     let mut ask = Ask::new(prompter);
-    ask.say("Answer each question and press Enter; a value in brackets is the default. Ctrl-C stops without writing anything.");
-    ask.say("\nProject");
+    ask.say("Answer each question and press Enter; Enter alone takes the value in parentheses.");
+    ask.say("In a list, move with the arrow keys (or j/k). Ctrl-C stops without writing anything.");
+    ask.heading("Project");
     let mut state = Fields::default();
     let namespace = ask.text(
         "Namespace",
@@ -56,10 +57,11 @@ pub fn ask_state(prompter: &mut dyn Prompter, namespace: Option<&str>) -> Result
         "Ingress host, e.g. app.example.com (Enter for no Ingress)",
         check::check_host,
     )?;
+    let has_ingress = ingress.is_some();
     state.set("ingress", ingress.unwrap_or_default());
     let mut services: Vec<Value> = Vec::new();
     loop {
-        let entry = service::ask_service(&mut ask, services.len() + 1, &services)?;
+        let entry = service::ask_service(&mut ask, services.len() + 1, &services, has_ingress)?;
         services.push(entry);
         if !ask.yes("Add another service?", false)? {
             break;

@@ -33,8 +33,12 @@ pub trait Prompter {
     /// The indices of the ticked items, in order.
     fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>>;
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
-    /// A line of information between questions (a section title, a note).
+    /// A line of information between questions.
     fn say(&mut self, line: &str);
+    /// The title of a group of questions.
+    fn heading(&mut self, title: &str) {
+        self.say(title);
+    }
 }
 
 /// dialoguer on standard error. While it lives, Ctrl-C cancels the wizard
@@ -48,6 +52,10 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn new() -> Terminal {
+        // console follows CLICOLOR; NO_COLOR (no-color.org) is honoured too.
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            dialoguer::console::set_colors_enabled_stderr(false);
+        }
         Terminal {
             term: Term::stderr(),
             theme: ColorfulTheme::default(),
@@ -151,6 +159,14 @@ impl Prompter for Terminal {
 
     fn say(&mut self, line: &str) {
         let _ = self.term.write_line(line);
+    }
+
+    fn heading(&mut self, title: &str) {
+        let title = dialoguer::console::style(title)
+            .for_stderr()
+            .bold()
+            .underlined();
+        let _ = self.term.write_line(&format!("\n{title}"));
     }
 }
 

@@ -37,11 +37,19 @@ pub struct Current<'a> {
     pub kind: &'static str,
     pub port: Option<i64>,
     pub replicas: Option<i64>,
+    /// The project has an Ingress host, which needs a ClusterIP Service.
+    pub ingress: bool,
 }
 
-/// Ask for service number `number` (from 1), given the ones entered before.
-pub fn ask_service(ask: &mut Ask<'_>, number: usize, earlier: &[Value]) -> Result<Value> {
-    ask.say(&format!("\nService {number}"));
+/// Ask for service number `number` (from 1), given the ones entered before
+/// and whether the project has an Ingress host.
+pub fn ask_service(
+    ask: &mut Ask<'_>,
+    number: usize,
+    earlier: &[Value],
+    ingress: bool,
+) -> Result<Value> {
+    ask.heading(&format!("Service {number}"));
     let names: Vec<String> = earlier.iter().filter_map(service_name).collect();
     let name = ask.name("Service name, e.g. web", None, &names)?;
     let kind = ask.choose("Kind of workload", KINDS, 0)?;
@@ -62,6 +70,7 @@ pub fn ask_service(ask: &mut Ask<'_>, number: usize, earlier: &[Value]) -> Resul
         kind,
         port,
         replicas,
+        ingress,
     };
     let mut taken = Taken {
         containers: vec![name.clone()],

@@ -65,7 +65,7 @@ pub fn ask(
             "Also create a regular ClusterIP Service \"{}\" (one address for all pods, needed for an Ingress)?",
             current.name
         ),
-        false,
+        current.ingress && current.port.is_some(),
     )?;
     fields.set("alsoCreateClusterIP", cluster_ip);
     let templates = ask_claim_templates(ask, taken)?;
@@ -81,7 +81,7 @@ fn ask_claim_templates(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value
         true,
     )?;
     while more {
-        ask.say(&format!("Claim template {}", templates.len() + 1));
+        ask.heading(&format!("Claim template {}", templates.len() + 1));
         templates.push(ask_claim_template(ask, taken)?);
         more = ask.yes("Add another claim template?", false)?;
     }

@@ -65,7 +65,7 @@ pub fn ask_volumes(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
     let mut volumes = Vec::new();
     let mut more = ask.yes("Add volumes (storage, config files, scratch space)?", false)?;
     while more {
-        ask.say(&format!("Volume {}", volumes.len() + 1));
+        ask.heading(&format!("Volume {}", volumes.len() + 1));
         volumes.push(ask_volume(ask, volumes.len(), taken)?);
         more = ask.yes("Add another volume?", false)?;
     }

@@ -146,7 +146,7 @@ fn init_saves_a_statefulset_and_a_deployment_that_render() {
     answer(&mut p, "Add another service?", "");
 
     // The summary lists the files render would write.
-    p.exp_string("Files that would be written to k8s/").unwrap();
+    p.exp_string("render writes them to k8s/").unwrap();
     p.exp_string("api-statefulset.yaml").unwrap();
     p.exp_string("web-deployment.yaml").unwrap();
     p.exp_string("kustomization.yaml").unwrap();

@@ -31,7 +31,8 @@ impl<'p> Ask<'p> {
         self.prompter.heading(title);
     }
 
-    /// A required answer; `default` is taken on Enter.
+    /// A required answer; `default` is taken on Enter. Without a default,
+    /// Enter alone is answered with an explanation, not silence.
     pub fn text(
         &mut self,
         prompt: &str,
@@ -41,8 +42,14 @@ impl<'p> Ask<'p> {
         self.prompter.text(&Text {
             prompt,
             default,
-            allow_empty: false,
-            check: &check,
+            allow_empty: default.is_none(),
+            check: &|answer: &str| {
+                if answer.is_empty() {
+                    Err("an answer is required here".into())
+                } else {
+                    check(answer)
+                }
+            },
         })
     }
 

@@ -27,7 +27,9 @@ fn summary_lines(build: &Result<pipeline::Build>) -> Vec<String> {
     match build {
         Ok(build) => {
             let dir = &build.project.output_dir;
-            let mut lines = vec![format!("\nFiles that would be written to {dir}/:")];
+            let mut lines = vec![format!(
+                "\nFiles this state generates (render writes them to {dir}/):"
+            )];
             for m in &build.manifests {
                 lines.push(format!("  {:<40} {} {}", m.file_name, m.kind, m.name));
             }

@@ -376,6 +376,7 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
     steps.extend(no_groups("Job"));
     steps.extend([
         ("Add another service", Yes),
+        ("Service name", Enter),           // nothing: asked again
         ("Service name", Type("migrate")), // taken: asked again
         ("Service name", Type("cache")),
         ("Kind of workload", Enter),
@@ -402,8 +403,18 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
     ]);
     steps.extend(no_groups("Deployment"));
     steps.push(("Add another service", No));
-    let (state, _) = run(steps);
+    let (state, script) = run(steps);
 
+    assert_eq!(
+        script.rejected,
+        [
+            ("".to_string(), "an answer is required here".to_string()),
+            (
+                "migrate".to_string(),
+                "found \"migrate\", which is already used here; pick another name".to_string()
+            )
+        ]
+    );
     assert_eq!(state["_services"][1]["strategy"], "Recreate");
     assert!(state["_services"][1].get("maxSurge").is_none());
     let web = &state["_services"][2];

@@ -12,7 +12,10 @@ Examples:
   kubectl wizard render -f wizard-state.yaml -o yaml | kubectl apply -f -
 
   # Check a state without writing anything
-  kubectl wizard validate -f wizard-state.yaml";
+  kubectl wizard validate -f wizard-state.yaml
+
+  # Answer questions instead of writing a state by hand
+  kubectl wizard init";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -72,12 +75,39 @@ Examples:
   # Treat warnings (unknown keys, fields without effect) as errors
   kubectl wizard validate -f wizard-state.yaml --strict")]
     Validate(StateArgs),
+    /// Ask for a state step by step on the terminal and save it as a state file
+    #[command(after_help = "\
+Examples:
+  # Answer the questions; the state is saved as wizard-state.yaml
+  kubectl wizard init
+
+  # Save it elsewhere, with shop as the suggested namespace
+  kubectl wizard init -o shop-state.yaml -n shop
+
+  # Then write the manifests it describes
+  kubectl wizard render -f shop-state.yaml
+
+  # render, diff and apply without -f ask the same questions first
+  kubectl wizard render")]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// File to save the state in; an existing file is replaced only after you confirm
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "wizard-state.yaml"
+    )]
+    pub output: String,
 }
 
 /// Where the state comes from and how strictly it is read.
 #[derive(Debug, Clone, Default, Args)]
 pub struct StateArgs {
-    /// The state file (YAML or JSON); `-` reads standard input
+    /// The state file (YAML or JSON); `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
     #[arg(short = 'f', long = "filename", value_name = "STATE")]
     pub filename: Option<String>,
     /// Treat warnings as errors

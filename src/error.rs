@@ -13,6 +13,9 @@ pub const EXIT_INCOMPLETE: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
 /// Exit status: input/output or cluster failure.
 pub const EXIT_FAILURE: i32 = 3;
+/// Exit status: the user stopped the interactive wizard (Ctrl-C, end of
+/// input); 128 + SIGINT, as shells report an interrupted command.
+pub const EXIT_CANCELLED: i32 = 130;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,6 +44,9 @@ pub enum Error {
     /// Anything else that went wrong outside the tool (cluster, terminal).
     #[error("{0}")]
     Failed(String),
+    /// The user stopped the interactive wizard before it finished.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
 }
 
 impl Error {
@@ -49,6 +55,7 @@ impl Error {
             Error::Usage(_) | Error::Syntax { .. } | Error::Invalid(_) => EXIT_INVALID,
             Error::Incomplete(_) => EXIT_INCOMPLETE,
             Error::Io { .. } | Error::Failed(_) => EXIT_FAILURE,
+            Error::Cancelled => EXIT_CANCELLED,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod diag;
 pub mod error;
 pub mod files;
+pub mod interactive;
 pub mod model;
 pub mod pipeline;
 pub mod render;

@@ -4,10 +4,11 @@
 
 pub mod cron;
 pub mod names;
+pub mod numbers;
 pub mod quantity;
 
 pub use cron::check_schedule;
-pub use names::{check_dns_label, closest};
+pub use names::{check_dns_label, check_dns_subdomain, check_env_key, check_host, closest};
 pub use quantity::check_quantity;
 
 /// A port number, 1–65535.

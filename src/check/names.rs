@@ -66,6 +66,71 @@ fn label_value_ok(value: &str) -> bool {
         && ends_ok(value.chars().last())
 }
 
+/// A DNS-1123 subdomain (the names of most objects: ConfigMaps, Secrets,
+/// StorageClasses): DNS labels separated by dots, at most 253 characters.
+pub fn check_dns_subdomain(name: &str) -> Result<(), String> {
+    if is_subdomain(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{name}\"; expected a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+fn is_subdomain(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| check_dns_label(label).is_ok())
+}
+
+/// An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.`.
+pub fn check_host(host: &str) -> Result<(), String> {
+    let bare = host.strip_prefix("*.").unwrap_or(host);
+    if is_subdomain(bare) {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{host}\"; expected a host name such as app.example.com (lower-case DNS labels separated by dots, optionally starting with *.)"
+        ))
+    }
+}
+
+/// A ConfigMap or Secret key (an environment variable's name): letters,
+/// digits, `-`, `_` and `.`.
+pub fn check_env_key(key: &str) -> Result<(), String> {
+    let ok = !key.is_empty()
+        && key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok && key != "." && key != ".." {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{key}\"; a key may hold only letters, digits, '-', '_' and '.'"
+        ))
+    }
+}
+
+/// A node selector written as `"k=v, k2=v2"`: each pair a label key and value.
+pub fn check_selector(text: &str) -> Result<(), String> {
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                check_label_key(k.trim())?;
+                check_label_value(v.trim())?;
+            }
+            _ => {
+                return Err(format!(
+                "found \"{pair}\" in \"{text}\"; each entry must be key=value, separated by commas"
+            ))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The candidate closest to `word` by edit distance, when it is close enough
 /// to be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -108,6 +173,32 @@ mod tests {
         assert!(check_dns_label(&"a".repeat(63)).is_ok());
         assert!(check_dns_label(&"a".repeat(64)).is_err());
         assert!(check_dns_label("").is_err());
+    }
+
+    #[test]
+    fn subdomains() {
+        assert!(check_dns_subdomain("ebs.csi.aws.com").is_ok());
+        assert!(check_dns_subdomain("longhorn").is_ok());
+        assert!(check_dns_subdomain("Longhorn").is_err());
+        assert!(check_dns_subdomain("a..b").is_err());
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(check_host("app.example.com").is_ok());
+        assert!(check_host("*.example.com").is_ok());
+        assert!(check_host("App.example.com").is_err());
+        assert!(check_host("a..b").is_err());
+    }
+
+    #[test]
+    fn env_keys_and_selectors() {
+        assert!(check_env_key("APP_ENV").is_ok());
+        assert!(check_env_key("APP ENV").is_err());
+        assert!(check_env_key("").is_err());
+        assert!(check_selector("disk=ssd, kubernetes.io/os=linux").is_ok());
+        assert!(check_selector("disk").unwrap_err().contains("key=value"));
+        assert!(check_selector("disk=fast ssd").is_err());
     }
 
     #[test]

@@ -6,9 +6,27 @@ use crate::cli::{GlobalArgs, StateArgs};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Build, BuildOptions};
 
-/// The state's text and the name to use for it in messages.
-pub fn read_state(args: &StateArgs) -> Result<(String, String)> {
+/// Whether a command without `-f` may ask for the state interactively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wizard {
+    /// On a terminal, run the wizard (render, diff, apply).
+    WhenTerminal,
+    /// Never: `-f` is required (validate).
+    Never,
+}
+
+/// The state's text and the name to use for it in messages. Without `-f`,
+/// the wizard asks for it when allowed and stdin and stderr are terminals;
+/// otherwise the command fails at once instead of waiting for input.
+pub fn read_state(
+    global: &GlobalArgs,
+    args: &StateArgs,
+    wizard: Wizard,
+) -> Result<(String, String)> {
     match args.filename.as_deref() {
+        None if wizard == Wizard::WhenTerminal => {
+            crate::interactive::state_for_command(global.namespace.as_deref())
+        }
         None => Err(Error::Usage(
             "no state given: pass -f FILE (or -f - to read standard input)".into(),
         )),
@@ -26,9 +44,15 @@ pub fn read_state(args: &StateArgs) -> Result<(String, String)> {
     }
 }
 
-/// Read, check and render the state; warnings are printed on the way.
+/// Read (or ask for), check and render the state; warnings are printed on
+/// the way.
 pub fn load_build(global: &GlobalArgs, args: &StateArgs) -> Result<Build> {
-    let (text, name) = read_state(args)?;
+    load_build_with(global, args, Wizard::WhenTerminal)
+}
+
+/// `load_build`, saying whether the wizard may ask for a missing state.
+pub fn load_build_with(global: &GlobalArgs, args: &StateArgs, wizard: Wizard) -> Result<Build> {
+    let (text, name) = read_state(global, args, wizard)?;
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,

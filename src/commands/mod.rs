@@ -1,5 +1,6 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
+mod init;
 mod input;
 mod render;
 mod validate;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Render(args) => render::run(&cli.global, &args),
         Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Init(args) => init::run(&cli.global, &args),
     }
 }
 

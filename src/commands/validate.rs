@@ -4,7 +4,8 @@ use crate::cli::{GlobalArgs, StateArgs};
 use crate::error::{Result, EXIT_OK};
 
 pub fn run(global: &GlobalArgs, args: &StateArgs) -> Result<i32> {
-    let build = super::load_build(global, args)?;
+    // Checking needs a file; a wizard's answers are checked as they are given.
+    let build = super::input::load_build_with(global, args, super::input::Wizard::Never)?;
     eprintln!(
         "state is valid: {} object(s) in namespace {}",
         build.manifests.len(),

@@ -121,7 +121,7 @@ pub fn read_env(obj: &Obj<'_, '_>, key: &str) -> Vec<EnvVar> {
         let Some(name) = entry.string("key").or_else(|| entry.string("name")) else {
             continue;
         };
-        if let Err(why) = check_env_key(&name) {
+        if let Err(why) = crate::check::check_env_key(&name) {
             entry.error("key", why);
             continue;
         }
@@ -146,21 +146,6 @@ pub fn read_env(obj: &Obj<'_, '_>, key: &str) -> Vec<EnvVar> {
         vars.push(EnvVar { key: name, source });
     }
     vars
-}
-
-/// ConfigMap and Secret keys: letters, digits, `-`, `_` and `.`.
-fn check_env_key(key: &str) -> Result<(), String> {
-    let ok = key.len() <= 253
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok && key != "." && key != ".." {
-        Ok(())
-    } else {
-        Err(format!(
-            "found \"{key}\"; a key may hold only letters, digits, '-', '_' and '.'"
-        ))
-    }
 }
 
 const INIT_KEYS: &[&str] = &["name", "image", "command"];
@@ -351,19 +336,13 @@ fn read_port_list(mesh: &Obj<'_, '_>, key: &str) -> Option<String> {
             return None;
         }
     };
-    let ports: Vec<String> = ports.into_iter().filter(|p| !p.is_empty()).collect();
-    let bad = ports.iter().find(|p| {
-        p.parse::<i64>()
-            .map_or(true, |n| crate::check::check_port(n).is_err())
-    });
-    if let Some(bad) = bad {
-        mesh.error(
-            key,
-            format!("found \"{bad}\"; expected ports from 1 to 65535, separated by commas"),
-        );
-        return None;
+    match crate::check::numbers::parse_port_list(&ports.join(",")) {
+        Ok(list) => list,
+        Err(why) => {
+            mesh.error(key, why);
+            None
+        }
     }
-    (!ports.is_empty()).then(|| ports.join(","))
 }
 
 const AUTOSCALING_KEYS: &[&str] = &[

@@ -1,0 +1,208 @@
+//! Typed questions on top of a `Prompter`: each one states its default,
+//! checks the answer with the same `check` functions a state file goes
+//! through, and returns the value the state stores.
+
+use serde_json::Value;
+
+use super::prompts::{Prompter, Text};
+use crate::check::{self, numbers};
+use crate::error::Result;
+
+/// Typed for the answers that leave a suggested value out.
+const NONE: &str = "none";
+
+/// A choice in a list: the value stored in the state, and what it means.
+pub type Choice = (&'static str, &'static str);
+
+pub struct Ask<'p> {
+    prompter: &'p mut dyn Prompter,
+}
+
+impl<'p> Ask<'p> {
+    pub fn new(prompter: &'p mut dyn Prompter) -> Ask<'p> {
+        Ask { prompter }
+    }
+
+    pub fn say(&mut self, line: &str) {
+        self.prompter.say(line);
+    }
+
+    pub fn heading(&mut self, title: &str) {
+        self.prompter.heading(title);
+    }
+
+    /// A required answer; `default` is taken on Enter. Without a default,
+    /// Enter alone is answered with an explanation, not silence.
+    pub fn text(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<String> {
+        self.prompter.text(&Text {
+            prompt,
+            default,
+            allow_empty: default.is_none(),
+            check: &|answer: &str| {
+                if answer.is_empty() {
+                    Err("an answer is required here".into())
+                } else {
+                    check(answer)
+                }
+            },
+        })
+    }
+
+    /// An answer that may be left empty (Enter) for "not set".
+    pub fn optional(
+        &mut self,
+        prompt: &str,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>> {
+        let answer = self.prompter.text(&Text {
+            prompt,
+            default: None,
+            allow_empty: true,
+            check: &|answer: &str| {
+                if answer.is_empty() {
+                    Ok(())
+                } else {
+                    check(answer)
+                }
+            },
+        })?;
+        Ok(Some(answer).filter(|a| !a.is_empty()))
+    }
+
+    /// A suggested value taken on Enter, which `none` leaves out.
+    pub fn suggested(
+        &mut self,
+        prompt: &str,
+        default: &str,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>> {
+        let prompt = format!("{prompt}, or {NONE}");
+        let answer = self.text(&prompt, Some(default), |answer| {
+            if answer.eq_ignore_ascii_case(NONE) {
+                Ok(())
+            } else {
+                check(answer)
+            }
+        })?;
+        Ok(Some(answer).filter(|a| !a.eq_ignore_ascii_case(NONE)))
+    }
+
+    /// A DNS-1123 name that none of `taken` already uses.
+    pub fn name(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        taken: &[String],
+    ) -> Result<String> {
+        let default = default.filter(|d| !taken.iter().any(|t| t == d));
+        self.text(prompt, default, |answer| {
+            check::check_dns_label(answer)?;
+            if taken.iter().any(|t| t == answer) {
+                return Err(format!(
+                    "found \"{answer}\", which is already used here; pick another name"
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    /// An absolute path that none of `taken` already uses.
+    pub fn mount_path(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        taken: &[String],
+    ) -> Result<String> {
+        let default = default.filter(|d| !taken.iter().any(|t| t == d));
+        self.text(prompt, default, |answer| {
+            check::check_absolute_path(answer)?;
+            if taken.iter().any(|t| t == answer) {
+                return Err(format!(
+                    "found \"{answer}\", where something is already mounted; pick another path"
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    /// A whole number of at least `min`.
+    pub fn number(&mut self, prompt: &str, default: i64, min: i64) -> Result<i64> {
+        let answer = self.text(prompt, Some(&default.to_string()), |a| {
+            numbers::parse_at_least(a, min).map(drop)
+        })?;
+        numbers::parse_at_least(&answer, min).map_err(crate::error::Error::Failed)
+    }
+
+    /// A whole number of at least `min`, or nothing (Enter).
+    pub fn optional_number(&mut self, prompt: &str, min: i64) -> Result<Option<i64>> {
+        let answer = self.optional(prompt, |a| numbers::parse_at_least(a, min).map(drop))?;
+        answer
+            .map(|a| numbers::parse_at_least(&a, min))
+            .transpose()
+            .map_err(crate::error::Error::Failed)
+    }
+
+    /// A Kubernetes quantity with a suggested value (`none` leaves it out).
+    pub fn quantity(&mut self, prompt: &str, default: &str) -> Result<Option<String>> {
+        self.suggested(prompt, default, check::check_quantity)
+    }
+
+    /// One of `choices`; returns the stored value.
+    pub fn choose(
+        &mut self,
+        prompt: &str,
+        choices: &[Choice],
+        default: usize,
+    ) -> Result<&'static str> {
+        let items: Vec<String> = choices
+            .iter()
+            .map(|(value, meaning)| {
+                if meaning.is_empty() {
+                    value.to_string()
+                } else {
+                    format!("{value} — {meaning}")
+                }
+            })
+            .collect();
+        let items: Vec<&str> = items.iter().map(String::as_str).collect();
+        let index = self.prompter.select(prompt, &items, default)?;
+        Ok(choices[index.min(choices.len() - 1)].0)
+    }
+
+    /// The ticked subset of `items`.
+    pub fn tick(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
+        self.prompter.multi_select(prompt, items)
+    }
+
+    pub fn yes(&mut self, prompt: &str, default: bool) -> Result<bool> {
+        self.prompter.confirm(prompt, default)
+    }
+}
+
+/// A value that must not be empty (an image, a ConfigMap's name).
+pub fn not_empty(answer: &str) -> Result<(), String> {
+    if answer.trim().is_empty() {
+        Err("found nothing; a value is required".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Accepts anything (free text such as a command).
+pub fn anything(_: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// maxSurge and friends as the state stores them: `1` or `"25%"`.
+pub fn int_or_percent_value(text: &str) -> Result<Value> {
+    use crate::model::IntOrPercent;
+    match numbers::parse_int_or_percent(text).map_err(crate::error::Error::Failed)? {
+        IntOrPercent::Int(n) => Ok(Value::from(n)),
+        IntOrPercent::Str(s) => Ok(Value::from(s)),
+    }
+}

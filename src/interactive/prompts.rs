@@ -1,0 +1,359 @@
+//! The four kinds of question the wizard asks, behind a trait: `Terminal`
+//! asks them with dialoguer on stderr; unit tests answer from a script. The
+//! wizard's flow knows nothing about terminals.
+
+use std::io::ErrorKind;
+
+use dialoguer::console::Term;
+use dialoguer::theme::ColorfulTheme;
+use dialoguer::{Confirm, Input, MultiSelect, Select};
+
+use crate::error::{Error, Result};
+
+/// Judges one typed answer: `Err` explains what is wrong, and the question
+/// is asked again.
+pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
+
+/// A question answered by typing.
+pub struct Text<'a> {
+    pub prompt: &'a str,
+    /// Shown with the question and taken when the answer is empty.
+    pub default: Option<&'a str>,
+    /// Whether an empty answer is accepted (when there is no default).
+    pub allow_empty: bool,
+    pub check: Check<'a>,
+}
+
+/// Where the wizard's questions go.
+pub trait Prompter {
+    /// A typed answer that passed `question.check`, trimmed.
+    fn text(&mut self, question: &Text<'_>) -> Result<String>;
+    /// The index of the chosen item.
+    fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize>;
+    /// The indices of the ticked items, in order.
+    fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>>;
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
+    /// A line of information between questions.
+    fn say(&mut self, line: &str);
+    /// The title of a group of questions.
+    fn heading(&mut self, title: &str) {
+        self.say(title);
+    }
+}
+
+/// dialoguer on standard error. While it lives, Ctrl-C cancels the wizard
+/// instead of killing the process, so the cursor that dialoguer hides during
+/// a choice is shown again and nothing half-done is left behind.
+pub struct Terminal {
+    term: Term,
+    theme: ColorfulTheme,
+    _interrupts: interrupt::Guard,
+}
+
+impl Terminal {
+    pub fn new() -> Terminal {
+        // console follows CLICOLOR; NO_COLOR (no-color.org) is honoured too.
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            dialoguer::console::set_colors_enabled_stderr(false);
+        }
+        Terminal {
+            term: Term::stderr(),
+            theme: ColorfulTheme::default(),
+            _interrupts: interrupt::Guard::install(),
+        }
+    }
+
+    /// Turn dialoguer's outcome into ours. A Ctrl-C (dialoguer sees it as an
+    /// interrupted read) or the end of input cancels.
+    fn finish<T>(&self, outcome: dialoguer::Result<T>) -> Result<T> {
+        let stopped = |error: Error| {
+            self.restore();
+            Err(error)
+        };
+        if interrupt::happened() {
+            return stopped(Error::Cancelled);
+        }
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(dialoguer::Error::IO(e))
+                if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::UnexpectedEof) =>
+            {
+                stopped(Error::Cancelled)
+            }
+            Err(dialoguer::Error::IO(e)) => stopped(Error::Failed(format!(
+                "cannot ask questions on this terminal: {e}"
+            ))),
+        }
+    }
+
+    /// Show the cursor and end the half-drawn prompt line, so the shell's
+    /// prompt starts clean.
+    fn restore(&self) {
+        let _ = self.term.show_cursor();
+        let _ = self.term.write_line("");
+    }
+
+    fn before_asking(&self) -> Result<()> {
+        if interrupt::happened() {
+            self.restore();
+            return Err(Error::Cancelled);
+        }
+        Ok(())
+    }
+}
+
+impl Default for Terminal {
+    fn default() -> Self {
+        Terminal::new()
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.term.show_cursor();
+    }
+}
+
+impl Prompter for Terminal {
+    fn text(&mut self, question: &Text<'_>) -> Result<String> {
+        self.before_asking()?;
+        let check = question.check;
+        let mut input = Input::<String>::with_theme(&self.theme)
+            .with_prompt(question.prompt)
+            .allow_empty(question.allow_empty)
+            .validate_with(|answer: &String| check(answer.trim()));
+        if let Some(default) = question.default {
+            input = input.default(default.to_string());
+        }
+        let answer = self.finish(input.interact_text_on(&self.term))?;
+        Ok(answer.trim().to_string())
+    }
+
+    fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
+        self.before_asking()?;
+        let select = Select::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default);
+        self.finish(select.interact_on(&self.term))
+    }
+
+    fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
+        self.before_asking()?;
+        let prompt = format!("{prompt} (space ticks, Enter confirms)");
+        let select = MultiSelect::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .items(items);
+        self.finish(select.interact_on(&self.term))
+    }
+
+    fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
+        self.before_asking()?;
+        // Every answer ends with Enter, so a stray key never answers.
+        let confirm = Confirm::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .wait_for_newline(true);
+        self.finish(confirm.interact_on(&self.term))
+    }
+
+    fn say(&mut self, line: &str) {
+        let _ = self.term.write_line(line);
+    }
+
+    fn heading(&mut self, title: &str) {
+        let title = dialoguer::console::style(title)
+            .for_stderr()
+            .bold()
+            .underlined();
+        let _ = self.term.write_line(&format!("\n{title}"));
+    }
+}
+
+/// Ctrl-C while the wizard runs. dialoguer reads keys in raw mode and, on
+/// Ctrl-C, raises SIGINT itself; by default that kills the process with the
+/// cursor still hidden. While a `Guard` lives, SIGINT only sets a flag: the
+/// read that saw it fails as "interrupted" and the wizard cancels cleanly.
+/// The previous handling is restored when the guard is dropped, so a later
+/// long operation (apply) can still be interrupted the usual way.
+#[cfg(unix)]
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn note(_signal: libc::c_int) {
+        // Only an atomic store: nothing else is safe in a signal handler.
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    }
+
+    pub fn happened() -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+
+    pub struct Guard {
+        previous: Option<libc::sigaction>,
+    }
+
+    impl Guard {
+        pub fn install() -> Guard {
+            INTERRUPTED.store(false, Ordering::SeqCst);
+            // SAFETY: the sigaction structs are plain C data, zero is a valid
+            // starting value, and the handler only touches an atomic.
+            let previous = unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = note as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut previous: libc::sigaction = std::mem::zeroed();
+                (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(previous)
+            };
+            Guard { previous }
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let Some(previous) = &self.previous {
+                // SAFETY: restores the action saved by `install`.
+                unsafe {
+                    libc::sigaction(libc::SIGINT, previous, std::ptr::null_mut());
+                }
+            }
+        }
+    }
+}
+
+/// Elsewhere Ctrl-C keeps its default effect; nothing is written before the
+/// end, so no half-done file can be left either way.
+#[cfg(not(unix))]
+mod interrupt {
+    pub fn happened() -> bool {
+        false
+    }
+
+    pub struct Guard;
+
+    impl Guard {
+        pub fn install() -> Guard {
+            Guard
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod script {
+    //! A `Prompter` that answers from a list, for unit tests of the flow.
+
+    use std::collections::VecDeque;
+
+    use super::{Prompter, Text};
+    use crate::error::{Error, Result};
+
+    /// One scripted answer. `Enter` takes the default.
+    #[derive(Debug, Clone)]
+    pub enum Answer {
+        Type(&'static str),
+        Enter,
+        Pick(&'static str),
+        Tick(&'static [&'static str]),
+        Yes,
+        No,
+    }
+
+    /// Answers, each with a piece of the question it is meant for, so a
+    /// flow that asks something else fails right there.
+    #[derive(Default)]
+    pub struct Script {
+        answers: VecDeque<(&'static str, Answer)>,
+        /// Every question asked, in order.
+        pub asked: Vec<String>,
+        /// Every rejected answer with the explanation given.
+        pub rejected: Vec<(String, String)>,
+        pub said: Vec<String>,
+    }
+
+    impl Script {
+        pub fn new(answers: Vec<(&'static str, Answer)>) -> Script {
+            Script {
+                answers: answers.into(),
+                ..Script::default()
+            }
+        }
+
+        fn next(&mut self, prompt: &str) -> Result<Answer> {
+            self.asked.push(prompt.to_string());
+            // Running out of answers is like the end of input.
+            let (expected, answer) = self.answers.pop_front().ok_or(Error::Cancelled)?;
+            if !prompt.contains(expected) {
+                return Err(Error::Failed(format!(
+                    "asked \"{prompt}\" where the script expects \"{expected}\""
+                )));
+            }
+            Ok(answer)
+        }
+
+        pub fn finished(&self) -> bool {
+            self.answers.is_empty()
+        }
+    }
+
+    fn unexpected(prompt: &str, answer: &Answer) -> Error {
+        Error::Failed(format!("script answered {answer:?} to \"{prompt}\""))
+    }
+
+    impl Prompter for Script {
+        fn text(&mut self, q: &Text<'_>) -> Result<String> {
+            loop {
+                let answer = match self.next(q.prompt)? {
+                    Answer::Type(text) => text.trim().to_string(),
+                    Answer::Enter => q.default.unwrap_or("").to_string(),
+                    other => return Err(unexpected(q.prompt, &other)),
+                };
+                if answer.is_empty() && q.default.is_none() && !q.allow_empty {
+                    continue;
+                }
+                match (q.check)(&answer) {
+                    Ok(()) => return Ok(answer),
+                    Err(why) => self.rejected.push((answer, why)),
+                }
+            }
+        }
+
+        fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
+            match self.next(prompt)? {
+                Answer::Enter => Ok(default),
+                Answer::Pick(item) => items
+                    .iter()
+                    .position(|i| *i == item || i.starts_with(&format!("{item} ")))
+                    .ok_or_else(|| Error::Failed(format!("no item {item} in {items:?}"))),
+                other => Err(unexpected(prompt, &other)),
+            }
+        }
+
+        fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
+            match self.next(prompt)? {
+                Answer::Enter => Ok(Vec::new()),
+                Answer::Tick(ticked) => Ok(items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| ticked.contains(i))
+                    .map(|(n, _)| n)
+                    .collect()),
+                other => Err(unexpected(prompt, &other)),
+            }
+        }
+
+        fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
+            match self.next(prompt)? {
+                Answer::Enter => Ok(default),
+                Answer::Yes => Ok(true),
+                Answer::No => Ok(false),
+                other => Err(unexpected(prompt, &other)),
+            }
+        }
+
+        fn say(&mut self, line: &str) {
+            self.said.push(line.to_string());
+        }
+    }
+}

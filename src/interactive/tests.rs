@@ -1,0 +1,439 @@
+//! The question flow with scripted answers: every branch must produce a
+//! state that builds without a single error or warning.
+
+use serde_json::{json, Value};
+
+use super::prompts::script::{Answer, Answer::*, Script};
+use super::{ask_state, to_text};
+use crate::pipeline::{self, Build, BuildOptions};
+
+type Step = (&'static str, Answer);
+
+fn run(steps: Vec<Step>) -> (Value, Script) {
+    let mut script = Script::new(steps);
+    let state = match ask_state(&mut script, None) {
+        Ok(state) => state,
+        Err(e) => panic!("{e}; asked: {:#?}", script.asked),
+    };
+    assert!(
+        script.finished(),
+        "answers left; asked: {:#?}",
+        script.asked
+    );
+    (state, script)
+}
+
+fn build(state: &Value) -> Build {
+    let text = to_text(state).unwrap();
+    let build = pipeline::build(&text, "<test>", &BuildOptions::default())
+        .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert!(build.warnings.is_empty(), "{:?}\n{text}", build.warnings);
+    build
+}
+
+fn file_names(build: &Build) -> Vec<&str> {
+    build
+        .manifests
+        .iter()
+        .map(|m| m.file_name.as_str())
+        .collect()
+}
+
+fn default_project() -> Vec<Step> {
+    vec![
+        ("Namespace", Enter),
+        ("Folder", Enter),
+        ("Ingress host", Enter),
+    ]
+}
+
+/// Decline the optional groups; `kind` decides which are offered.
+fn no_groups(kind: &str) -> Vec<Step> {
+    let long_running = !matches!(kind, "Job" | "CronJob");
+    let mut steps = Vec::new();
+    if long_running {
+        steps.push(("health checks", No));
+    }
+    steps.extend([("CPU and memory", No), ("environment variables", No)]);
+    if long_running {
+        steps.push(("init containers", No));
+    }
+    steps.push(("sidecar containers", No));
+    if long_running {
+        steps.push(("service mesh", No));
+    }
+    if matches!(kind, "Deployment" | "StatefulSet") {
+        steps.push(("Scale automatically", No));
+    }
+    steps
+}
+
+fn deployment_volumes() -> Vec<Step> {
+    vec![
+        ("Add volumes", Yes),
+        ("Volume type", Pick("pvc-dynamic")),
+        ("Volume name", Enter),
+        ("Mount path", Enter),
+        ("Size", Enter),
+        ("Access mode", Enter),
+        ("Storage class", Type("longhorn")),
+        ("Longhorn replicas", Type("3")),
+        ("data locality", Pick("best-effort")),
+        ("read-only", No),
+        ("another volume", Yes),
+        ("Volume type", Pick("pvc-static")),
+        ("Volume name", Type("archive")),
+        ("Mount path", Enter),
+        ("Size", Enter),
+        ("Access mode", Enter),
+        ("Storage class", Enter),
+        ("PersistentVolume to bind", Type("archive-pv")),
+        ("read-only", Yes),
+        ("another volume", Yes),
+        ("Volume type", Pick("emptyDir")),
+        ("Volume name", Enter),
+        ("Mount path", Type("/tmp/cache")),
+        ("Medium", Pick("Memory")),
+        ("Size limit", Type("256Mi")),
+        ("read-only", Enter),
+        ("another volume", Yes),
+        ("Volume type", Pick("configMap")),
+        ("ConfigMap name", Type("web-settings")),
+        ("Only this key", Type("settings.json")),
+        ("Mount path", Type("/etc/web/settings.json")),
+        ("read-only", Enter),
+        ("another volume", Yes),
+        ("Volume type", Pick("secret")),
+        ("Secret name", Type("web-tls")),
+        ("Only this key", Enter),
+        ("Mount path", Type("/etc/tls")),
+        ("read-only", Yes),
+        ("another volume", Yes),
+        ("Volume type", Pick("hostPath")),
+        ("Volume name", Enter),
+        ("Path on the node", Type("/var/run/docker.sock")),
+        ("What must be at that path", Pick("Socket")),
+        ("Mount path", Enter),
+        ("read-only", Enter),
+        ("another volume", No),
+    ]
+}
+
+fn every_group() -> Vec<Step> {
+    vec![
+        ("health checks", Yes),
+        ("Readiness probe", Enter),
+        ("Check", Enter),
+        ("Path", Enter),
+        ("Port", Enter),
+        ("before the first check", Enter),
+        ("between checks", Enter),
+        ("Failures in a row", Enter),
+        ("Liveness probe", Enter),
+        ("Check", Pick("tcp")),
+        ("Port", Enter),
+        ("before the first check", Enter),
+        ("between checks", Enter),
+        ("Failures in a row", Enter),
+        ("CPU and memory", Yes),
+        ("CPU request", Enter),
+        ("CPU limit", Enter),
+        ("Memory request", Enter),
+        ("Memory limit", Type("none")),
+        ("environment variables", Yes),
+        ("Variable name", Type("APP_ENV")),
+        ("Kind of value", Enter),
+        ("Value", Type("production")),
+        ("another variable", Yes),
+        ("Variable name", Type("APP_ENV")), // twice: asked again
+        ("Variable name", Type("MODE")),
+        ("Kind of value", Pick("variable")),
+        ("Placeholder", Enter),
+        ("another variable", No),
+        ("init containers", Yes),
+        ("Init container name", Type("web")), // the main container: asked again
+        ("Init container name", Type("migrate")),
+        ("Image", Type("web:1")),
+        ("Command", Type("./manage migrate")),
+        ("another init container", No),
+        ("sidecar containers", Yes),
+        ("Sidecar name", Type("log-shipper")),
+        ("Image", Type("fluent-bit:2.1")),
+        ("Command", Enter),
+        ("Native sidecar", Enter),
+        ("Share a folder", Yes),
+        ("Shared volume name", Enter),
+        ("Mount path", Type("/var/log/app")),
+        ("another sidecar", No),
+        ("service mesh", Yes),
+        ("Mesh", Enter),
+        ("Proxy CPU request", Type("100m")),
+        ("Proxy CPU limit", Enter),
+        ("Proxy memory request", Enter),
+        ("Proxy memory limit", Enter),
+        ("log level", Type("warning")),
+        ("Inbound ports", Type("9090, 15020")),
+        ("Outbound ports", Enter),
+        ("Scale automatically", Yes),
+        ("Minimum replicas", Enter),
+        ("Maximum replicas", Enter),
+        ("Target CPU", Enter),
+        ("Target memory", Enter),
+    ]
+}
+
+#[test]
+fn a_deployment_with_every_volume_type_and_every_group() {
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("web")),
+        ("Kind of workload", Enter),
+        ("Container image", Type("nginx:1.27")),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Pick("NodePort")),
+        ("Rollout strategy", Enter),
+        ("maxSurge", Type("0")),
+        ("maxUnavailable", Type("0")), // both zero: asked again
+        ("maxUnavailable", Type("1")),
+    ]);
+    steps.extend(deployment_volumes());
+    steps.extend(every_group());
+    steps.push(("Add another service", No));
+    let (state, script) = run(steps);
+
+    let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(rejected, ["0", "APP_ENV", "web"]);
+    assert!(script.rejected[0]
+        .1
+        .contains("at least one of them must be above 0"));
+    let web = &state["_services"][0];
+    assert_eq!(web["serviceType"], "NodePort");
+    assert_eq!(web["maxSurge"], 0);
+    assert_eq!(web["maxUnavailable"], 1);
+    assert_eq!(
+        web["volumes"][0],
+        json!({"type": "pvc-dynamic", "name": "data", "mountPath": "/var/lib/data", "size": "10Gi",
+               "accessMode": "ReadWriteOnce", "longhornConfig": {"replicas": 3, "dataLocality": "best-effort"},
+               "storageClass": "longhorn"})
+    );
+    assert_eq!(web["volumes"][1]["pvName"], "archive-pv");
+    assert_eq!(web["volumes"][1]["readOnly"], true);
+    assert_eq!(web["volumes"][2]["name"], "empty-2");
+    assert_eq!(web["volumes"][2]["medium"], "Memory");
+    assert_eq!(web["volumes"][3]["key"], "settings.json");
+    assert_eq!(web["volumes"][5]["hostType"], "Socket");
+    assert_eq!(web["volumes"][5]["mountPath"], "/var/run/docker.sock");
+    assert_eq!(
+        web["readinessProbe"],
+        json!({"type": "http", "path": "/healthz", "port": 8080, "initialDelaySeconds": 5, "periodSeconds": 10, "extra": 3})
+    );
+    assert_eq!(web["livenessProbe"]["type"], "tcp");
+    assert_eq!(web["livenessProbe"]["initialDelaySeconds"], 15);
+    assert_eq!(
+        web["resources"],
+        json!({"cpu_request": "100m", "cpu_limit": "500m", "memory_request": "128Mi", "memory_limit": ""})
+    );
+    assert_eq!(
+        web["envVars"][1],
+        json!({"key": "MODE", "type": "variable", "varName": "${MODE}"})
+    );
+    assert_eq!(web["initContainers"][0]["command"], "./manage migrate");
+    assert_eq!(web["sidecars"][0]["nativeSidecar"], true);
+    assert_eq!(web["sidecars"][0]["sharedVolume"], "shared");
+    assert!(web["sidecars"][0].get("command").is_none());
+    assert_eq!(web["mesh"]["excludeInbound"], "9090,15020");
+    assert_eq!(
+        web["autoscaling"],
+        json!({"enabled": true, "minReplicas": 1, "maxReplicas": 10, "targetCPU": 80})
+    );
+    let build = build(&state);
+    assert_eq!(
+        file_names(&build),
+        [
+            "web-config.yaml",
+            "web-data-pvc.yaml",
+            "web-archive-pvc.yaml",
+            "web-service.yaml",
+            "web-deployment.yaml",
+            "web-hpa.yaml"
+        ]
+    );
+}
+
+#[test]
+fn a_daemonset_a_job_and_a_statefulset_updated_on_delete() {
+    let mut steps = vec![
+        ("Namespace", Type("ops")),
+        ("Folder", Type("out/")),
+        ("Ingress host", Enter),
+        ("Service name", Type("agent")),
+        ("Kind of workload", Pick("DaemonSet")),
+        ("Container image", Type("fluent-bit:2.1")),
+        ("Container port", Enter),
+        ("Update strategy", Enter),
+        ("maxUnavailable", Type("25%")),
+        ("Node selector", Type("disk")), // not key=value: asked again
+        ("Node selector", Type("disktype=ssd")),
+        ("Add tolerations", Yes),
+        ("Taint key", Type("node-role.kubernetes.io/control-plane")),
+        ("Operator", Pick("Exists")),
+        ("Effect", Pick("NoSchedule")),
+        ("another toleration", Yes),
+        ("Taint key", Enter), // no key: tolerate every taint
+        ("Effect", Enter),
+        ("another toleration", No),
+        ("node's namespaces", Tick(&["hostNetwork"])),
+        ("Add volumes", No),
+    ];
+    steps.extend(no_groups("DaemonSet"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Type("migrate")),
+        ("Kind of workload", Pick("Job")),
+        ("Container image", Type("web:1")),
+        ("Command", Type("./manage migrate")),
+        ("Arguments", Type("--noinput  --verbosity 2")),
+        ("When the container fails", Pick("OnFailure")),
+        ("time limits", Yes),
+        ("Retries", Type("2")),
+        ("Successful pods", Enter),
+        ("Pods running at once", Enter),
+        ("Time limit", Type("0")), // a deadline of 0 seconds: asked again
+        ("Time limit", Type("600")),
+        ("Delete the finished job", Type("3600")),
+    ]);
+    steps.extend(no_groups("Job"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Type("db")),
+        ("Kind of workload", Pick("StatefulSet")),
+        ("Container image", Type("postgres:16")),
+        ("Container port", Type("5432")),
+        ("Replicas", Enter),
+        ("Headless Service name", Type("agent")), // another service's name
+        ("Headless Service name", Enter),
+        ("Pod management policy", Enter),
+        ("Update strategy", Pick("OnDelete")),
+        ("ClusterIP Service", No),
+        ("volume claim template", No),
+    ]);
+    steps.extend(no_groups("StatefulSet"));
+    steps.push(("Add another service", No));
+    let (state, script) = run(steps);
+
+    assert_eq!(script.rejected.len(), 3, "{:?}", script.rejected);
+    let agent = &state["_services"][0];
+    assert_eq!(agent["maxUnavailable"], "25%");
+    assert_eq!(agent["nodeSelector"], "disktype=ssd");
+    assert_eq!(
+        agent["tolerations"],
+        json!([
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+            {"operator": "Exists"}
+        ])
+    );
+    assert_eq!(agent["hostNetwork"], true);
+    assert!(agent.get("hostPID").is_none());
+    let job = &state["_services"][1];
+    assert_eq!(job["restartPolicy"], "OnFailure");
+    assert_eq!(job["args"], "--noinput  --verbosity 2");
+    assert_eq!(job["backoffLimit"], 2);
+    assert_eq!(job["activeDeadlineSeconds"], 600);
+    assert_eq!(job["ttlSecondsAfterFinished"], 3600);
+    assert!(job.get("completions").is_none());
+    let db = &state["_services"][2];
+    assert_eq!(db["headlessServiceName"], "db-headless");
+    assert_eq!(db["strategy"], "OnDelete");
+    assert!(db.get("partition").is_none());
+    assert_eq!(db["volumeClaimTemplates"], json!([]));
+    let build = build(&state);
+    assert_eq!(build.project.output_dir, "out");
+    assert_eq!(
+        file_names(&build),
+        [
+            "namespace.yaml",
+            "db-headless-service.yaml",
+            "agent-daemonset.yaml",
+            "migrate-job.yaml",
+            "db-statefulset.yaml"
+        ]
+    );
+}
+
+#[test]
+fn a_deployment_may_wait_only_for_services_that_have_a_service() {
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("migrate")),
+        ("Kind of workload", Pick("Job")),
+        ("Container image", Type("web:1")),
+        ("Command", Enter),
+        ("Arguments", Enter),
+        ("When the container fails", Enter),
+        ("time limits", No),
+    ]);
+    steps.extend(no_groups("Job"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Enter),           // nothing: asked again
+        ("Service name", Type("migrate")), // taken: asked again
+        ("Service name", Type("cache")),
+        ("Kind of workload", Enter),
+        ("Container image", Type("redis:7")),
+        ("Container port", Type("6379")),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Pick("Recreate")),
+        ("Add volumes", No),
+    ]);
+    steps.extend(no_groups("Deployment"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Type("web")),
+        ("Kind of workload", Enter),
+        ("Container image", Type("web:1")),
+        ("Container port", Type("none")),
+        ("Replicas", Enter),
+        ("Rollout strategy", Enter),
+        ("maxSurge", Enter),
+        ("maxUnavailable", Enter),
+        ("Add volumes", No),
+        ("Services web waits for", Tick(&["cache"])),
+    ]);
+    steps.extend(no_groups("Deployment"));
+    steps.push(("Add another service", No));
+    let (state, script) = run(steps);
+
+    assert_eq!(
+        script.rejected,
+        [
+            ("".to_string(), "an answer is required here".to_string()),
+            (
+                "migrate".to_string(),
+                "found \"migrate\", which is already used here; pick another name".to_string()
+            )
+        ]
+    );
+    assert_eq!(state["_services"][1]["strategy"], "Recreate");
+    assert!(state["_services"][1].get("maxSurge").is_none());
+    let web = &state["_services"][2];
+    assert!(web.get("port").is_none());
+    assert!(web.get("serviceType").is_none());
+    assert_eq!(web["dependencies"], json!(["cache"]));
+    let build = build(&state);
+    let deployment = build
+        .manifests
+        .iter()
+        .find(|m| m.file_name == "web-deployment.yaml")
+        .unwrap();
+    let init = &deployment.object["spec"]["template"]["spec"]["initContainers"][0];
+    assert_eq!(init["name"], "wait-for-cache");
+}
+
+#[test]
+fn running_out_of_answers_cancels() {
+    let mut script = Script::new(default_project());
+    let outcome = ask_state(&mut script, Some("shop"));
+    assert!(matches!(outcome, Err(crate::error::Error::Cancelled)));
+}

@@ -826,6 +826,43 @@ fn image_must_not_be_empty() {
 }
 
 #[test]
+fn image_of_white_space_is_empty() {
+    rejected(
+        services(json!([
+            svc(json!({"image": "   "})),
+            svc(json!({"name": "api", "image": "nginx latest"})),
+            svc(json!({"name": "job", "initContainers": [{"name": "i", "image": "\t"}]})),
+        ])),
+        &[
+            (
+                "_services[0].image",
+                &["found \"   \"", "an image is required"],
+            ),
+            (
+                "_services[1].image",
+                &["found \"nginx latest\"", "no white space"],
+            ),
+            (
+                "_services[2].initContainers[0].image",
+                &["an image is required"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn image_surrounding_white_space_is_dropped() {
+    let (out, _) = accepted(
+        services(json!([svc(json!({"image": " nginx:1.27 "}))])),
+        &[],
+    );
+    assert!(
+        out.contains("image: nginx:1.27\n"),
+        "the image is written without the spaces:\n{out}"
+    );
+}
+
+#[test]
 fn cron_schedule_must_have_five_fields() {
     rejected(
         services(json!([

@@ -171,7 +171,7 @@ pub fn read_init_containers(obj: &Obj<'_, '_>) -> Vec<InitContainer> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, INIT_KEYS)?;
             let name = c.name("name", "a container name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             Some(InitContainer {
                 name: name?,
                 image: image?,
@@ -196,7 +196,7 @@ pub fn read_sidecars(obj: &Obj<'_, '_>) -> Vec<Sidecar> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, SIDECAR_KEYS)?;
             let name = c.name("name", "a container name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             let shared = read_shared_volume(&c);
             let command = c.string("command").filter(|s| !s.trim().is_empty());
             let native = c.bool("nativeSidecar").unwrap_or(true);
@@ -264,7 +264,7 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, COMPANION_KEYS)?;
             let name = c.name("name", "a companion name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             let env_key = if c.raw("envVars").is_some() {
                 "envVars"
             } else {

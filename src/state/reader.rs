@@ -167,6 +167,26 @@ impl<'r, 'v> Obj<'r, 'v> {
         value
     }
 
+    /// A container image, required. Surrounding white space is dropped
+    /// (the API server rejects an image that has it); white space inside
+    /// cannot be part of an image reference.
+    pub fn image(&self, key: &str) -> Option<String> {
+        let image = self.required_string(key, "an image")?;
+        let trimmed = image.trim();
+        if trimmed.is_empty() {
+            self.error(key, format!("found \"{image}\"; an image is required"));
+            None
+        } else if trimmed.contains(char::is_whitespace) {
+            self.error(
+                key,
+                format!("found \"{image}\"; an image reference such as nginx:1.27 or ghcr.io/org/app@sha256:… has no white space"),
+            );
+            None
+        } else {
+            Some(trimmed.to_string())
+        }
+    }
+
     fn has_wrong_type(&self, key: &str) -> bool {
         matches!(self.raw(key), Some(Value::Array(_) | Value::Object(_)))
     }

@@ -127,7 +127,7 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
         None => Some(D),
         Some(_) => obj.one_of("kind", KINDS).map(kind_from_str),
     };
-    let image = obj.required_string("image", "an image");
+    let image = obj.image("image");
     let port = obj.port("port");
     let service_port = obj.port("servicePort");
     let resources = pod::read_resources(obj);

@@ -354,6 +354,14 @@ fn read_statefulset(
             StatefulSetStrategy::RollingUpdate { partition }
         }
     };
+    let mut also_create_cluster_ip = obj.bool("alsoCreateClusterIP").unwrap_or(false);
+    if also_create_cluster_ip && !obj.is_set("port") {
+        also_create_cluster_ip = false;
+        obj.warning(
+            "alsoCreateClusterIP",
+            "`alsoCreateClusterIP` has no effect without a port (a ClusterIP Service needs one) and is ignored",
+        );
+    }
     let mut claim_templates = volume::read_claim_templates(obj);
     if infra {
         claim_templates.extend(volume::take_pvcs_as_claim_templates(obj, volumes));
@@ -363,7 +371,7 @@ fn read_statefulset(
         headless_service_name,
         parallel_pod_management: parallel,
         update_strategy,
-        also_create_cluster_ip: obj.bool("alsoCreateClusterIP").unwrap_or(false),
+        also_create_cluster_ip,
         claim_templates,
     }
 }

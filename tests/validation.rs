@@ -962,8 +962,128 @@ fn generated_files_must_not_clash() {
         ])),
         &[(
             "_services[1]",
-            &["file db-headless-service.yaml", "_services[0] also writes"],
+            &[
+                "file db-headless-service.yaml",
+                "_services[0].headlessServiceName also writes",
+            ],
         )],
+    );
+}
+
+#[test]
+fn a_headless_service_name_taken_by_another_service() {
+    // The clash is reported together with an unrelated error, at the field
+    // that names the headless Service.
+    rejected(
+        services(json!([
+            svc(json!({"port": 80})),
+            svc(json!({"name": "db", "kind": "StatefulSet", "headlessServiceName": "web"})),
+            svc(json!({"name": "cache", "kind": "StatefulSet", "port": 6379,
+                "headlessServiceName": "cache", "alsoCreateClusterIP": true})),
+            svc(json!({"name": "api", "port": "80a"})),
+        ])),
+        &[
+            (
+                "_services[1].headlessServiceName",
+                &["Service \"web\"", "_services[0] also generates"],
+            ),
+            (
+                "_services[2]",
+                &[
+                    "Service \"cache\"",
+                    "_services[2].headlessServiceName also generates",
+                ],
+            ),
+            ("_services[3].port", &["found \"80a\""]),
+        ],
+    );
+}
+
+#[test]
+fn a_repeated_service_name_is_reported_once() {
+    let err = rejected(
+        services(json!([
+            svc(json!({"port": 80, "envVars": [{"key": "A", "value": "b"}]})),
+            svc(json!({"port": 81})),
+        ])),
+        &[("_services[1].name", &["found \"web\" again"])],
+    );
+    assert!(
+        !err.contains("also generates"),
+        "the objects of a repeated name are not reported again:\n{err}"
+    );
+}
+
+#[test]
+fn service_objects_need_names_that_start_with_a_letter() {
+    // Service names are DNS-1035 labels; a workload without a Service may
+    // start with a digit.
+    let err = rejected(
+        services(json!([
+            svc(json!({"name": "1api", "port": 80})),
+            svc(json!({"name": "2db", "kind": "StatefulSet"})),
+            svc(json!({"name": "db", "kind": "StatefulSet", "headlessServiceName": "3peers"})),
+            svc(json!({"name": "4worker"})),
+        ])),
+        &[
+            (
+                "_services[0].name",
+                &["\"1api\"", "start with a letter", "DNS-1035"],
+            ),
+            (
+                "_services[1].name",
+                &["\"2db-headless\"", "start with a letter"],
+            ),
+            (
+                "_services[2].headlessServiceName",
+                &["\"3peers\"", "start with a letter"],
+            ),
+        ],
+    );
+    assert!(!err.contains("_services[3]"), "{err}");
+}
+
+#[test]
+fn names_that_leave_no_room_for_what_kubernetes_appends() {
+    let long = "a".repeat(53);
+    let longest = "b".repeat(55);
+    rejected(
+        services(json!([
+            svc(json!({"name": long, "kind": "CronJob", "schedule": "@hourly"})),
+            svc(
+                json!({"name": format!("s{long}"), "kind": "StatefulSet", "headlessServiceName": "peers"})
+            ),
+            svc(json!({"name": longest, "kind": "StatefulSet"})),
+        ])),
+        &[
+            (
+                "_services[0].name",
+                &["53 characters", "CronJob name has at most 52"],
+            ),
+            (
+                "_services[1].name",
+                &["54 characters", "StatefulSet name has at most 52"],
+            ),
+            (
+                "_services[2].name",
+                &[
+                    &format!("\"{longest}-headless\""),
+                    "64 characters",
+                    "set headlessServiceName",
+                ],
+            ),
+        ],
+    );
+    // 52 characters fit, and so does a 63-character Deployment.
+    accepted(
+        services(json!([
+            svc(json!({"name": "c".repeat(52), "kind": "CronJob", "schedule": "@hourly"})),
+            svc(
+                json!({"name": "d".repeat(52), "kind": "StatefulSet", "headlessServiceName": "peers"})
+            ),
+            svc(json!({"name": "e".repeat(63), "port": 80})),
+        ])),
+        &[],
     );
 }
 

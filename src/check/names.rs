@@ -25,6 +25,19 @@ pub fn check_dns_label(name: &str) -> Result<(), String> {
     }
 }
 
+/// The name of a Service object: a DNS-1035 label, that is a DNS-1123
+/// label that starts with a letter (the name becomes a DNS name).
+pub fn check_service_name(name: &str) -> Result<(), String> {
+    check_dns_label(name)?;
+    if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{name}\"; the name of a Service must start with a letter (a DNS-1035 label)"
+        ))
+    }
+}
+
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of at
 /// most 63 alphanumerics, `-`, `_` or `.`, starting and ending alphanumeric.
 pub fn check_label_key(key: &str) -> Result<(), String> {

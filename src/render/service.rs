@@ -61,13 +61,16 @@ fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
         cluster_ip: Some("None".into()),
         ..ServiceSpec::default()
     };
-    manifest(
+    let mut manifest = manifest(
         project,
         svc,
         name,
         format!("{}-headless-service.yaml", svc.name),
         spec,
-    )
+    );
+    // A clash with this Service is fixed through its name field.
+    manifest.origin = format!("{}.headlessServiceName", svc.path);
+    manifest
 }
 
 /// A Service selecting the service's pods, on its port, with `spec` as the

@@ -374,6 +374,53 @@ fn a_claim_template_and_a_shared_volume_on_one_path() {
 }
 
 #[test]
+fn claim_template_names_are_the_pod_volumes_own() {
+    rejected(
+        services(json!([svc(json!({
+            "kind": "StatefulSet",
+            "volumeClaimTemplates": [
+                {"name": "data", "mountPath": "/data"},
+                {"name": "data", "mountPath": "/data2"},
+                {"name": "logs", "mountPath": "/logs"},
+            ],
+            "sidecars": [{"name": "ship", "image": "x", "sharedVolume": "logs", "sharedMount": "/ship"}],
+        })),])),
+        &[
+            (
+                "_services[0].volumeClaimTemplates[1].name",
+                &["claim template \"data\" again"],
+            ),
+            (
+                "_services[0].volumeClaimTemplates[2].name",
+                &["claim template \"logs\"", "also the name of another volume"],
+            ),
+        ],
+    );
+    // An infra StatefulSet's PVC volume is a claim template: the path is
+    // the entry's, and the mount-path rule names it too.
+    rejected(
+        json!({"_infraDecisions": [{
+            "name": "cache", "kind": "StatefulSet", "image": "redis",
+            "volumes": [
+                {"name": "data", "type": "pvc-dynamic", "mountPath": "/data"},
+                {"name": "data", "type": "emptyDir", "mountPath": "/tmp"},
+                {"name": "more", "type": "pvc-dynamic", "mountPath": "/tmp"},
+            ],
+        }]}),
+        &[
+            (
+                "_infraDecisions[0].volumes[0].name",
+                &["claim template \"data\"", "also the name of another volume"],
+            ),
+            (
+                "_infraDecisions[0].volumes[2].mountPath",
+                &["\"/tmp\" again"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn duplicate_environment_key() {
     rejected(
         services(json!([svc(json!({"envVars": [

@@ -165,6 +165,7 @@ pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
                 .to_string();
             let storage_class = t.string("storageClass");
             Some(ClaimTemplate {
+                path,
                 name: name?,
                 mount_path: mount_path?,
                 size,
@@ -194,6 +195,7 @@ pub fn take_pvcs_as_claim_templates(
             );
         }
         templates.push(ClaimTemplate {
+            path: obj.path_of(&format!("volumes[{}]", volume.index)),
             name: pvc.name.clone(),
             mount_path: volume.mount_path.clone(),
             size: pvc.size.clone(),

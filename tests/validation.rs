@@ -1288,6 +1288,39 @@ fn service_type_on_a_statefulset_warns() {
 }
 
 #[test]
+fn a_regular_sidecar_in_a_job_warns() {
+    // The Job would never complete: the sidecar keeps the pod running.
+    let job = |kind: &str| {
+        let schedule = (kind == "CronJob").then_some("@daily");
+        services(json!([svc(json!({
+            "kind": kind, "schedule": schedule,
+            "sidecars": [
+                {"name": "native", "image": "x"},
+                {"name": "proxy", "image": "envoy", "nativeSidecar": false},
+            ],
+        }))]))
+    };
+    warned(
+        job("Job"),
+        "_services[0].sidecars[1].nativeSidecar",
+        &["\"proxy\"", "never completes", "nativeSidecar: true"],
+    );
+    warned(
+        job("CronJob"),
+        "_services[0].sidecars[1].nativeSidecar",
+        &["CronJob", "nativeSidecar: true"],
+    );
+    // Elsewhere a regular sidecar is fine.
+    let (_, err) = accepted(
+        services(json!([svc(json!({
+            "sidecars": [{"name": "proxy", "image": "envoy", "nativeSidecar": false}],
+        }))])),
+        &["--strict"],
+    );
+    assert!(!err.contains("nativeSidecar"), "{err}");
+}
+
+#[test]
 fn max_surge_with_recreate_warns() {
     warned(
         services(json!([svc(json!({"strategy": "Recreate", "maxSurge": 2}))])),

@@ -146,6 +146,9 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
     let mut volumes = volume::read_volumes(obj, "volumes");
     let kind = kind?;
     warn_ineffective(obj, kind, infra);
+    if matches!(kind, J | CJ) {
+        warn_regular_sidecars(obj, &sidecars, kind);
+    }
     let workload = match kind {
         D => Workload::Deployment(read_deployment(obj)),
         // A bad name is reported already; the spec is still read for its
@@ -250,6 +253,22 @@ fn warn_ineffective(obj: &Obj<'_, '_>, kind: WorkloadKind, infra: bool) {
         obj.warning(
             "maxUnavailable",
             "`maxUnavailable` has no effect with strategy OnDelete and is ignored",
+        );
+    }
+}
+
+/// A Job is complete when all its pod's regular containers have exited; a
+/// regular sidecar (a log shipper, a proxy) never does, so the Job would
+/// run forever. A native sidecar is stopped once the main container ends.
+fn warn_regular_sidecars(obj: &Obj<'_, '_>, sidecars: &[Sidecar], kind: WorkloadKind) {
+    for (i, sidecar) in sidecars.iter().enumerate().filter(|(_, s)| !s.native) {
+        obj.warning(
+            &format!("sidecars[{i}].nativeSidecar"),
+            format!(
+                "found false: the regular sidecar \"{}\" keeps running after the main container ends, so the {}'s pod never completes; use nativeSidecar: true",
+                sidecar.name,
+                kind.as_str()
+            ),
         );
     }
 }

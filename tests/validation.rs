@@ -848,6 +848,43 @@ fn claim_template_mount_path_must_be_absolute() {
 }
 
 #[test]
+fn dependencies_in_a_circle() {
+    // Each pod's wait-for would wait for the other's pods, forever; the
+    // circle is reported once, where it starts in the state.
+    rejected(
+        json!({
+            "_services": [
+                svc(json!({"port": 80, "dependencies": ["api"]})),
+                svc(json!({"name": "api", "port": 8080,
+                    "companions": [{"name": "worker", "image": "w", "dependsOn": "queue"}]})),
+            ],
+            "_infraDecisions": [
+                {"name": "queue", "kind": "Deployment", "image": "rabbitmq", "port": 5672,
+                 "dependencies": ["web"]},
+            ],
+        }),
+        &[(
+            "_services[0].dependencies[0]",
+            &["circle of dependencies (web → api → queue → web)"],
+        )],
+    );
+    // A chain without a circle is fine, and so is waiting for a service
+    // that waits for something else.
+    accepted(
+        json!({
+            "_services": [
+                svc(json!({"port": 80, "dependencies": ["api", "queue"]})),
+                svc(json!({"name": "api", "port": 8080, "dependencies": ["queue"]})),
+            ],
+            "_infraDecisions": [
+                {"name": "queue", "kind": "StatefulSet", "image": "rabbitmq", "port": 5672},
+            ],
+        }),
+        &[],
+    );
+}
+
+#[test]
 fn image_must_not_be_empty() {
     rejected(
         services(json!([

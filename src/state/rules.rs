@@ -23,6 +23,7 @@ pub fn check(project: &Project, _document: &Value) -> Diagnostics {
         dependencies(project, svc, &mut diags);
         statefulset_companion_claims(svc, &mut diags);
     }
+    dependency_cycles(project, &mut diags);
     if let Some(host) = &project.ingress_host {
         if !project
             .services
@@ -247,6 +248,90 @@ fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The services a service's pod waits for (a wait-for init container each),
+/// with the path of the field that asks for it.
+fn waits_of<'p>(project: &'p Project, svc: &'p Service) -> Vec<(&'p str, String)> {
+    let dependencies = svc
+        .dependencies
+        .iter()
+        .enumerate()
+        .map(|(i, dep)| (dep, None, format!("{}.dependencies[{i}]", svc.path)));
+    let companions = svc.companions.iter().enumerate().filter_map(|(i, c)| {
+        let dep = c.depends_on.as_ref()?;
+        Some((
+            dep,
+            c.depends_on_port,
+            format!("{}.companions[{i}].dependsOn", svc.path),
+        ))
+    });
+    dependencies
+        .chain(companions)
+        .filter(|(dep, port, _)| {
+            **dep != svc.name && render::resolve_dependency(project, dep, *port).is_some()
+        })
+        .map(|(dep, _, path)| (dep.as_str(), path))
+        .collect()
+}
+
+/// Pods that wait for each other in a circle never leave their init
+/// containers: each waits for a Service whose pods are waiting too.
+fn dependency_cycles(project: &Project, diags: &mut Diagnostics) {
+    let waits: BTreeMap<&str, Vec<(&str, String)>> = project
+        .workloads()
+        .map(|svc| (svc.name.as_str(), waits_of(project, svc)))
+        .collect();
+    let mut reported: BTreeSet<BTreeSet<&str>> = BTreeSet::new();
+    for svc in project.workloads() {
+        let Some((cycle, path)) = cycle_from(&waits, &svc.name) else {
+            continue;
+        };
+        if reported.insert(cycle.iter().copied().collect()) {
+            diags.error(
+                path,
+                format!(
+                    "found a circle of dependencies ({}); each pod would wait for the next one forever, so drop one of them",
+                    cycle.join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// A path of waits from `start` back to itself (its names, `start` at both
+/// ends) and the path in the state of its first step.
+fn cycle_from<'a>(
+    waits: &BTreeMap<&'a str, Vec<(&'a str, String)>>,
+    start: &'a str,
+) -> Option<(Vec<&'a str>, String)> {
+    let first_steps = waits.get(start)?;
+    for (next, path) in first_steps {
+        // Depth-first search from `next` for `start`, remembering how each
+        // service was reached.
+        let mut reached_from: BTreeMap<&str, &str> = BTreeMap::from([(*next, start)]);
+        let mut stack = vec![*next];
+        while let Some(node) = stack.pop() {
+            if node == start {
+                let mut cycle = vec![start];
+                let mut at = reached_from[start];
+                while at != start {
+                    cycle.push(at);
+                    at = reached_from[at];
+                }
+                cycle.push(start);
+                cycle.reverse();
+                return Some((cycle, path.clone()));
+            }
+            for (dep, _) in waits.get(node).into_iter().flatten() {
+                if !reached_from.contains_key(dep) {
+                    reached_from.insert(dep, node);
+                    stack.push(dep);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn wait_endpoint_missing(dep: &Service) -> bool {

@@ -527,6 +527,37 @@ fn numbers_as_strings_are_accepted() {
 }
 
 #[test]
+fn percentages_above_100_only_for_max_surge() {
+    // The API lets a rollout surge past the replica count, but never
+    // take more than all pods away.
+    let (out, _) = accepted(
+        services(json!([svc(
+            json!({"maxSurge": "150%", "maxUnavailable": "100%"})
+        )])),
+        &[],
+    );
+    assert!(out.contains("maxSurge: 150%"), "{out}");
+    rejected(
+        services(json!([
+            svc(json!({"maxUnavailable": "101%"})),
+            svc(json!({"name": "agent", "kind": "DaemonSet", "maxUnavailable": "150%"})),
+            svc(json!({"name": "api", "maxSurge": "-5%"})),
+        ])),
+        &[
+            (
+                "_services[0].maxUnavailable",
+                &["\"101%\"", "from 0% to 100%"],
+            ),
+            (
+                "_services[1].maxUnavailable",
+                &["\"150%\"", "from 0% to 100%"],
+            ),
+            ("_services[2].maxSurge", &["\"-5%\"", "of at least 0%"]),
+        ],
+    );
+}
+
+#[test]
 fn job_counts_must_be_whole_numbers() {
     rejected(
         services(json!([svc(

@@ -299,10 +299,10 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
         Some("Recreate") => DeploymentStrategy::Recreate,
         _ => DeploymentStrategy::RollingUpdate {
             max_surge: obj
-                .int_or_percent("maxSurge")
+                .int_or_percent("maxSurge", true)
                 .unwrap_or(IntOrPercent::Int(1)),
             max_unavailable: obj
-                .int_or_percent("maxUnavailable")
+                .int_or_percent("maxUnavailable", false)
                 .unwrap_or(IntOrPercent::Int(0)),
         },
     };
@@ -399,7 +399,7 @@ fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
     let strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
         Some("OnDelete") => DaemonSetStrategy::OnDelete,
         _ => DaemonSetStrategy::RollingUpdate {
-            max_unavailable: obj.int_or_percent("maxUnavailable"),
+            max_unavailable: obj.int_or_percent("maxUnavailable", false),
         },
     };
     DaemonSetSpec {

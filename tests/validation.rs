@@ -1389,6 +1389,24 @@ fn a_regular_sidecar_in_a_job_warns() {
 }
 
 #[test]
+fn mesh_settings_a_provider_has_no_annotation_for_warn() {
+    warned(
+        services(json!([svc(
+            json!({"mesh": {"provider": "consul", "logLevel": "debug"}})
+        )])),
+        "_services[0].mesh.logLevel",
+        &["`logLevel` has no annotation for consul"],
+    );
+    warned(
+        services(json!([svc(
+            json!({"mesh": {"provider": "kuma", "excludeOutbound": "5432"}})
+        )])),
+        "_services[0].mesh.excludeOutbound",
+        &["`excludeOutbound` has no annotation for kuma"],
+    );
+}
+
+#[test]
 fn max_surge_with_recreate_warns() {
     warned(
         services(json!([svc(json!({"strategy": "Recreate", "maxSurge": 2}))])),

@@ -319,6 +319,19 @@ pub fn read_mesh(obj: &Obj<'_, '_>) -> Option<Mesh> {
         "consul" => MeshProvider::Consul,
         _ => MeshProvider::Kuma,
     };
+    if matches!(provider, MeshProvider::Consul | MeshProvider::Kuma) {
+        for key in ["logLevel", "excludeInbound", "excludeOutbound"] {
+            if mesh.is_set(key) {
+                mesh.warning(
+                    key,
+                    format!(
+                        "`{key}` has no annotation for {} and is ignored",
+                        mesh.string("provider").unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
     Some(Mesh {
         provider,
         proxy_cpu_request: mesh.quantity("proxyCpuRequest"),

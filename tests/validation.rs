@@ -1407,6 +1407,36 @@ fn mesh_settings_a_provider_has_no_annotation_for_warn() {
 }
 
 #[test]
+fn a_list_and_its_alias_together_warn() {
+    warned(
+        json!({
+            "_services": [svc(json!({}))],
+            "services": [svc(json!({"name": "api"}))],
+        }),
+        "services",
+        &["`services` is ignored because `_services` is given"],
+    );
+}
+
+#[test]
+fn project_file_state_must_be_a_map() {
+    rejected(
+        json!({"name": "my-project", "kubernetes": "web"}),
+        &[(
+            "kubernetes",
+            &["found \"web\"", "under `kubernetes:` as a map"],
+        )],
+    );
+    // A project whose wizard collected nothing yet is an empty state.
+    let (out, err) = accepted(
+        json!({"name": "my-project", "kubernetes": null}),
+        &["--strict"],
+    );
+    assert_eq!(out, "", "nothing to render");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
 fn max_surge_with_recreate_warns() {
     warned(
         services(json!([svc(json!({"strategy": "Recreate", "maxSurge": 2}))])),

@@ -1437,6 +1437,27 @@ fn project_file_state_must_be_a_map() {
 }
 
 #[test]
+fn service_settings_without_a_port_warn() {
+    warned(
+        services(json!([svc(json!({"serviceType": "NodePort"}))])),
+        "_services[0].serviceType",
+        &["`serviceType` has no effect without a port"],
+    );
+    warned(
+        services(json!([svc(
+            json!({"kind": "DaemonSet", "servicePort": 80})
+        )])),
+        "_services[0].servicePort",
+        &["`servicePort` has no effect without a port"],
+    );
+    // The default type is what a form sends anyway.
+    accepted(
+        services(json!([svc(json!({"serviceType": "ClusterIP"}))])),
+        &["--strict"],
+    );
+}
+
+#[test]
 fn max_surge_with_recreate_warns() {
     warned(
         services(json!([svc(json!({"strategy": "Recreate", "maxSurge": 2}))])),

@@ -236,6 +236,25 @@ fn warn_ineffective(obj: &Obj<'_, '_>, kind: WorkloadKind, infra: bool) {
             ),
         );
     }
+    // Without a port there is no Service for these to shape (a form may
+    // send the default ClusterIP along with everything else: no news).
+    if !obj.is_set("port") {
+        let non_default_type = obj.string("serviceType").is_some_and(|t| t != "ClusterIP");
+        for (key, applies) in [
+            ("serviceType", kind == D && non_default_type),
+            (
+                "servicePort",
+                matches!(kind, D | SS | DS) && obj.is_set("servicePort"),
+            ),
+        ] {
+            if applies {
+                obj.warning(
+                    key,
+                    format!("`{key}` has no effect without a port (no Service is generated) and is ignored"),
+                );
+            }
+        }
+    }
     if kind == D && obj.string("strategy").as_deref() == Some("Recreate") {
         for key in ["maxSurge", "maxUnavailable"] {
             if obj.is_set(key) {

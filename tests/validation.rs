@@ -916,6 +916,20 @@ fn dependencies_in_a_circle() {
 }
 
 #[test]
+fn ingress_host_must_be_a_dns_name() {
+    for (host, fragment) in [
+        ("Shop.Example.com", "host name such as app.example.com"),
+        ("shop example.com", "host name such as app.example.com"),
+        ("10.0.0.1", "an IP address"),
+    ] {
+        rejected(
+            json!({"ingress": host, "_services": [svc(json!({"port": 80}))]}),
+            &[("ingress", &[&format!("found \"{host}\""), fragment])],
+        );
+    }
+}
+
+#[test]
 fn image_must_not_be_empty() {
     rejected(
         services(json!([

@@ -167,6 +167,12 @@ fn normalise_output_dir(dir: &str) -> String {
 /// An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.`.
 fn check_host(host: &str) -> Result<(), String> {
     let bare = host.strip_prefix("*.").unwrap_or(host);
+    // The API server refuses an IP address as an Ingress host.
+    if bare.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(format!(
+            "found \"{host}\", an IP address; an Ingress host must be a DNS name such as app.example.com"
+        ));
+    }
     let labels_ok = !bare.is_empty()
         && bare.len() <= 253
         && bare
@@ -223,5 +229,7 @@ mod tests {
         assert!(check_host("*.example.com").is_ok());
         assert!(check_host("App.example.com").is_err());
         assert!(check_host("a..b").is_err());
+        assert!(check_host("10.0.0.1").is_err());
+        assert!(check_host("10.0.0.1.example.com").is_ok());
     }
 }

@@ -1472,6 +1472,24 @@ fn service_settings_without_a_port_warn() {
 }
 
 #[test]
+fn settings_of_another_volume_type_warn() {
+    warned(
+        services(json!([svc(json!({"volumes": [
+            {"type": "emptyDir", "mountPath": "/cache", "size": "1Gi"},
+        ]}))])),
+        "_services[0].volumes[0].size",
+        &["`size` has no effect for emptyDir volumes", "ignored"],
+    );
+    warned(
+        services(json!([svc(json!({"volumes": [
+            {"name": "data", "type": "pvc-dynamic", "mountPath": "/data", "pvName": "pv-1"},
+        ]}))])),
+        "_services[0].volumes[0].pvName",
+        &["`pvName` has no effect for pvc-dynamic volumes"],
+    );
+}
+
+#[test]
 fn max_surge_with_recreate_warns() {
     warned(
         services(json!([svc(json!({"strategy": "Recreate", "maxSurge": 2}))])),

@@ -558,6 +558,28 @@ fn percentages_above_100_only_for_max_surge() {
 }
 
 #[test]
+fn daemonset_rollout_must_be_able_to_replace_a_pod() {
+    // A DaemonSet here has no maxSurge (0), so 0 unavailable would let no
+    // pod be replaced; the API server rejects it.
+    rejected(
+        services(json!([
+            svc(json!({"kind": "DaemonSet", "maxUnavailable": 0})),
+            svc(json!({"name": "b", "kind": "DaemonSet", "maxUnavailable": "0%"})),
+        ])),
+        &[
+            (
+                "_services[0].maxUnavailable",
+                &["found 0", "at least one pod"],
+            ),
+            (
+                "_services[1].maxUnavailable",
+                &["found \"0%\"", "at least one pod"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn job_counts_must_be_whole_numbers() {
     rejected(
         services(json!([svc(

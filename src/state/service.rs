@@ -338,13 +338,17 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
     }
 }
 
+/// `0` and `0%` alike.
+fn is_zero(value: &IntOrPercent) -> bool {
+    match value {
+        IntOrPercent::Int(n) => *n == 0,
+        IntOrPercent::Str(s) => s.trim_end_matches('%').parse::<u32>() == Ok(0),
+    }
+}
+
 /// The API server rejects a rolling update where both maxSurge and
 /// maxUnavailable are zero: no pod could ever be replaced.
 fn check_rollout_can_progress(obj: &Obj<'_, '_>, strategy: &DeploymentStrategy) {
-    let is_zero = |v: &IntOrPercent| match v {
-        IntOrPercent::Int(n) => *n == 0,
-        IntOrPercent::Str(s) => s == "0%",
-    };
     if let DeploymentStrategy::RollingUpdate {
         max_surge,
         max_unavailable,
@@ -417,9 +421,22 @@ fn read_statefulset(
 fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
     let strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
         Some("OnDelete") => DaemonSetStrategy::OnDelete,
-        _ => DaemonSetStrategy::RollingUpdate {
-            max_unavailable: obj.int_or_percent("maxUnavailable", false),
-        },
+        _ => {
+            let max_unavailable = obj.int_or_percent("maxUnavailable", false);
+            // A DaemonSet has no maxSurge here (it defaults to 0), and the
+            // API server rejects a rollout that may replace no pod.
+            if let Some(zero) = max_unavailable.as_ref().filter(|v| is_zero(v)) {
+                let found = match zero {
+                    IntOrPercent::Int(n) => n.to_string(),
+                    IntOrPercent::Str(s) => format!("\"{s}\""),
+                };
+                obj.error(
+                    "maxUnavailable",
+                    format!("found {found}; a DaemonSet's rolling update must be allowed to take at least one pod down (1 or more, or a percentage above 0%)"),
+                );
+            }
+            DaemonSetStrategy::RollingUpdate { max_unavailable }
+        }
     };
     DaemonSetSpec {
         strategy,

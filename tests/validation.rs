@@ -580,6 +580,27 @@ fn daemonset_rollout_must_be_able_to_replace_a_pod() {
 }
 
 #[test]
+fn toleration_seconds_need_effect_no_execute() {
+    rejected(
+        services(json!([svc(json!({"kind": "DaemonSet", "tolerations": [
+            {"key": "a", "operator": "Equal", "value": "b", "effect": "NoSchedule", "tolerationSeconds": 30},
+            {"key": "c", "operator": "Exists", "tolerationSeconds": "10"},
+            {"key": "d", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 10},
+        ]}))])),
+        &[
+            (
+                "_services[0].tolerations[0].tolerationSeconds",
+                &["effect NoSchedule", "needs effect NoExecute"],
+            ),
+            (
+                "_services[0].tolerations[1].tolerationSeconds",
+                &["effect (none)", "needs effect NoExecute"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn job_counts_must_be_whole_numbers() {
     rejected(
         services(json!([svc(

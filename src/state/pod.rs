@@ -434,14 +434,27 @@ pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
                     "found nothing; a toleration without a key must use operator Exists",
                 );
             }
+            let effect = t
+                .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                .map(str::to_string);
+            let toleration_seconds = t.seconds("tolerationSeconds", 0);
+            // Only an evicting taint has a grace period; the API server
+            // rejects tolerationSeconds with any other effect.
+            if toleration_seconds.is_some() && effect.as_deref() != Some("NoExecute") {
+                t.error(
+                    "tolerationSeconds",
+                    format!(
+                        "found tolerationSeconds with effect {}; tolerationSeconds needs effect NoExecute",
+                        effect.as_deref().unwrap_or("(none)")
+                    ),
+                );
+            }
             Some(Toleration {
                 key,
                 operator,
-                effect: t
-                    .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
-                    .map(str::to_string),
+                effect,
                 value: t.string("value"),
-                toleration_seconds: t.seconds("tolerationSeconds", 0),
+                toleration_seconds,
             })
         })
         .collect()

@@ -226,6 +226,9 @@ pub enum StatefulSetStrategy {
 /// A StatefulSet volumeClaimTemplate plus the main-container mount it implies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimTemplate {
+    /// The state entry it comes from (`…volumeClaimTemplates[0]`, or
+    /// `…volumes[1]` for an infra StatefulSet's PVC volume), for messages.
+    pub path: String,
     pub name: String,
     pub mount_path: String,
     pub size: String,

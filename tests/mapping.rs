@@ -354,6 +354,21 @@ mod statefulset {
     }
 
     #[test]
+    fn cluster_ip_service_needs_a_port() {
+        // The API server rejects a ClusterIP Service without ports.
+        let docs = one("{name: db, kind: StatefulSet, image: postgres, alsoCreateClusterIP: true}");
+        assert!(!has(&docs, "Service", "db"), "{:?}", ids(&docs));
+        assert!(has(&docs, "Service", "db-headless"));
+        let docs = one("{name: db, kind: StatefulSet, image: postgres, port: '5432', alsoCreateClusterIP: 'true'}");
+        let service = find(&docs, "Service", "db");
+        assert_eq!(at(service, "/spec/type"), "ClusterIP");
+        assert_eq!(
+            at(service, "/spec/ports"),
+            &json!([{"port": 5432, "targetPort": 5432}])
+        );
+    }
+
+    #[test]
     fn partition_only_when_positive_with_rolling_update() {
         let docs = one("{name: db, kind: StatefulSet, image: postgres, replicas: 3, partition: 0}");
         assert_eq!(

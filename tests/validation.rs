@@ -374,6 +374,53 @@ fn a_claim_template_and_a_shared_volume_on_one_path() {
 }
 
 #[test]
+fn claim_template_names_are_the_pod_volumes_own() {
+    rejected(
+        services(json!([svc(json!({
+            "kind": "StatefulSet",
+            "volumeClaimTemplates": [
+                {"name": "data", "mountPath": "/data"},
+                {"name": "data", "mountPath": "/data2"},
+                {"name": "logs", "mountPath": "/logs"},
+            ],
+            "sidecars": [{"name": "ship", "image": "x", "sharedVolume": "logs", "sharedMount": "/ship"}],
+        })),])),
+        &[
+            (
+                "_services[0].volumeClaimTemplates[1].name",
+                &["claim template \"data\" again"],
+            ),
+            (
+                "_services[0].volumeClaimTemplates[2].name",
+                &["claim template \"logs\"", "also the name of another volume"],
+            ),
+        ],
+    );
+    // An infra StatefulSet's PVC volume is a claim template: the path is
+    // the entry's, and the mount-path rule names it too.
+    rejected(
+        json!({"_infraDecisions": [{
+            "name": "cache", "kind": "StatefulSet", "image": "redis",
+            "volumes": [
+                {"name": "data", "type": "pvc-dynamic", "mountPath": "/data"},
+                {"name": "data", "type": "emptyDir", "mountPath": "/tmp"},
+                {"name": "more", "type": "pvc-dynamic", "mountPath": "/tmp"},
+            ],
+        }]}),
+        &[
+            (
+                "_infraDecisions[0].volumes[0].name",
+                &["claim template \"data\"", "also the name of another volume"],
+            ),
+            (
+                "_infraDecisions[0].volumes[2].mountPath",
+                &["\"/tmp\" again"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn duplicate_environment_key() {
     rejected(
         services(json!([svc(json!({"envVars": [
@@ -477,6 +524,80 @@ fn numbers_as_strings_are_accepted() {
     ] {
         assert!(out.contains(expected), "{expected} in:\n{out}");
     }
+}
+
+#[test]
+fn percentages_above_100_only_for_max_surge() {
+    // The API lets a rollout surge past the replica count, but never
+    // take more than all pods away.
+    let (out, _) = accepted(
+        services(json!([svc(
+            json!({"maxSurge": "150%", "maxUnavailable": "100%"})
+        )])),
+        &[],
+    );
+    assert!(out.contains("maxSurge: 150%"), "{out}");
+    rejected(
+        services(json!([
+            svc(json!({"maxUnavailable": "101%"})),
+            svc(json!({"name": "agent", "kind": "DaemonSet", "maxUnavailable": "150%"})),
+            svc(json!({"name": "api", "maxSurge": "-5%"})),
+        ])),
+        &[
+            (
+                "_services[0].maxUnavailable",
+                &["\"101%\"", "from 0% to 100%"],
+            ),
+            (
+                "_services[1].maxUnavailable",
+                &["\"150%\"", "from 0% to 100%"],
+            ),
+            ("_services[2].maxSurge", &["\"-5%\"", "of at least 0%"]),
+        ],
+    );
+}
+
+#[test]
+fn daemonset_rollout_must_be_able_to_replace_a_pod() {
+    // A DaemonSet here has no maxSurge (0), so 0 unavailable would let no
+    // pod be replaced; the API server rejects it.
+    rejected(
+        services(json!([
+            svc(json!({"kind": "DaemonSet", "maxUnavailable": 0})),
+            svc(json!({"name": "b", "kind": "DaemonSet", "maxUnavailable": "0%"})),
+        ])),
+        &[
+            (
+                "_services[0].maxUnavailable",
+                &["found 0", "at least one pod"],
+            ),
+            (
+                "_services[1].maxUnavailable",
+                &["found \"0%\"", "at least one pod"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn toleration_seconds_need_effect_no_execute() {
+    rejected(
+        services(json!([svc(json!({"kind": "DaemonSet", "tolerations": [
+            {"key": "a", "operator": "Equal", "value": "b", "effect": "NoSchedule", "tolerationSeconds": 30},
+            {"key": "c", "operator": "Exists", "tolerationSeconds": "10"},
+            {"key": "d", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 10},
+        ]}))])),
+        &[
+            (
+                "_services[0].tolerations[0].tolerationSeconds",
+                &["effect NoSchedule", "needs effect NoExecute"],
+            ),
+            (
+                "_services[0].tolerations[1].tolerationSeconds",
+                &["effect (none)", "needs effect NoExecute"],
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -801,6 +922,57 @@ fn claim_template_mount_path_must_be_absolute() {
 }
 
 #[test]
+fn dependencies_in_a_circle() {
+    // Each pod's wait-for would wait for the other's pods, forever; the
+    // circle is reported once, where it starts in the state.
+    rejected(
+        json!({
+            "_services": [
+                svc(json!({"port": 80, "dependencies": ["api"]})),
+                svc(json!({"name": "api", "port": 8080,
+                    "companions": [{"name": "worker", "image": "w", "dependsOn": "queue"}]})),
+            ],
+            "_infraDecisions": [
+                {"name": "queue", "kind": "Deployment", "image": "rabbitmq", "port": 5672,
+                 "dependencies": ["web"]},
+            ],
+        }),
+        &[(
+            "_services[0].dependencies[0]",
+            &["circle of dependencies (web → api → queue → web)"],
+        )],
+    );
+    // A chain without a circle is fine, and so is waiting for a service
+    // that waits for something else.
+    accepted(
+        json!({
+            "_services": [
+                svc(json!({"port": 80, "dependencies": ["api", "queue"]})),
+                svc(json!({"name": "api", "port": 8080, "dependencies": ["queue"]})),
+            ],
+            "_infraDecisions": [
+                {"name": "queue", "kind": "StatefulSet", "image": "rabbitmq", "port": 5672},
+            ],
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn ingress_host_must_be_a_dns_name() {
+    for (host, fragment) in [
+        ("Shop.Example.com", "host name such as app.example.com"),
+        ("shop example.com", "host name such as app.example.com"),
+        ("10.0.0.1", "an IP address"),
+    ] {
+        rejected(
+            json!({"ingress": host, "_services": [svc(json!({"port": 80}))]}),
+            &[("ingress", &[&format!("found \"{host}\""), fragment])],
+        );
+    }
+}
+
+#[test]
 fn image_must_not_be_empty() {
     rejected(
         services(json!([
@@ -822,6 +994,43 @@ fn image_must_not_be_empty() {
                 &["found \"\"", "an image is required"],
             ),
         ],
+    );
+}
+
+#[test]
+fn image_of_white_space_is_empty() {
+    rejected(
+        services(json!([
+            svc(json!({"image": "   "})),
+            svc(json!({"name": "api", "image": "nginx latest"})),
+            svc(json!({"name": "job", "initContainers": [{"name": "i", "image": "\t"}]})),
+        ])),
+        &[
+            (
+                "_services[0].image",
+                &["found \"   \"", "an image is required"],
+            ),
+            (
+                "_services[1].image",
+                &["found \"nginx latest\"", "no white space"],
+            ),
+            (
+                "_services[2].initContainers[0].image",
+                &["an image is required"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn image_surrounding_white_space_is_dropped() {
+    let (out, _) = accepted(
+        services(json!([svc(json!({"image": " nginx:1.27 "}))])),
+        &[],
+    );
+    assert!(
+        out.contains("image: nginx:1.27\n"),
+        "the image is written without the spaces:\n{out}"
     );
 }
 
@@ -925,8 +1134,128 @@ fn generated_files_must_not_clash() {
         ])),
         &[(
             "_services[1]",
-            &["file db-headless-service.yaml", "_services[0] also writes"],
+            &[
+                "file db-headless-service.yaml",
+                "_services[0].headlessServiceName also writes",
+            ],
         )],
+    );
+}
+
+#[test]
+fn a_headless_service_name_taken_by_another_service() {
+    // The clash is reported together with an unrelated error, at the field
+    // that names the headless Service.
+    rejected(
+        services(json!([
+            svc(json!({"port": 80})),
+            svc(json!({"name": "db", "kind": "StatefulSet", "headlessServiceName": "web"})),
+            svc(json!({"name": "cache", "kind": "StatefulSet", "port": 6379,
+                "headlessServiceName": "cache", "alsoCreateClusterIP": true})),
+            svc(json!({"name": "api", "port": "80a"})),
+        ])),
+        &[
+            (
+                "_services[1].headlessServiceName",
+                &["Service \"web\"", "_services[0] also generates"],
+            ),
+            (
+                "_services[2]",
+                &[
+                    "Service \"cache\"",
+                    "_services[2].headlessServiceName also generates",
+                ],
+            ),
+            ("_services[3].port", &["found \"80a\""]),
+        ],
+    );
+}
+
+#[test]
+fn a_repeated_service_name_is_reported_once() {
+    let err = rejected(
+        services(json!([
+            svc(json!({"port": 80, "envVars": [{"key": "A", "value": "b"}]})),
+            svc(json!({"port": 81})),
+        ])),
+        &[("_services[1].name", &["found \"web\" again"])],
+    );
+    assert!(
+        !err.contains("also generates"),
+        "the objects of a repeated name are not reported again:\n{err}"
+    );
+}
+
+#[test]
+fn service_objects_need_names_that_start_with_a_letter() {
+    // Service names are DNS-1035 labels; a workload without a Service may
+    // start with a digit.
+    let err = rejected(
+        services(json!([
+            svc(json!({"name": "1api", "port": 80})),
+            svc(json!({"name": "2db", "kind": "StatefulSet"})),
+            svc(json!({"name": "db", "kind": "StatefulSet", "headlessServiceName": "3peers"})),
+            svc(json!({"name": "4worker"})),
+        ])),
+        &[
+            (
+                "_services[0].name",
+                &["\"1api\"", "start with a letter", "DNS-1035"],
+            ),
+            (
+                "_services[1].name",
+                &["\"2db-headless\"", "start with a letter"],
+            ),
+            (
+                "_services[2].headlessServiceName",
+                &["\"3peers\"", "start with a letter"],
+            ),
+        ],
+    );
+    assert!(!err.contains("_services[3]"), "{err}");
+}
+
+#[test]
+fn names_that_leave_no_room_for_what_kubernetes_appends() {
+    let long = "a".repeat(53);
+    let longest = "b".repeat(55);
+    rejected(
+        services(json!([
+            svc(json!({"name": long, "kind": "CronJob", "schedule": "@hourly"})),
+            svc(
+                json!({"name": format!("s{long}"), "kind": "StatefulSet", "headlessServiceName": "peers"})
+            ),
+            svc(json!({"name": longest, "kind": "StatefulSet"})),
+        ])),
+        &[
+            (
+                "_services[0].name",
+                &["53 characters", "CronJob name has at most 52"],
+            ),
+            (
+                "_services[1].name",
+                &["54 characters", "StatefulSet name has at most 52"],
+            ),
+            (
+                "_services[2].name",
+                &[
+                    &format!("\"{longest}-headless\""),
+                    "64 characters",
+                    "set headlessServiceName",
+                ],
+            ),
+        ],
+    );
+    // 52 characters fit, and so does a 63-character Deployment.
+    accepted(
+        services(json!([
+            svc(json!({"name": "c".repeat(52), "kind": "CronJob", "schedule": "@hourly"})),
+            svc(
+                json!({"name": "d".repeat(52), "kind": "StatefulSet", "headlessServiceName": "peers"})
+            ),
+            svc(json!({"name": "e".repeat(63), "port": 80})),
+        ])),
+        &[],
     );
 }
 
@@ -1080,6 +1409,126 @@ fn service_type_on_a_statefulset_warns() {
         )])),
         "_services[0].serviceType",
         &["`serviceType` has no effect for a StatefulSet"],
+    );
+}
+
+#[test]
+fn a_regular_sidecar_in_a_job_warns() {
+    // The Job would never complete: the sidecar keeps the pod running.
+    let job = |kind: &str| {
+        let schedule = (kind == "CronJob").then_some("@daily");
+        services(json!([svc(json!({
+            "kind": kind, "schedule": schedule,
+            "sidecars": [
+                {"name": "native", "image": "x"},
+                {"name": "proxy", "image": "envoy", "nativeSidecar": false},
+            ],
+        }))]))
+    };
+    warned(
+        job("Job"),
+        "_services[0].sidecars[1].nativeSidecar",
+        &["\"proxy\"", "never completes", "nativeSidecar: true"],
+    );
+    warned(
+        job("CronJob"),
+        "_services[0].sidecars[1].nativeSidecar",
+        &["CronJob", "nativeSidecar: true"],
+    );
+    // Elsewhere a regular sidecar is fine.
+    let (_, err) = accepted(
+        services(json!([svc(json!({
+            "sidecars": [{"name": "proxy", "image": "envoy", "nativeSidecar": false}],
+        }))])),
+        &["--strict"],
+    );
+    assert!(!err.contains("nativeSidecar"), "{err}");
+}
+
+#[test]
+fn mesh_settings_a_provider_has_no_annotation_for_warn() {
+    warned(
+        services(json!([svc(
+            json!({"mesh": {"provider": "consul", "logLevel": "debug"}})
+        )])),
+        "_services[0].mesh.logLevel",
+        &["`logLevel` has no annotation for consul"],
+    );
+    warned(
+        services(json!([svc(
+            json!({"mesh": {"provider": "kuma", "excludeOutbound": "5432"}})
+        )])),
+        "_services[0].mesh.excludeOutbound",
+        &["`excludeOutbound` has no annotation for kuma"],
+    );
+}
+
+#[test]
+fn a_list_and_its_alias_together_warn() {
+    warned(
+        json!({
+            "_services": [svc(json!({}))],
+            "services": [svc(json!({"name": "api"}))],
+        }),
+        "services",
+        &["`services` is ignored because `_services` is given"],
+    );
+}
+
+#[test]
+fn project_file_state_must_be_a_map() {
+    rejected(
+        json!({"name": "my-project", "kubernetes": "web"}),
+        &[(
+            "kubernetes",
+            &["found \"web\"", "under `kubernetes:` as a map"],
+        )],
+    );
+    // A project whose wizard collected nothing yet is an empty state.
+    let (out, err) = accepted(
+        json!({"name": "my-project", "kubernetes": null}),
+        &["--strict"],
+    );
+    assert_eq!(out, "", "nothing to render");
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn service_settings_without_a_port_warn() {
+    warned(
+        services(json!([svc(json!({"serviceType": "NodePort"}))])),
+        "_services[0].serviceType",
+        &["`serviceType` has no effect without a port"],
+    );
+    warned(
+        services(json!([svc(
+            json!({"kind": "DaemonSet", "servicePort": 80})
+        )])),
+        "_services[0].servicePort",
+        &["`servicePort` has no effect without a port"],
+    );
+    // The default type is what a form sends anyway.
+    accepted(
+        services(json!([svc(json!({"serviceType": "ClusterIP"}))])),
+        &["--strict"],
+    );
+}
+
+#[test]
+fn settings_of_another_volume_type_warn() {
+    warned(
+        services(json!([svc(json!({"volumes": [
+            {"type": "emptyDir", "mountPath": "/cache", "size": "1Gi"},
+        ]}))])),
+        "_services[0].volumes[0].size",
+        &["`size` has no effect for emptyDir volumes", "ignored"],
+    );
+    warned(
+        services(json!([svc(json!({"volumes": [
+            {"name": "data", "type": "pvc-dynamic", "mountPath": "/data", "pvName": "pv-1"},
+        ]}))])),
+        "_services[0].volumes[0].pvName",
+        &["`pvName` has no effect for pvc-dynamic volumes"],
     );
 }
 

@@ -25,6 +25,19 @@ pub fn check_dns_label(name: &str) -> Result<(), String> {
     }
 }
 
+/// The name of a Service object: a DNS-1035 label, that is a DNS-1123
+/// label that starts with a letter (the name becomes a DNS name).
+pub fn check_service_name(name: &str) -> Result<(), String> {
+    check_dns_label(name)?;
+    if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{name}\"; the name of a Service must start with a letter (a DNS-1035 label)"
+        ))
+    }
+}
+
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of at
 /// most 63 alphanumerics, `-`, `_` or `.`, starting and ending alphanumeric.
 pub fn check_label_key(key: &str) -> Result<(), String> {
@@ -87,6 +100,12 @@ fn is_subdomain(name: &str) -> bool {
 /// An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.`.
 pub fn check_host(host: &str) -> Result<(), String> {
     let bare = host.strip_prefix("*.").unwrap_or(host);
+    // The API server refuses an IP address as an Ingress host.
+    if bare.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(format!(
+            "found \"{host}\", an IP address; an Ingress host must be a DNS name such as app.example.com"
+        ));
+    }
     if is_subdomain(bare) {
         Ok(())
     } else {
@@ -189,6 +208,8 @@ mod tests {
         assert!(check_host("*.example.com").is_ok());
         assert!(check_host("App.example.com").is_err());
         assert!(check_host("a..b").is_err());
+        assert!(check_host("10.0.0.1").is_err());
+        assert!(check_host("10.0.0.1.example.com").is_ok());
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub fn services(project: &Project, svc: &Service) -> Vec<Manifest> {
         }
         Workload::StatefulSet(sts) => {
             out.push(headless(project, svc, &sts.headless_service_name));
-            if sts.also_create_cluster_ip {
+            // A ClusterIP Service needs a port (the API server rejects one
+            // without); the reader warns that the flag has no effect then.
+            if sts.also_create_cluster_ip && svc.port.is_some() {
                 out.push(regular(project, svc, ServiceType::ClusterIp));
             }
         }
@@ -59,13 +61,16 @@ fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
         cluster_ip: Some("None".into()),
         ..ServiceSpec::default()
     };
-    manifest(
+    let mut manifest = manifest(
         project,
         svc,
         name,
         format!("{}-headless-service.yaml", svc.name),
         spec,
-    )
+    );
+    // A clash with this Service is fixed through its name field.
+    manifest.origin = format!("{}.headlessServiceName", svc.path);
+    manifest
 }
 
 /// A Service selecting the service's pods, on its port, with `spec` as the

@@ -4,13 +4,15 @@
 //! The plan is computed once per service and used both by validation (to
 //! report clashing volume names and mount paths) and by rendering.
 
+use std::collections::BTreeSet;
+
 use k8s_openapi::api::core::v1::{
     ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
     PersistentVolumeClaimVolumeSource, SecretVolumeSource, Volume as PodVolume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use crate::model::{PvcVolume, Service, Volume, VolumeSource, Workload};
+use crate::model::{ClaimTemplate, PvcVolume, Service, Volume, VolumeSource, Workload};
 
 /// Everything storage-related about one pod.
 #[derive(Debug, Default)]
@@ -43,13 +45,10 @@ pub fn plan(svc: &Service) -> PodStorage {
         );
     }
     if let Workload::StatefulSet(sts) = &svc.workload {
-        for (i, template) in sts.claim_templates.iter().enumerate() {
+        for template in &sts.claim_templates {
             // Kubernetes supplies the pod volume from the claim template.
             let mount = mount(&template.name, &template.mount_path, false, None);
-            storage.mount_main(
-                mount,
-                &format!("{}.volumeClaimTemplates[{i}].mountPath", svc.path),
-            );
+            storage.mount_main(mount, &format!("{}.mountPath", template.path));
         }
     }
     for (i, sidecar) in svc.sidecars.iter().enumerate() {
@@ -73,6 +72,9 @@ pub fn plan(svc: &Service) -> PodStorage {
             push_mount(&mut mounts, mount, &mount_path, &mut storage.problems);
         }
         storage.companion_mounts.push(mounts);
+    }
+    if let Workload::StatefulSet(sts) = &svc.workload {
+        storage.check_claim_template_names(&sts.claim_templates);
     }
     storage
 }
@@ -135,6 +137,28 @@ impl PodStorage {
         let name = definition.name.clone();
         self.volumes.push(definition);
         name
+    }
+
+    /// Each claim template gives the pod a volume of its name (Kubernetes
+    /// adds it, replacing any pod volume of that name), so its name must
+    /// be its own.
+    fn check_claim_template_names(&mut self, templates: &[ClaimTemplate]) {
+        let mut seen = BTreeSet::new();
+        for template in templates {
+            let path = format!("{}.name", template.path);
+            let name = &template.name;
+            if !seen.insert(name) {
+                self.problems.push((
+                    path,
+                    format!("found claim template \"{name}\" again; each claim template needs its own name"),
+                ));
+            } else if self.volumes.iter().any(|v| v.name == *name) {
+                self.problems.push((
+                    path,
+                    format!("found claim template \"{name}\", which is also the name of another volume of the pod (a volume, sharedVolume or companion volume); volumes in one pod need distinct names"),
+                ));
+            }
+        }
     }
 
     fn mount_main(&mut self, mount: VolumeMount, path: &str) {

@@ -75,9 +75,22 @@ fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Op
     }
     // A project file keeps the state under `kubernetes:` (its other keys
     // belong to the UI); the bare state has the keys at the top.
+    let empty = Value::Object(serde_json::Map::new());
     let (path, state) = match document.get("kubernetes") {
         Some(inner) if inner.is_object() => ("kubernetes", inner),
-        _ => ("", document),
+        // A project file whose wizard has collected nothing yet.
+        Some(Value::Null) => ("kubernetes", &empty),
+        Some(other) => {
+            reader.error(
+                "kubernetes",
+                format!(
+                    "found {}; a project file keeps the wizard state under `kubernetes:` as a map",
+                    reader::describe(other)
+                ),
+            );
+            return None;
+        }
+        None => ("", document),
     };
     let obj = reader.object(path, state, TOP_KEYS)?;
     Some(read_state(&obj, options))
@@ -110,6 +123,17 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
             }
         }
     });
+    for (key, alias) in [
+        ("_services", "services"),
+        ("_infraDecisions", "infraDecisions"),
+    ] {
+        if obj.raw(key).is_some() && obj.raw(alias).is_some() {
+            obj.warning(
+                alias,
+                format!("`{alias}` is ignored because `{key}` is given (they are the same list)"),
+            );
+        }
+    }
     let services = obj
         .list_any(&["_services", "services"])
         .into_iter()

@@ -156,7 +156,7 @@ pub fn read_init_containers(obj: &Obj<'_, '_>) -> Vec<InitContainer> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, INIT_KEYS)?;
             let name = c.name("name", "a container name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             Some(InitContainer {
                 name: name?,
                 image: image?,
@@ -181,7 +181,7 @@ pub fn read_sidecars(obj: &Obj<'_, '_>) -> Vec<Sidecar> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, SIDECAR_KEYS)?;
             let name = c.name("name", "a container name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             let shared = read_shared_volume(&c);
             let command = c.string("command").filter(|s| !s.trim().is_empty());
             let native = c.bool("nativeSidecar").unwrap_or(true);
@@ -249,7 +249,7 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
         .filter_map(|(path, value)| {
             let c = obj.reader().object(&path, value, COMPANION_KEYS)?;
             let name = c.name("name", "a companion name");
-            let image = c.required_string("image", "an image");
+            let image = c.image("image");
             let env_key = if c.raw("envVars").is_some() {
                 "envVars"
             } else {
@@ -304,6 +304,19 @@ pub fn read_mesh(obj: &Obj<'_, '_>) -> Option<Mesh> {
         "consul" => MeshProvider::Consul,
         _ => MeshProvider::Kuma,
     };
+    if matches!(provider, MeshProvider::Consul | MeshProvider::Kuma) {
+        for key in ["logLevel", "excludeInbound", "excludeOutbound"] {
+            if mesh.is_set(key) {
+                mesh.warning(
+                    key,
+                    format!(
+                        "`{key}` has no annotation for {} and is ignored",
+                        mesh.string("provider").unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
     Some(Mesh {
         provider,
         proxy_cpu_request: mesh.quantity("proxyCpuRequest"),
@@ -400,14 +413,27 @@ pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
                     "found nothing; a toleration without a key must use operator Exists",
                 );
             }
+            let effect = t
+                .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                .map(str::to_string);
+            let toleration_seconds = t.seconds("tolerationSeconds", 0);
+            // Only an evicting taint has a grace period; the API server
+            // rejects tolerationSeconds with any other effect.
+            if toleration_seconds.is_some() && effect.as_deref() != Some("NoExecute") {
+                t.error(
+                    "tolerationSeconds",
+                    format!(
+                        "found tolerationSeconds with effect {}; tolerationSeconds needs effect NoExecute",
+                        effect.as_deref().unwrap_or("(none)")
+                    ),
+                );
+            }
             Some(Toleration {
                 key,
                 operator,
-                effect: t
-                    .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
-                    .map(str::to_string),
+                effect,
                 value: t.string("value"),
-                toleration_seconds: t.seconds("tolerationSeconds", 0),
+                toleration_seconds,
             })
         })
         .collect()

@@ -167,6 +167,26 @@ impl<'r, 'v> Obj<'r, 'v> {
         value
     }
 
+    /// A container image, required. Surrounding white space is dropped
+    /// (the API server rejects an image that has it); white space inside
+    /// cannot be part of an image reference.
+    pub fn image(&self, key: &str) -> Option<String> {
+        let image = self.required_string(key, "an image")?;
+        let trimmed = image.trim();
+        if trimmed.is_empty() {
+            self.error(key, format!("found \"{image}\"; an image is required"));
+            None
+        } else if trimmed.contains(char::is_whitespace) {
+            self.error(
+                key,
+                format!("found \"{image}\"; an image reference such as nginx:1.27 or ghcr.io/org/app@sha256:… has no white space"),
+            );
+            None
+        } else {
+            Some(trimmed.to_string())
+        }
+    }
+
     fn has_wrong_type(&self, key: &str) -> bool {
         matches!(self.raw(key), Some(Value::Array(_) | Value::Object(_)))
     }
@@ -330,7 +350,9 @@ impl<'r, 'v> Obj<'r, 'v> {
     }
 
     /// A Kubernetes int-or-string: `"1"` becomes 1, `"25%"` stays a string.
-    pub fn int_or_percent(&self, key: &str) -> Option<crate::model::IntOrPercent> {
+    /// Percentages are at most 100%, except where the API allows more
+    /// (`maxSurge` may add more pods than there are).
+    pub fn int_or_percent(&self, key: &str, above_100: bool) -> Option<crate::model::IntOrPercent> {
         use crate::model::IntOrPercent;
         let value = self.raw(key)?;
         let text = match value {
@@ -358,11 +380,22 @@ impl<'r, 'v> Obj<'r, 'v> {
         let percent = text
             .strip_suffix('%')
             .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| *p <= 100);
+            .filter(|p| above_100 || *p <= 100);
         match percent {
             Some(_) => Some(IntOrPercent::Str(text)),
             None => {
-                self.error(key, format!("found {}; expected a whole number of at least 0 or a percentage from 0% to 100%", describe(value)));
+                let range = if above_100 {
+                    "of at least 0%"
+                } else {
+                    "from 0% to 100%"
+                };
+                self.error(
+                    key,
+                    format!(
+                        "found {}; expected a whole number of at least 0 or a percentage {range}",
+                        describe(value)
+                    ),
+                );
                 None
             }
         }

@@ -16,12 +16,14 @@ pub fn check(project: &Project, _document: &Value) -> Diagnostics {
     duplicate_services(project, &mut diags);
     for svc in project.workloads() {
         container_names(project, svc, &mut diags);
+        object_names(svc, &mut diags);
         for (path, message) in volumes::plan(svc).problems {
             diags.error(path, message);
         }
         dependencies(project, svc, &mut diags);
         statefulset_companion_claims(svc, &mut diags);
     }
+    dependency_cycles(project, &mut diags);
     if let Some(host) = &project.ingress_host {
         if !project
             .services
@@ -34,10 +36,88 @@ pub fn check(project: &Project, _document: &Value) -> Diagnostics {
             );
         }
     }
-    if !diags.has_errors() {
-        generated_clashes(&render::render(project), &mut diags);
-    }
+    // Services with errors are left out of the model, so what clashes
+    // among the others is real and is reported with the other errors.
+    // A repeated service name is reported above; its objects would only
+    // repeat that finding.
+    generated_clashes(&render::render(&first_of_each_name(project)), &mut diags);
     diags
+}
+
+/// Longest CronJob name: the controller names each Job `<name>-<minutes
+/// since the epoch>`, 11 more characters, and the API server enforces it.
+const MAX_CRON_JOB_NAME: usize = 52;
+/// Longest StatefulSet name that works: each pod is labelled
+/// `controller-revision-hash: <name>-<hash of up to 10 characters>`, and a
+/// label value has at most 63 characters, so longer names create no pods.
+const MAX_STATEFUL_SET_NAME: usize = 52;
+
+/// Limits Kubernetes puts on generated names beyond DNS-1123 labels: Service
+/// names are DNS-1035 labels (they start with a letter), the default
+/// headless name must still fit in 63 characters, and CronJob and
+/// StatefulSet names leave room for what the controllers append.
+fn object_names(svc: &Service, diags: &mut Diagnostics) {
+    let name_path = format!("{}.name", svc.path);
+    if render::routable_service(svc).is_some() {
+        if let Err(why) = check::names::check_service_name(&svc.name) {
+            diags.error(
+                &name_path,
+                format!("{why}; this service gets a Service of that name"),
+            );
+        }
+    }
+    let limit = match &svc.workload {
+        Workload::CronJob(_) => Some((
+            MAX_CRON_JOB_NAME,
+            "each Job it starts is named <name>-<11 more characters>",
+        )),
+        Workload::StatefulSet(_) => Some((
+            MAX_STATEFUL_SET_NAME,
+            "each pod is labelled <name>-<revision hash>, which must fit in 63",
+        )),
+        _ => None,
+    };
+    if let Some((max, why)) = limit {
+        if svc.name.len() > max {
+            diags.error(
+                &name_path,
+                format!(
+                    "found \"{}\" ({} characters); a {} name has at most {max} characters, since {why}",
+                    svc.name,
+                    svc.name.len(),
+                    svc.kind().as_str()
+                ),
+            );
+        }
+    }
+    if let Workload::StatefulSet(sts) = &svc.workload {
+        let headless = &sts.headless_service_name;
+        let defaulted = *headless == format!("{}-headless", svc.name);
+        let path = if defaulted {
+            name_path
+        } else {
+            format!("{}.headlessServiceName", svc.path)
+        };
+        if let Err(why) = check::check_dns_label(headless)
+            .and_then(|()| check::names::check_service_name(headless))
+        {
+            let hint = if defaulted {
+                "; set headlessServiceName to a shorter name"
+            } else {
+                ""
+            };
+            diags.error(path, format!("the headless Service name: {why}{hint}"));
+        }
+    }
+}
+
+/// The project without services and decisions whose name came earlier.
+fn first_of_each_name(project: &Project) -> Project {
+    let mut seen = BTreeSet::new();
+    let mut unique = project.clone();
+    unique.services.retain(|s| seen.insert(s.name.clone()));
+    unique.infra.retain(|d| seen.insert(d.name.clone()));
+    unique
 }
 
 fn duplicate_services(project: &Project, diags: &mut Diagnostics) {
@@ -168,6 +248,90 @@ fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The services a service's pod waits for (a wait-for init container each),
+/// with the path of the field that asks for it.
+fn waits_of<'p>(project: &'p Project, svc: &'p Service) -> Vec<(&'p str, String)> {
+    let dependencies = svc
+        .dependencies
+        .iter()
+        .enumerate()
+        .map(|(i, dep)| (dep, None, format!("{}.dependencies[{i}]", svc.path)));
+    let companions = svc.companions.iter().enumerate().filter_map(|(i, c)| {
+        let dep = c.depends_on.as_ref()?;
+        Some((
+            dep,
+            c.depends_on_port,
+            format!("{}.companions[{i}].dependsOn", svc.path),
+        ))
+    });
+    dependencies
+        .chain(companions)
+        .filter(|(dep, port, _)| {
+            **dep != svc.name && render::resolve_dependency(project, dep, *port).is_some()
+        })
+        .map(|(dep, _, path)| (dep.as_str(), path))
+        .collect()
+}
+
+/// Pods that wait for each other in a circle never leave their init
+/// containers: each waits for a Service whose pods are waiting too.
+fn dependency_cycles(project: &Project, diags: &mut Diagnostics) {
+    let waits: BTreeMap<&str, Vec<(&str, String)>> = project
+        .workloads()
+        .map(|svc| (svc.name.as_str(), waits_of(project, svc)))
+        .collect();
+    let mut reported: BTreeSet<BTreeSet<&str>> = BTreeSet::new();
+    for svc in project.workloads() {
+        let Some((cycle, path)) = cycle_from(&waits, &svc.name) else {
+            continue;
+        };
+        if reported.insert(cycle.iter().copied().collect()) {
+            diags.error(
+                path,
+                format!(
+                    "found a circle of dependencies ({}); each pod would wait for the next one forever, so drop one of them",
+                    cycle.join(" → ")
+                ),
+            );
+        }
+    }
+}
+
+/// A path of waits from `start` back to itself (its names, `start` at both
+/// ends) and the path in the state of its first step.
+fn cycle_from<'a>(
+    waits: &BTreeMap<&'a str, Vec<(&'a str, String)>>,
+    start: &'a str,
+) -> Option<(Vec<&'a str>, String)> {
+    let first_steps = waits.get(start)?;
+    for (next, path) in first_steps {
+        // Depth-first search from `next` for `start`, remembering how each
+        // service was reached.
+        let mut reached_from: BTreeMap<&str, &str> = BTreeMap::from([(*next, start)]);
+        let mut stack = vec![*next];
+        while let Some(node) = stack.pop() {
+            if node == start {
+                let mut cycle = vec![start];
+                let mut at = reached_from[start];
+                while at != start {
+                    cycle.push(at);
+                    at = reached_from[at];
+                }
+                cycle.push(start);
+                cycle.reverse();
+                return Some((cycle, path.clone()));
+            }
+            for (dep, _) in waits.get(node).into_iter().flatten() {
+                if !reached_from.contains_key(dep) {
+                    reached_from.insert(dep, node);
+                    stack.push(dep);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn wait_endpoint_missing(dep: &Service) -> bool {

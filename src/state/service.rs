@@ -127,7 +127,7 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
         None => Some(D),
         Some(_) => obj.one_of("kind", KINDS).map(kind_from_str),
     };
-    let image = obj.required_string("image", "an image");
+    let image = obj.image("image");
     let port = obj.port("port");
     let service_port = obj.port("servicePort");
     let resources = pod::read_resources(obj);
@@ -146,6 +146,9 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
     let mut volumes = volume::read_volumes(obj, "volumes");
     let kind = kind?;
     warn_ineffective(obj, kind, infra);
+    if matches!(kind, J | CJ) {
+        warn_regular_sidecars(obj, &sidecars, kind);
+    }
     let workload = match kind {
         D => Workload::Deployment(read_deployment(obj)),
         // A bad name is reported already; the spec is still read for its
@@ -233,6 +236,25 @@ fn warn_ineffective(obj: &Obj<'_, '_>, kind: WorkloadKind, infra: bool) {
             ),
         );
     }
+    // Without a port there is no Service for these to shape (a form may
+    // send the default ClusterIP along with everything else: no news).
+    if !obj.is_set("port") {
+        let non_default_type = obj.string("serviceType").is_some_and(|t| t != "ClusterIP");
+        for (key, applies) in [
+            ("serviceType", kind == D && non_default_type),
+            (
+                "servicePort",
+                matches!(kind, D | SS | DS) && obj.is_set("servicePort"),
+            ),
+        ] {
+            if applies {
+                obj.warning(
+                    key,
+                    format!("`{key}` has no effect without a port (no Service is generated) and is ignored"),
+                );
+            }
+        }
+    }
     if kind == D && obj.string("strategy").as_deref() == Some("Recreate") {
         for key in ["maxSurge", "maxUnavailable"] {
             if obj.is_set(key) {
@@ -250,6 +272,22 @@ fn warn_ineffective(obj: &Obj<'_, '_>, kind: WorkloadKind, infra: bool) {
         obj.warning(
             "maxUnavailable",
             "`maxUnavailable` has no effect with strategy OnDelete and is ignored",
+        );
+    }
+}
+
+/// A Job is complete when all its pod's regular containers have exited; a
+/// regular sidecar (a log shipper, a proxy) never does, so the Job would
+/// run forever. A native sidecar is stopped once the main container ends.
+fn warn_regular_sidecars(obj: &Obj<'_, '_>, sidecars: &[Sidecar], kind: WorkloadKind) {
+    for (i, sidecar) in sidecars.iter().enumerate().filter(|(_, s)| !s.native) {
+        obj.warning(
+            &format!("sidecars[{i}].nativeSidecar"),
+            format!(
+                "found false: the regular sidecar \"{}\" keeps running after the main container ends, so the {}'s pod never completes; use nativeSidecar: true",
+                sidecar.name,
+                kind.as_str()
+            ),
         );
     }
 }
@@ -280,10 +318,10 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
         Some("Recreate") => DeploymentStrategy::Recreate,
         _ => DeploymentStrategy::RollingUpdate {
             max_surge: obj
-                .int_or_percent("maxSurge")
+                .int_or_percent("maxSurge", true)
                 .unwrap_or(IntOrPercent::Int(1)),
             max_unavailable: obj
-                .int_or_percent("maxUnavailable")
+                .int_or_percent("maxUnavailable", false)
                 .unwrap_or(IntOrPercent::Int(0)),
         },
     };
@@ -300,13 +338,17 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
     }
 }
 
+/// `0` and `0%` alike.
+fn is_zero(value: &IntOrPercent) -> bool {
+    match value {
+        IntOrPercent::Int(n) => *n == 0,
+        IntOrPercent::Str(s) => s.trim_end_matches('%').parse::<u32>() == Ok(0),
+    }
+}
+
 /// The API server rejects a rolling update where both maxSurge and
 /// maxUnavailable are zero: no pod could ever be replaced.
 fn check_rollout_can_progress(obj: &Obj<'_, '_>, strategy: &DeploymentStrategy) {
-    let is_zero = |v: &IntOrPercent| match v {
-        IntOrPercent::Int(n) => *n == 0,
-        IntOrPercent::Str(s) => s == "0%",
-    };
     if let DeploymentStrategy::RollingUpdate {
         max_surge,
         max_unavailable,
@@ -354,6 +396,14 @@ fn read_statefulset(
             StatefulSetStrategy::RollingUpdate { partition }
         }
     };
+    let mut also_create_cluster_ip = obj.bool("alsoCreateClusterIP").unwrap_or(false);
+    if also_create_cluster_ip && !obj.is_set("port") {
+        also_create_cluster_ip = false;
+        obj.warning(
+            "alsoCreateClusterIP",
+            "`alsoCreateClusterIP` has no effect without a port (a ClusterIP Service needs one) and is ignored",
+        );
+    }
     let mut claim_templates = volume::read_claim_templates(obj);
     if infra {
         claim_templates.extend(volume::take_pvcs_as_claim_templates(obj, volumes));
@@ -363,7 +413,7 @@ fn read_statefulset(
         headless_service_name,
         parallel_pod_management: parallel,
         update_strategy,
-        also_create_cluster_ip: obj.bool("alsoCreateClusterIP").unwrap_or(false),
+        also_create_cluster_ip,
         claim_templates,
     }
 }
@@ -371,9 +421,22 @@ fn read_statefulset(
 fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
     let strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
         Some("OnDelete") => DaemonSetStrategy::OnDelete,
-        _ => DaemonSetStrategy::RollingUpdate {
-            max_unavailable: obj.int_or_percent("maxUnavailable"),
-        },
+        _ => {
+            let max_unavailable = obj.int_or_percent("maxUnavailable", false);
+            // A DaemonSet has no maxSurge here (it defaults to 0), and the
+            // API server rejects a rollout that may replace no pod.
+            if let Some(zero) = max_unavailable.as_ref().filter(|v| is_zero(v)) {
+                let found = match zero {
+                    IntOrPercent::Int(n) => n.to_string(),
+                    IntOrPercent::Str(s) => format!("\"{s}\""),
+                };
+                obj.error(
+                    "maxUnavailable",
+                    format!("found {found}; a DaemonSet's rolling update must be allowed to take at least one pod down (1 or more, or a percentage above 0%)"),
+                );
+            }
+            DaemonSetStrategy::RollingUpdate { max_unavailable }
+        }
     };
     DaemonSetSpec {
         strategy,

@@ -65,6 +65,7 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
         .required_string("type", "a volume type")
         .and_then(|_| v.one_of("type", VOLUME_TYPES));
     let read_only = v.bool("readOnly").unwrap_or(false);
+    warn_other_types_keys(v, kind?);
     let source = match kind? {
         "pvc-dynamic" | "pvc-static" => VolumeSource::Pvc(read_pvc(v, kind == Some("pvc-static"))?),
         "emptyDir" => VolumeSource::EmptyDir {
@@ -97,6 +98,35 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
         mount_path: mount_path?,
         read_only,
     })
+}
+
+/// The keys that only mean something for some volume types, with those types.
+const TYPE_KEYS: &[(&str, &[&str])] = &[
+    ("size", &["pvc-dynamic", "pvc-static"]),
+    ("accessMode", &["pvc-dynamic", "pvc-static"]),
+    ("storageClass", &["pvc-dynamic", "pvc-static"]),
+    ("longhornConfig", &["pvc-dynamic", "pvc-static"]),
+    ("pvName", &["pvc-static"]),
+    ("medium", &["emptyDir"]),
+    ("sizeLimit", &["emptyDir"]),
+    ("configMapName", &["configMap"]),
+    ("secretName", &["secret"]),
+    ("key", &["configMap", "secret"]),
+    ("hostPath", &["hostPath"]),
+    ("hostType", &["hostPath"]),
+];
+
+/// Warn about settings of another volume type (`size` on an emptyDir
+/// means nothing; `sizeLimit` is what limits it).
+fn warn_other_types_keys(v: &Obj<'_, '_>, kind: &str) {
+    for (key, types) in TYPE_KEYS {
+        if v.is_set(key) && !types.contains(&kind) {
+            v.warning(
+                key,
+                format!("`{key}` has no effect for {kind} volumes and is ignored"),
+            );
+        }
+    }
 }
 
 fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
@@ -165,6 +195,7 @@ pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
                 .to_string();
             let storage_class = t.string("storageClass");
             Some(ClaimTemplate {
+                path,
                 name: name?,
                 mount_path: mount_path?,
                 size,
@@ -194,6 +225,7 @@ pub fn take_pvcs_as_claim_templates(
             );
         }
         templates.push(ClaimTemplate {
+            path: obj.path_of(&format!("volumes[{}]", volume.index)),
             name: pvc.name.clone(),
             mount_path: volume.mount_path.clone(),
             size: pvc.size.clone(),

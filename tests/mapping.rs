@@ -1404,14 +1404,18 @@ _infraDecisions:
 mod autoscaled_replicas {
     use super::*;
 
+    /// STATE.md and the seed map `replicas` to `spec.replicas` without an
+    /// exception for autoscaled workloads; the HPA still gets its own object.
     #[test]
-    fn replicas_are_left_to_the_autoscaler() {
+    fn autoscaled_workloads_keep_the_state_replicas() {
         let docs = render_stream(
             "_services: [{name: web, image: nginx, replicas: 3, autoscaling: {enabled: true, minReplicas: 3}}, {name: db, kind: StatefulSet, image: pg, replicas: 2, autoscaling: {enabled: true}}]\n",
             &[],
         );
-        assert!(!present(find(&docs, "Deployment", "web"), "/spec/replicas"));
-        assert!(!present(find(&docs, "StatefulSet", "db"), "/spec/replicas"));
+        assert_eq!(at(find(&docs, "Deployment", "web"), "/spec/replicas"), 3);
+        assert_eq!(at(find(&docs, "StatefulSet", "db"), "/spec/replicas"), 2);
+        assert!(has(&docs, "HorizontalPodAutoscaler", "web"));
+        assert!(has(&docs, "HorizontalPodAutoscaler", "db"));
     }
 
     #[test]

@@ -104,13 +104,6 @@ fn int_or_string(value: &IntOrPercent) -> IntOrString {
     }
 }
 
-/// `spec.replicas`, left out when a HorizontalPodAutoscaler owns the count:
-/// re-applying a fixed number would undo every scaling decision (the
-/// Kubernetes documentation asks for it to be removed in that case).
-fn replicas(svc: &Service, replicas: i32) -> Option<i32> {
-    svc.autoscaling.is_none().then_some(replicas)
-}
-
 fn deployment_spec(
     svc: &Service,
     d: &DeploymentSpec,
@@ -133,7 +126,7 @@ fn deployment_spec(
         },
     };
     K8sDeploymentSpec {
-        replicas: replicas(svc, d.replicas),
+        replicas: Some(d.replicas),
         selector: meta::selector(&svc.name),
         strategy: Some(strategy),
         template,
@@ -172,7 +165,7 @@ fn statefulset_spec(
         })
         .collect();
     K8sStatefulSetSpec {
-        replicas: replicas(svc, s.replicas),
+        replicas: Some(s.replicas),
         service_name: Some(s.headless_service_name.clone()),
         selector: meta::selector(&svc.name),
         pod_management_policy: s.parallel_pod_management.then(|| "Parallel".to_string()),

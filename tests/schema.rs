@@ -2,10 +2,12 @@
 //! schemas in strict mode (no unknown or misplaced field). The schemas come
 //! from the `kubernetes-validate` package (PyPI), which `.ci/run` installs.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::{render_file, render_state, Rendered};
 
 /// The Kubernetes version whose schemas we check against: native sidecars
 /// (init containers with restartPolicy) need 1.28 or later.
@@ -71,49 +73,22 @@ _infraDecisions:
   - {name: search, kind: Skip}
 "#;
 
-fn render_into(dir: &Path, state: &Path) {
-    let output = Command::cargo_bin("kubectl-wizard")
-        .expect("the binary is built")
-        .arg("render")
-        .arg("-f")
-        .arg(state)
-        .arg("--output-dir")
-        .arg(dir)
-        .output()
-        .expect("kubectl-wizard runs");
-    assert!(
-        output.status.success(),
-        "render of {} failed: {}",
-        state.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn every_rendered_manifest_passes_the_strict_kubernetes_schemas() {
-    let work = tempfile::tempdir().unwrap();
-    let all_kinds = work.path().join("all-kinds.yaml");
-    std::fs::write(&all_kinds, ALL_KINDS).unwrap();
-    let mut states = vec![all_kinds];
+    let mut renders: Vec<Rendered> = vec![render_state(ALL_KINDS, &[])];
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     for entry in std::fs::read_dir(&examples).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "yaml") {
-            states.push(path);
+            renders.push(render_file(&path, &[]));
         }
     }
-    let mut files = Vec::new();
-    for (i, state) in states.iter().enumerate() {
-        let dir = work.path().join(format!("out-{i}"));
-        render_into(&dir, state);
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            // The kustomization is a kustomize file, not an API object.
-            if path.file_name().is_some_and(|n| n != "kustomization.yaml") {
-                files.push(path);
-            }
-        }
-    }
+    // The kustomization is a kustomize file, not an API object.
+    let files: Vec<_> = renders
+        .iter()
+        .flat_map(|r| r.files.keys().map(move |name| r.dir.join(name)))
+        .filter(|path| path.file_name().is_some_and(|n| n != "kustomization.yaml"))
+        .collect();
     assert!(
         files.len() > 30,
         "expected many manifests, got {}",

@@ -56,7 +56,7 @@ pub fn from_value(document: &Value, options: &LoadOptions) -> Loaded {
     let project = read_document(&reader, document, options);
     let mut diagnostics = reader.into_diagnostics();
     if let Some(project) = &project {
-        diagnostics.extend(rules::check(project, document));
+        diagnostics.extend(rules::check(project));
     }
     let project = project.filter(|_| !diagnostics.has_errors());
     Loaded {

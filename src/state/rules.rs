@@ -4,14 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
 use crate::check;
 use crate::diag::Diagnostics;
 use crate::model::{Project, Service, Target, VolumeSource, Workload};
 use crate::render::{self, volumes, Manifest};
 
-pub fn check(project: &Project, _document: &Value) -> Diagnostics {
+pub fn check(project: &Project) -> Diagnostics {
     let mut diags = Diagnostics::default();
     duplicate_services(project, &mut diags);
     for svc in project.workloads() {

@@ -1,7 +1,10 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
+mod apply;
+mod diff;
 mod input;
 mod render;
+mod session;
 mod validate;
 
 use std::io::Write;
@@ -17,6 +20,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Render(args) => render::run(&cli.global, &args),
         Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Diff(args) => diff::run(&cli.global, &args),
+        Command::Apply(args) => apply::run(&cli.global, &args),
     }
 }
 

@@ -1,0 +1,155 @@
+//! Injected failures, switchable while the server runs, for testing a
+//! client's retries, backoff and timeouts. All of it is deterministic:
+//! fractions fail every n-th matching request, not at random.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// What to do to one request before serving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Close the connection without a response.
+    Drop,
+    /// Never answer (the client's timeout has to fire).
+    Hang,
+    /// 429 TooManyRequests with `Retry-After: <secs>`.
+    Throttle(u64),
+    /// 500 InternalError.
+    ServerError,
+}
+
+#[derive(Debug, Default)]
+struct Faults {
+    latency: Duration,
+    throttle_fraction: f64,
+    error_fraction: f64,
+    throttle_next: u32,
+    error_next: u32,
+    drop_next: u32,
+    hang_next: u32,
+    reject_tokens: bool,
+    /// `None` = the default of 1 second.
+    retry_after_secs: Option<u64>,
+    path_filter: Option<String>,
+    /// Requests the fractions have been applied to so far.
+    seen: u64,
+}
+
+/// Shared switchboard of faults; clones control the same server.
+#[derive(Debug, Clone, Default)]
+pub struct FaultHandle(Arc<Mutex<Faults>>);
+
+/// A fraction `f` fails request `n` (1-based) when `floor(n·f)` steps up:
+/// exactly `f` of any long run, evenly spread (0.5 → every 2nd).
+fn fraction_hits(n: u64, fraction: f64) -> bool {
+    let fraction = fraction.clamp(0.0, 1.0);
+    (n as f64 * fraction).floor() > ((n - 1) as f64 * fraction).floor()
+}
+
+fn take(counter: &mut u32) -> bool {
+    let hit = *counter > 0;
+    *counter = counter.saturating_sub(1);
+    hit
+}
+
+impl FaultHandle {
+    fn lock(&self) -> MutexGuard<'_, Faults> {
+        // A panic elsewhere must not disable fault control for later tests.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Delay added before every response (0 = none).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.set_latency(Duration::from_millis(ms));
+    }
+
+    /// Fraction (0.0–1.0) of requests answered 429 TooManyRequests.
+    pub fn set_throttle_fraction(&self, fraction: f64) {
+        self.lock().throttle_fraction = fraction;
+    }
+
+    /// Fraction (0.0–1.0) of requests answered 500 InternalError.
+    pub fn set_error_fraction(&self, fraction: f64) {
+        self.lock().error_fraction = fraction;
+    }
+
+    /// The next `n` requests get 429.
+    pub fn throttle_next(&self, n: u32) {
+        self.lock().throttle_next = n;
+    }
+
+    /// The next `n` requests get 500.
+    pub fn fail_next(&self, n: u32) {
+        self.lock().error_next = n;
+    }
+
+    /// The next `n` requests have their connection closed without a response.
+    pub fn drop_next(&self, n: u32) {
+        self.lock().drop_next = n;
+    }
+
+    /// The next `n` requests are never answered.
+    pub fn hang_next(&self, n: u32) {
+        self.lock().hang_next = n;
+    }
+
+    /// Treat every bearer token as expired: 401 Unauthorized.
+    pub fn reject_tokens(&self, reject: bool) {
+        self.lock().reject_tokens = reject;
+    }
+
+    /// `Retry-After` seconds sent with 429s (default 1; 0 makes clients
+    /// retry at once, which keeps tests fast).
+    pub fn set_retry_after(&self, secs: u64) {
+        self.lock().retry_after_secs = Some(secs);
+    }
+
+    /// Only requests whose path contains `fragment` get faults (latency
+    /// and token rejection still apply to all). `None` = every request.
+    pub fn only_paths_containing(&self, fragment: Option<&str>) {
+        self.lock().path_filter = fragment.map(str::to_string);
+    }
+
+    /// Back to a healthy server.
+    pub fn clear(&self) {
+        *self.lock() = Faults::default();
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    pub(crate) fn tokens_rejected(&self) -> bool {
+        self.lock().reject_tokens
+    }
+
+    /// Decides the fault for a request to `path`. Connection-level faults
+    /// come first (they happen before authentication in a real network),
+    /// then throttling, then server errors.
+    pub(crate) fn decide(&self, path: &str) -> Fault {
+        let mut faults = self.lock();
+        if faults.path_filter.as_deref().is_some_and(|f| !path.contains(f)) {
+            return Fault::None;
+        }
+        if take(&mut faults.drop_next) {
+            return Fault::Drop;
+        }
+        if take(&mut faults.hang_next) {
+            return Fault::Hang;
+        }
+        faults.seen += 1;
+        let n = faults.seen;
+        if take(&mut faults.throttle_next) || fraction_hits(n, faults.throttle_fraction) {
+            return Fault::Throttle(faults.retry_after_secs.unwrap_or(1));
+        }
+        if take(&mut faults.error_next) || fraction_hits(n, faults.error_fraction) {
+            return Fault::ServerError;
+        }
+        Fault::None
+    }
+}

@@ -1,0 +1,371 @@
+//! The object verbs: get, list, create, update, patch (apply, merge,
+//! strategic, JSON), delete.
+
+use serde_json::{json, Value};
+
+use super::merge::{self, strip_nulls};
+use super::resources::ResourceType;
+use super::router::{ObjectRoute, Query};
+use super::selector::Selector;
+use super::ssa::{self, ownable_view, read_managed};
+use super::status::{self, ApiError, Cause};
+use super::store::{ObjectKey, Store};
+use super::write::{commit, prepare, Commit, Reply};
+
+/// Everything a verb needs from the HTTP request.
+pub struct ObjectRequest<'a> {
+    pub method: &'a str,
+    pub route: &'a ObjectRoute,
+    pub query: &'a Query,
+    pub content_type: &'a str,
+    pub user_agent: &'a str,
+    pub body: &'a [u8],
+}
+
+impl ObjectRequest<'_> {
+    fn rt(&self) -> &'static ResourceType {
+        self.route.rt
+    }
+
+    fn namespace(&self) -> &str {
+        self.route.namespace.as_deref().unwrap_or("")
+    }
+
+    fn key(&self, name: &str) -> ObjectKey {
+        ObjectKey::new(self.rt(), self.namespace(), name)
+    }
+
+    fn dry_run(&self) -> Result<bool, ApiError> {
+        match self.query.get("dryRun") {
+            None | Some("") => Ok(false),
+            Some("All") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "Invalid dry run value: {other:?}; the only supported value is \"All\""
+            ))),
+        }
+    }
+
+    /// `fieldManager`, else what the real server derives from the
+    /// User-Agent: the part before the first `/` (`kubectl/v1.32...` → `kubectl`).
+    fn update_manager(&self) -> String {
+        if let Some(manager) = self.query.get("fieldManager").filter(|m| !m.is_empty()) {
+            return manager.to_string();
+        }
+        let prefix = self.user_agent.split('/').next().unwrap_or("");
+        if prefix.is_empty() {
+            "unknown".into()
+        } else {
+            prefix.chars().take(128).collect()
+        }
+    }
+}
+
+/// Serves one request on an object collection or object.
+pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    match (req.method, req.route.name.as_deref()) {
+        ("GET", Some(name)) => get(store, req, name),
+        ("GET", None) => list(store, req),
+        ("POST", None) => create(store, req),
+        ("PUT", Some(name)) => update(store, req, name),
+        ("PATCH", Some(name)) => patch(store, req, name),
+        ("DELETE", Some(name)) => delete(store, req, name),
+        ("DELETE", None) => delete_collection(store, req),
+        (method, _) => Err(ApiError::method_not_allowed(method)),
+    }
+}
+
+fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+    store
+        .get(&req.key(name))
+        .cloned()
+        .map(Reply::ok)
+        .ok_or_else(|| ApiError::not_found(req.rt(), name))
+}
+
+fn selected<'a>(store: &'a Store, req: &ObjectRequest<'_>) -> Result<Vec<&'a Value>, ApiError> {
+    let labels = Selector::parse(req.query.get("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let fields = Selector::parse(req.query.get("fieldSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let namespace = req.route.namespace.as_deref();
+    Ok(store
+        .list(req.rt(), namespace)
+        .into_iter()
+        .filter(|o| labels.matches_labels(o) && fields.matches_fields(o))
+        .collect())
+}
+
+fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    if req.query.flag("watch") {
+        return Err(ApiError::method_not_allowed("watch (not supported by the test server)"));
+    }
+    // Real lists leave type meta off their items.
+    let items: Vec<Value> = selected(store, req)?
+        .into_iter()
+        .map(|o| {
+            let mut item = o.clone();
+            if let Some(map) = item.as_object_mut() {
+                map.shift_remove("apiVersion");
+                map.shift_remove("kind");
+            }
+            item
+        })
+        .collect();
+    let rt = req.rt();
+    Ok(Reply::ok(json!({
+        "kind": format!("{}List", rt.kind),
+        "apiVersion": rt.api_version(),
+        "metadata": {"resourceVersion": store.revision().to_string()},
+        "items": items,
+    })))
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("json parse error: {e}")))
+}
+
+/// Apply bodies may be YAML or JSON (JSON is tried first: it is what
+/// kubectl and kube-rs send).
+fn parse_json_or_yaml(body: &[u8]) -> Result<Value, ApiError> {
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    serde_json::to_value(yaml).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+}
+
+fn object_body(value: Value) -> Result<Value, ApiError> {
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(ApiError::bad_request("Object 'Kind' is missing in the request body: not a JSON object"))
+    }
+}
+
+/// The body must be this type (apiVersion and kind, where given).
+fn check_type(rt: &ResourceType, body: &Value) -> Result<(), ApiError> {
+    let api_version = body.get("apiVersion").and_then(Value::as_str);
+    let kind = body.get("kind").and_then(Value::as_str);
+    if api_version.is_some_and(|v| v != rt.api_version()) {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({}) does not match the expected API version ({})",
+            api_version.unwrap_or_default(),
+            rt.api_version()
+        )));
+    }
+    if kind.is_some_and(|k| k != rt.kind) {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({}) does not match the expected kind ({})",
+            kind.unwrap_or_default(),
+            rt.kind
+        )));
+    }
+    Ok(())
+}
+
+fn body_name(body: &Value) -> Option<&str> {
+    body.pointer("/metadata/name").and_then(Value::as_str).filter(|n| !n.is_empty())
+}
+
+/// The body's name and namespace, where given, must match the URL.
+fn check_identity(req: &ObjectRequest<'_>, body: &Value, url_name: Option<&str>) -> Result<(), ApiError> {
+    if let (Some(in_body), Some(in_url)) = (body_name(body), url_name) {
+        if in_body != in_url {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({in_body}) does not match the name on the URL ({in_url})"
+            )));
+        }
+    }
+    let body_namespace = body.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
+    if req.rt().namespaced && body_namespace.is_some_and(|ns| ns != req.namespace()) {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    Ok(())
+}
+
+/// Optimistic concurrency: a resourceVersion in the body must be current.
+fn check_resource_version(rt: &ResourceType, name: &str, body: &Value, live: &Value) -> Result<(), ApiError> {
+    let wanted = body.pointer("/metadata/resourceVersion").and_then(Value::as_str).filter(|v| !v.is_empty());
+    let current = live.pointer("/metadata/resourceVersion").and_then(Value::as_str);
+    match wanted {
+        Some(v) if Some(v) != current => Err(ApiError::stale_resource_version(rt, name)),
+        _ => Ok(()),
+    }
+}
+
+fn require_namespace(store: &Store, req: &ObjectRequest<'_>) -> Result<(), ApiError> {
+    if req.rt().namespaced && !store.namespace_exists(req.namespace()) {
+        return Err(ApiError::namespace_not_found(req.namespace()));
+    }
+    Ok(())
+}
+
+fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    let rt = req.rt();
+    let body = object_body(parse_json_or_yaml(req.body)?)?;
+    check_type(rt, &body)?;
+    check_identity(req, &body, None)?;
+    let name = match (body_name(&body), body.pointer("/metadata/generateName").and_then(Value::as_str)) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(prefix)) if !prefix.is_empty() => format!("{prefix}{}", super::clock::random_suffix(5)),
+        _ => {
+            let causes = vec![Cause::required("metadata.name", "name or generateName is required")];
+            return Err(ApiError::invalid_for(rt, "", causes));
+        }
+    };
+    let key = req.key(&name);
+    if store.get(&key).is_some() {
+        return Err(ApiError::already_exists(rt, &name));
+    }
+    require_namespace(store, req)?;
+    let object = prepare(store, rt, &key, None, body, false)?;
+    let mut managers = Vec::new();
+    let manager = req.update_manager();
+    let view = ownable_view(&object, rt.has_status);
+    ssa::record_update(&mut managers, None, &view, &manager, &rt.api_version(), None);
+    Ok(commit(
+        store,
+        Commit { rt, key, live: None, object, managers, writer: &manager, dry_run: req.dry_run()? },
+    ))
+}
+
+fn update(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+    let body = object_body(parse_json_or_yaml(req.body)?)?;
+    check_type(req.rt(), &body)?;
+    check_identity(req, &body, Some(name))?;
+    write_update(store, req, name, body)
+}
+
+/// PUT and non-apply patches: the candidate replaces the object and the
+/// writer takes ownership of what it changed.
+fn write_update(store: &mut Store, req: &ObjectRequest<'_>, name: &str, candidate: Value) -> Result<Reply, ApiError> {
+    let rt = req.rt();
+    let key = req.key(name);
+    let live = store.get(&key).cloned().ok_or_else(|| ApiError::not_found(rt, name))?;
+    check_resource_version(rt, name, &candidate, &live)?;
+    let status_write = req.route.subresource.is_some();
+    let candidate = if status_write { with_status_of(&live, &candidate) } else { candidate };
+    let object = prepare(store, rt, &key, Some(&live), candidate, status_write)?;
+    let mut managers = read_managed(&live);
+    let manager = req.update_manager();
+    let strip_status = rt.has_status && !status_write;
+    let (old_view, new_view) = (ownable_view(&live, strip_status), ownable_view(&object, strip_status));
+    let subresource = req.route.subresource.as_deref();
+    ssa::record_update(&mut managers, Some(&old_view), &new_view, &manager, &rt.api_version(), subresource);
+    Ok(commit(
+        store,
+        Commit { rt, key, live: Some(&live), object, managers, writer: &manager, dry_run: req.dry_run()? },
+    ))
+}
+
+/// A `/status` write changes only status.
+fn with_status_of(live: &Value, candidate: &Value) -> Value {
+    let mut object = live.clone();
+    if let (Some(map), Some(status)) = (object.as_object_mut(), candidate.get("status")) {
+        map.insert("status".into(), status.clone());
+    }
+    object
+}
+
+fn patch(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+    let media_type = req.content_type.split(';').next().unwrap_or("").trim();
+    if media_type != "application/apply-patch+yaml" && req.query.get("force").is_some() {
+        return Err(ApiError::invalid(
+            "PatchOptions",
+            "meta.k8s.io",
+            "",
+            vec![Cause::forbidden("force", "may not be specified for non-apply patch")],
+        ));
+    }
+    let apply_patch = |patch: fn(&Value, &Value) -> Result<Value, String>| -> Result<Value, ApiError> {
+        let live = store.get(&req.key(name)).ok_or_else(|| ApiError::not_found(req.rt(), name))?;
+        let body = parse_json(req.body)?;
+        patch(live, &body).map_err(ApiError::bad_request)
+    };
+    let candidate = match media_type {
+        "application/apply-patch+yaml" => return server_side_apply(store, req, name),
+        "application/merge-patch+json" => apply_patch(|l, p| Ok(merge::merge_patch(l, p)))?,
+        "application/strategic-merge-patch+json" => apply_patch(merge::strategic_merge)?,
+        "application/json-patch+json" => apply_patch(merge::json_patch)?,
+        other => return Err(ApiError::unsupported_media_type(other)),
+    };
+    check_identity(req, &candidate, Some(name))?;
+    write_update(store, req, name, candidate)
+}
+
+fn server_side_apply(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+    let rt = req.rt();
+    let manager = req.query.get("fieldManager").filter(|m| !m.is_empty()).ok_or_else(|| {
+        let cause = Cause::required("fieldManager", "is required for apply patch");
+        ApiError::invalid("PatchOptions", "meta.k8s.io", "", vec![cause])
+    })?;
+    if req.route.subresource.is_some() {
+        return Err(ApiError::method_not_allowed("apply to a subresource (not supported by the test server)"));
+    }
+    let mut config = object_body(parse_json_or_yaml(req.body)?)?;
+    check_type(rt, &config)?;
+    check_identity(req, &config, Some(name))?;
+    strip_nulls(&mut config);
+    let key = req.key(name);
+    let live = store.get(&key).cloned();
+    match &live {
+        Some(live) => check_resource_version(rt, name, &config, live)?,
+        None => require_namespace(store, req)?,
+    }
+    let base = live.clone().unwrap_or_else(|| json!({"metadata": {"name": name}}));
+    let managers = live.as_ref().map(read_managed).unwrap_or_default();
+    let view = ownable_view(&config, rt.has_status);
+    let applied = ssa::apply(&base, &view, managers, manager, &rt.api_version(), req.query.flag("force"))?;
+    let object = prepare(store, rt, &key, live.as_ref(), applied.object, false)?;
+    Ok(commit(
+        store,
+        Commit {
+            rt,
+            key,
+            live: live.as_ref(),
+            object,
+            managers: applied.managers,
+            writer: manager,
+            dry_run: req.dry_run()?,
+        },
+    ))
+}
+
+fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+    let rt = req.rt();
+    let key = req.key(name);
+    let live = store.get(&key).cloned().ok_or_else(|| ApiError::not_found(rt, name))?;
+    if !req.dry_run()? {
+        store.remove(&key);
+        // Namespace deletion finishes at once here (no Terminating phase).
+        if rt.kind == "Namespace" {
+            store.remove_namespace_contents(name);
+        }
+    }
+    let uid = live.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+    Ok(Reply::ok(status::delete_success(rt, name, &uid)))
+}
+
+fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    let doomed: Vec<Value> = selected(store, req)?.into_iter().cloned().collect();
+    if !req.dry_run()? {
+        for object in &doomed {
+            let namespace = object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+            let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            store.remove(&ObjectKey::new(req.rt(), namespace, name));
+        }
+    }
+    let mut list = list_of(req.rt(), store, doomed);
+    list["metadata"] = json!({"resourceVersion": store.revision().to_string()});
+    Ok(Reply::ok(list))
+}
+
+fn list_of(rt: &ResourceType, store: &Store, items: Vec<Value>) -> Value {
+    json!({
+        "kind": format!("{}List", rt.kind),
+        "apiVersion": rt.api_version(),
+        "metadata": {"resourceVersion": store.revision().to_string()},
+        "items": items,
+    })
+}

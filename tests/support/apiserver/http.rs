@@ -1,0 +1,213 @@
+//! The HTTP side: connections, request recording, faults, authentication,
+//! and dispatch to discovery or the object handlers.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{header, HeaderMap, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::discovery;
+use super::faults::{Fault, FaultHandle};
+use super::handlers::{self, ObjectRequest};
+use super::router::{self, Query, Route};
+use super::status::ApiError;
+use super::store::Store;
+use super::RequestRecord;
+
+/// State shared by every connection and the controller.
+pub struct Shared {
+    pub store: Mutex<Store>,
+    pub faults: FaultHandle,
+    pub requests: Mutex<Vec<RequestRecord>>,
+    pub token: String,
+    /// Whether requests without credentials are served.
+    pub allow_anonymous: bool,
+    /// `127.0.0.1:PORT`, for `/api`'s serverAddressByClientCIDRs.
+    pub address: String,
+}
+
+/// Locks a mutex even if a panicking request poisoned it: the data is
+/// only ever replaced whole, so it stays consistent.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Returned by the service to make hyper close the connection unanswered.
+#[derive(Debug)]
+struct DroppedConnection;
+
+impl fmt::Display for DroppedConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DroppedConnection {}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+/// Accepts connections until `shutdown` flips to true.
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, Arc::clone(&shared)));
+            // Errors here are clients hanging up or our injected drops.
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<HttpResponse, DroppedConnection> {
+    let path = req.uri().path().to_string();
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let user_agent = header_text(req.headers(), header::USER_AGENT);
+    let token = bearer_token(req.headers());
+    lock(&shared.requests).push(RequestRecord {
+        method: req.method().to_string(),
+        path: path_and_query,
+        user_agent: user_agent.clone(),
+        bearer_token: token.clone(),
+    });
+
+    let fault = shared.faults.decide(&path);
+    let latency = shared.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Fault::Drop => return Err(DroppedConnection),
+        Fault::Hang => std::future::pending::<()>().await,
+        _ => {}
+    }
+    let route = router::route(&path);
+    if !matches!(route, Route::Health) && !authenticated(token.as_deref(), &shared) {
+        return Ok(error_response(&ApiError::unauthorized()));
+    }
+    match fault {
+        Fault::Throttle(secs) => {
+            let mut response = error_response(&ApiError::too_many_requests(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            return Ok(response);
+        }
+        Fault::ServerError => return Ok(error_response(&ApiError::internal("injected server error"))),
+        _ => {}
+    }
+    Ok(respond(req, route, &shared, user_agent).await)
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let presented = header_text(headers, header::AUTHORIZATION);
+    presented.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// A presented token must be the right one; no credentials at all is
+/// fine when anonymous access is on (kubectl sends none over plain HTTP).
+/// Rejecting tokens (expired credentials) fails every request.
+fn authenticated(token: Option<&str>, shared: &Shared) -> bool {
+    if shared.faults.tokens_rejected() {
+        return false;
+    }
+    match token {
+        Some(token) => token == shared.token,
+        None => shared.allow_anonymous,
+    }
+}
+
+async fn respond(req: Request<Incoming>, route: Route, shared: &Shared, user_agent: String) -> HttpResponse {
+    let method = req.method().to_string();
+    let accept = header_text(req.headers(), header::ACCEPT);
+    let content_type = header_text(req.headers(), header::CONTENT_TYPE);
+    let query = Query::parse(req.uri().query());
+    if method != "GET" && !matches!(route, Route::Objects(_)) {
+        return error_response(&ApiError::method_not_allowed(&method));
+    }
+    let discovered = match route {
+        Route::Health => return text_response("ok"),
+        Route::Version => Ok(discovery::version()),
+        Route::CoreVersions if discovery::wants_aggregated(&accept) => {
+            return aggregated_response(discovery::aggregated(true));
+        }
+        Route::Groups if discovery::wants_aggregated(&accept) => {
+            return aggregated_response(discovery::aggregated(false));
+        }
+        Route::CoreVersions => Ok(discovery::core_versions(&shared.address)),
+        Route::Groups => Ok(discovery::groups()),
+        Route::Group(name) => discovery::group(&name).ok_or_else(ApiError::no_route),
+        Route::ResourceList { group, version } => Ok(discovery::resource_list(&group, &version)),
+        Route::OpenApiV3Index => Ok(discovery::openapi_index()),
+        Route::OpenApiV3 { group, version } => Ok(discovery::openapi_group_version(&group, &version)),
+        Route::Unknown => Err(ApiError::no_route()),
+        Route::Objects(object_route) => {
+            let body = match req.into_body().collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(e) => return error_response(&ApiError::bad_request(format!("reading body: {e}"))),
+            };
+            let request = ObjectRequest {
+                method: &method,
+                route: &object_route,
+                query: &query,
+                content_type: &content_type,
+                user_agent: &user_agent,
+                body: &body,
+            };
+            let result = handlers::handle(&mut lock(&shared.store), &request);
+            return match result {
+                Ok(reply) => json_response(reply.code, &reply.body, "application/json"),
+                Err(error) => error_response(&error),
+            };
+        }
+    };
+    match discovered {
+        Ok(body) => json_response(200, &body, "application/json"),
+        Err(error) => error_response(&error),
+    }
+}
+
+fn json_response(code: u16, body: &Value, content_type: &str) -> HttpResponse {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    *response.status_mut() = hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if let Ok(value) = header::HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache, private"));
+    response
+}
+
+fn aggregated_response(body: Value) -> HttpResponse {
+    json_response(200, &body, discovery::AGGREGATED_CONTENT_TYPE)
+}
+
+fn error_response(error: &ApiError) -> HttpResponse {
+    json_response(error.code, &error.to_status(), "application/json")
+}
+
+fn text_response(text: &'static str) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}

@@ -1,0 +1,255 @@
+//! An in-process stand-in for kube-apiserver, for tests and benchmarks.
+//!
+//! It serves discovery, CRUD, server-side apply with real field ownership,
+//! defaulting, validation and a rollout "controller" for a fixed set of
+//! built-in types over plain HTTP on 127.0.0.1, and lets tests inject
+//! faults. See `tests/support/mod.rs` for the API overview.
+
+mod clock;
+mod controller;
+mod defaults;
+mod discovery;
+mod faults;
+mod fieldset;
+mod handlers;
+mod http;
+mod merge;
+mod resources;
+mod router;
+mod schema;
+mod selector;
+mod ssa;
+mod status;
+mod store;
+mod validation;
+mod write;
+
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+pub use faults::FaultHandle;
+
+use http::{lock, Shared};
+use router::{ObjectRoute, Query};
+use store::{ObjectKey, Store};
+
+/// The bearer token `ServerOptions::default()` accepts.
+pub const DEFAULT_TOKEN: &str = "test-token";
+
+/// One request as the server received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// `GET`, `PATCH`, ...
+    pub method: String,
+    /// Path and query, e.g. `/apis/apps/v1/namespaces/x/deployments/y?fieldManager=z`.
+    pub path: String,
+    pub user_agent: String,
+    /// The `Authorization: Bearer` token presented, if any.
+    pub bearer_token: Option<String>,
+}
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// 0 = let the OS pick a free port.
+    pub port: u16,
+    /// Delay added to every response (also settable later via `faults()`).
+    pub latency: Duration,
+    /// How long after a spec change the controller reports the rollout
+    /// finished; `None` = no controller (workloads never become ready).
+    pub ready_delay: Option<Duration>,
+    /// The only bearer token accepted.
+    pub token: String,
+    /// Serve requests that carry no credentials at all. On by default
+    /// because kubectl never sends a token to a plain-HTTP server (client-go
+    /// only reads kubeconfig credentials for https URLs); a wrong token is
+    /// always rejected with 401.
+    pub allow_anonymous: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            port: 0,
+            latency: Duration::ZERO,
+            ready_delay: Some(Duration::from_millis(300)),
+            token: DEFAULT_TOKEN.to_string(),
+            allow_anonymous: true,
+        }
+    }
+}
+
+/// A running server; it stops when dropped.
+pub struct TestApiServer {
+    shared: Arc<Shared>,
+    port: u16,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestApiServer {
+    /// Starts with default options on a free port.
+    pub fn start() -> Self {
+        Self::start_with(ServerOptions::default())
+    }
+
+    /// Starts on its own thread and tokio runtime; panics if it cannot bind.
+    pub fn start_with(options: ServerOptions) -> Self {
+        Self::try_start(options).expect("test API server failed to start")
+    }
+
+    /// Like `start_with`, reporting bind and thread errors.
+    pub fn try_start(options: ServerOptions) -> io::Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let faults = FaultHandle::default();
+        faults.set_latency(options.latency);
+        let mut store = Store::default();
+        bootstrap(&mut store);
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            faults,
+            requests: Mutex::new(Vec::new()),
+            token: options.token.clone(),
+            allow_anonymous: options.allow_anonymous,
+            address: format!("127.0.0.1:{port}"),
+        });
+        let (shutdown, stopped) = watch::channel(false);
+        let thread = spawn_runtime(listener, Arc::clone(&shared), stopped, options.ready_delay)?;
+        Ok(TestApiServer {
+            shared,
+            port,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The accepted bearer token.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// Writes a kubeconfig with one context, `test`, using the valid token.
+    pub fn write_kubeconfig(&self, path: &Path) -> io::Result<()> {
+        self.write_kubeconfig_with(path, "test", self.token())
+    }
+
+    /// Writes a kubeconfig with the given context name and token (a wrong
+    /// token gets 401s). The context's namespace is `default`.
+    pub fn write_kubeconfig_with(&self, path: &Path, context: &str, token: &str) -> io::Result<()> {
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {context}\n  cluster:\n    server: {url}\n\
+             users:\n- name: {context}\n  user:\n    token: {token}\n\
+             contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: default\n\
+             current-context: {context}\npreferences: {{}}\n",
+            url = self.url(),
+        );
+        std::fs::write(path, text)
+    }
+
+    /// Runtime fault injection for this server.
+    pub fn faults(&self) -> FaultHandle {
+        self.shared.faults.clone()
+    }
+
+    /// The stored object, as the server would return it (`ns` is ignored
+    /// for cluster-scoped kinds). `None` if absent or the kind is unknown.
+    pub fn get(&self, api_version: &str, kind: &str, ns: &str, name: &str) -> Option<Value> {
+        let rt = resources::by_kind(api_version, kind)?;
+        lock(&self.shared.store).get(&ObjectKey::new(rt, ns, name)).cloned()
+    }
+
+    /// Every request received since start (or the last reset), in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.requests).clone()
+    }
+
+    pub fn reset_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Blocks until the server stops (that is, forever: for the example
+    /// binary, which runs until killed).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TestApiServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn spawn_runtime(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    stopped: watch::Receiver<bool>,
+    ready_delay: Option<Duration>,
+) -> io::Result<JoinHandle<()>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("test-apiserver")
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new().name("test-apiserver".into()).spawn(move || {
+        runtime.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            if let Some(delay) = ready_delay {
+                tokio::spawn(controller::run(Arc::clone(&shared), delay));
+            }
+            http::serve(listener, shared, stopped).await;
+        });
+        // Hung requests and keep-alive connections are abandoned here.
+        runtime.shutdown_timeout(Duration::from_millis(100));
+    })
+}
+
+/// The namespaces every cluster starts with, created the way
+/// kube-apiserver creates them (manager `kube-apiserver`).
+fn bootstrap(store: &mut Store) {
+    let Some(rt) = resources::by_kind("v1", "Namespace") else {
+        return;
+    };
+    for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+        let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).to_string();
+        let route = ObjectRoute {
+            rt,
+            namespace: None,
+            name: None,
+            subresource: None,
+        };
+        let request = handlers::ObjectRequest {
+            method: "POST",
+            route: &route,
+            query: &Query::default(),
+            content_type: "application/json",
+            user_agent: "kube-apiserver/v1.33.0",
+            body: body.as_bytes(),
+        };
+        let _ = handlers::handle(store, &request);
+    }
+}

@@ -1,0 +1,124 @@
+//! The in-memory object store: objects by type, namespace and name, and
+//! one global resourceVersion counter (like etcd's revision).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use super::defaults::Allocator;
+use super::resources::ResourceType;
+
+/// Where an object lives. `namespace` is empty for cluster-scoped types.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub group: &'static str,
+    pub plural: &'static str,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(rt: &ResourceType, namespace: &str, name: &str) -> Self {
+        ObjectKey {
+            group: rt.group,
+            plural: rt.plural,
+            namespace: if rt.namespaced { namespace.to_string() } else { String::new() },
+            name: name.to_string(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    object: Value,
+    /// When the spec (not status/metadata) last changed: the controller
+    /// rolls workloads out a fixed delay after this.
+    spec_changed_at: Instant,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    objects: BTreeMap<ObjectKey, Entry>,
+    revision: u64,
+    pub allocator: Allocator,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            objects: BTreeMap::new(),
+            // Real clusters are never at revision 1; start somewhere plausible.
+            revision: 1000,
+            allocator: Allocator::default(),
+        }
+    }
+}
+
+impl Store {
+    /// The current (latest) resourceVersion, as lists report it.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
+        self.objects.get(key).map(|e| &e.object)
+    }
+
+    /// Objects of one type, in one namespace or all of them, by name.
+    pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
+        self.objects
+            .iter()
+            .filter(|(k, _)| k.group == rt.group && k.plural == rt.plural)
+            .filter(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
+            .map(|(_, e)| &e.object)
+            .collect()
+    }
+
+    pub fn namespace_exists(&self, namespace: &str) -> bool {
+        self.objects.keys().any(|k| k.plural == "namespaces" && k.group.is_empty() && k.name == namespace)
+    }
+
+    /// Stores `object` under a new resourceVersion and returns it.
+    pub fn put(&mut self, key: ObjectKey, mut object: Value, spec_changed: bool) -> Value {
+        self.revision += 1;
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("resourceVersion".into(), json!(self.revision.to_string()));
+        }
+        let spec_changed_at = match self.objects.get(&key) {
+            Some(entry) if !spec_changed => entry.spec_changed_at,
+            _ => Instant::now(),
+        };
+        self.objects.insert(
+            key,
+            Entry {
+                object: object.clone(),
+                spec_changed_at,
+            },
+        );
+        object
+    }
+
+    pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
+        let removed = self.objects.remove(key).map(|e| e.object);
+        if removed.is_some() {
+            self.revision += 1;
+        }
+        removed
+    }
+
+    /// Deletes everything inside a namespace (its own deletion finished).
+    pub fn remove_namespace_contents(&mut self, namespace: &str) {
+        self.objects.retain(|k, _| k.namespace != namespace);
+        self.revision += 1;
+    }
+
+    /// Keys of objects whose spec last changed at least `delay` ago.
+    pub fn settled(&self, delay: std::time::Duration) -> Vec<ObjectKey> {
+        self.objects
+            .iter()
+            .filter(|(_, e)| e.spec_changed_at.elapsed() >= delay)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}

@@ -1,0 +1,348 @@
+//! Validation (422 Invalid) of the rules clients commonly trip over: names,
+//! required fields, selectors matching templates, immutable fields.
+//! Messages follow the real validators; Go's `%#v` rendering of compound
+//! values is approximated with JSON.
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::resources::ResourceType;
+use super::status::{ApiError, Cause};
+
+const SUBDOMAIN_HELP: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_HELP: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_HELP: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const CONFIG_KEY_HELP: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+fn quote(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+fn is_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+fn is_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_label)
+}
+
+/// The name rule of a type: Namespaces are RFC 1123 labels, Services DNS-1035
+/// labels, everything else RFC 1123 subdomains.
+fn name_causes(rt: &ResourceType, name: &str) -> Vec<Cause> {
+    let field = "metadata.name";
+    if name.is_empty() {
+        return vec![Cause::required(field, "name or generateName is required")];
+    }
+    let (ok, help, max) = match rt.kind {
+        "Namespace" => (is_label(name), LABEL_HELP, 63),
+        "Service" => (
+            is_label(name) && name.starts_with(|c: char| c.is_ascii_lowercase()),
+            DNS1035_HELP,
+            63,
+        ),
+        _ => (is_subdomain(name), SUBDOMAIN_HELP, 253),
+    };
+    let mut causes = Vec::new();
+    if name.len() > max {
+        causes.push(Cause::invalid(field, &quote(name), &format!("must be no more than {max} characters")));
+    }
+    if !ok && name.len() <= max {
+        causes.push(Cause::invalid(field, &quote(name), help));
+    }
+    causes
+}
+
+/// Validates a whole object about to be stored.
+pub fn validate(rt: &ResourceType, object: &Value) -> Result<(), ApiError> {
+    let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let mut causes = name_causes(rt, name);
+    let spec = object.get("spec").unwrap_or(&Value::Null);
+    match rt.kind {
+        "ConfigMap" => config_keys(object, &mut causes),
+        "Secret" => config_keys(object, &mut causes),
+        "Service" => service(spec, &mut causes),
+        "PersistentVolumeClaim" => pvc(spec, "spec", &mut causes),
+        "Deployment" | "StatefulSet" | "DaemonSet" => workload(spec, &mut causes),
+        "Job" => job(spec, "spec", &mut causes),
+        "CronJob" => cronjob(spec, &mut causes),
+        "Ingress" => ingress(spec, &mut causes),
+        "HorizontalPodAutoscaler" => hpa(spec, &mut causes),
+        _ => {}
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_for(rt, name, causes))
+    }
+}
+
+/// Secret `data` must be base64; the real server fails decoding with 400.
+pub fn secret_data_encoding(object: &Value) -> Result<(), ApiError> {
+    let Some(data) = object.get("data").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    for (key, value) in data {
+        let text = value.as_str().unwrap_or("");
+        if base64::engine::general_purpose::STANDARD.decode(text).is_err() {
+            return Err(ApiError::bad_request(format!(
+                "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data in data[{key}]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn config_keys(object: &Value, causes: &mut Vec<Cause>) {
+    for section in ["data", "binaryData"] {
+        let Some(map) = object.get(section).and_then(Value::as_object) else {
+            continue;
+        };
+        for key in map.keys() {
+            let ok = !key.is_empty()
+                && key.len() <= 253
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+            if !ok {
+                causes.push(Cause::invalid(format!("{section}[{key}]"), &quote(key), CONFIG_KEY_HELP));
+            }
+        }
+    }
+}
+
+fn service(spec: &Value, causes: &mut Vec<Cause>) {
+    let kind = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP");
+    let headless = spec.get("clusterIP").and_then(Value::as_str) == Some("None");
+    let ports = spec.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
+    if ports.is_empty() && kind != "ExternalName" && !headless {
+        causes.push(Cause::required("spec.ports", ""));
+    }
+    for (i, port) in ports.iter().enumerate() {
+        let number = port.get("port").and_then(Value::as_i64).unwrap_or(0);
+        if !(1..=65535).contains(&number) {
+            causes.push(Cause::invalid(
+                format!("spec.ports[{i}].port"),
+                &number.to_string(),
+                "must be between 1 and 65535, inclusive",
+            ));
+        }
+        if ports.len() > 1 && port.get("name").and_then(Value::as_str).is_none_or(str::is_empty) {
+            causes.push(Cause::required(format!("spec.ports[{i}].name"), ""));
+        }
+    }
+}
+
+fn pvc(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
+    if spec.get("accessModes").and_then(Value::as_array).is_none_or(Vec::is_empty) {
+        causes.push(Cause::required(format!("{path}.accessModes"), ""));
+    }
+    if spec.pointer("/resources/requests/storage").is_none() {
+        causes.push(Cause::required(format!("{path}.resources[storage]"), ""));
+    }
+}
+
+fn workload(spec: &Value, causes: &mut Vec<Cause>) {
+    selector_matches_template(spec, causes);
+    pod_spec(spec.pointer("/template/spec"), "spec.template.spec", causes);
+    if let Some(claims) = spec.get("volumeClaimTemplates").and_then(Value::as_array) {
+        for (i, claim) in claims.iter().enumerate() {
+            let claim_spec = claim.get("spec").unwrap_or(&Value::Null);
+            pvc(claim_spec, &format!("spec.volumeClaimTemplates[{i}].spec"), causes);
+        }
+    }
+}
+
+fn selector_matches_template(spec: &Value, causes: &mut Vec<Cause>) {
+    let selector = spec.get("selector").filter(|s| s.as_object().is_some_and(|m| !m.is_empty()));
+    let Some(selector) = selector else {
+        causes.push(Cause::required("spec.selector", ""));
+        return;
+    };
+    let labels = spec.pointer("/template/metadata/labels").cloned().unwrap_or(Value::Null);
+    if !selector_matches(selector, &labels) {
+        causes.push(Cause::invalid(
+            "spec.template.metadata.labels",
+            &go_string_map(&labels),
+            "`selector` does not match template `labels`",
+        ));
+    }
+}
+
+/// Renders a label map as Go's `%#v` does for `map[string]string`.
+fn go_string_map(labels: &Value) -> String {
+    let pairs: Vec<String> = labels
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| format!("{}:{}", quote(k), v)).collect())
+        .unwrap_or_default();
+    format!("map[string]string{{{}}}", pairs.join(", "))
+}
+
+/// Whether a `LabelSelector` (matchLabels + matchExpressions) selects `labels`.
+pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
+    let label = |key: &str| labels.get(key).and_then(Value::as_str);
+    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let labels_ok = match_labels
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| label(k) == v.as_str());
+    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
+    let expressions_ok = expressions.into_iter().flatten().all(|expr| {
+        let key = expr.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<&str> = expr
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match expr.get("operator").and_then(Value::as_str) {
+            Some("In") => label(key).is_some_and(|v| values.contains(&v)),
+            Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
+            Some("Exists") => label(key).is_some(),
+            Some("DoesNotExist") => label(key).is_none(),
+            _ => false,
+        }
+    });
+    labels_ok && expressions_ok
+}
+
+fn pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) {
+    let containers = spec.and_then(|s| s.get("containers")).and_then(Value::as_array);
+    let Some(containers) = containers.filter(|c| !c.is_empty()) else {
+        causes.push(Cause::required(format!("{path}.containers"), ""));
+        return;
+    };
+    for (i, container) in containers.iter().enumerate() {
+        for field in ["name", "image"] {
+            if container.get(field).and_then(Value::as_str).is_none_or(str::is_empty) {
+                causes.push(Cause::required(format!("{path}.containers[{i}].{field}"), ""));
+            }
+        }
+    }
+}
+
+fn job(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
+    let pod_path = format!("{path}.template.spec");
+    pod_spec(spec.pointer("/template/spec"), &pod_path, causes);
+    let field = format!("{pod_path}.restartPolicy");
+    match spec.pointer("/template/spec/restartPolicy").and_then(Value::as_str) {
+        None => causes.push(Cause::required(field, "valid values: \"OnFailure\", \"Never\"")),
+        Some("OnFailure" | "Never") => {}
+        Some(other) => causes.push(Cause::unsupported(field, other, &["OnFailure", "Never"])),
+    }
+}
+
+fn cronjob(spec: &Value, causes: &mut Vec<Cause>) {
+    if spec.get("schedule").and_then(Value::as_str).is_none_or(str::is_empty) {
+        causes.push(Cause::required("spec.schedule", ""));
+    }
+    let job_spec = spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null);
+    job(job_spec, "spec.jobTemplate.spec", causes);
+}
+
+fn ingress(spec: &Value, causes: &mut Vec<Cause>) {
+    let rules = spec.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (r, rule) in rules.iter().enumerate() {
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array).cloned().unwrap_or_default();
+        for (p, path) in paths.iter().enumerate() {
+            match path.get("pathType").and_then(Value::as_str) {
+                Some("Exact" | "Prefix" | "ImplementationSpecific") => {}
+                Some(other) => causes.push(Cause::unsupported(
+                    format!("spec.rules[{r}].http.paths[{p}].pathType"),
+                    other,
+                    &["Exact", "ImplementationSpecific", "Prefix"],
+                )),
+                None => causes.push(Cause::required(
+                    format!("spec.rules[{r}].http.paths[{p}].pathType"),
+                    "pathType must be specified",
+                )),
+            }
+        }
+    }
+}
+
+fn hpa(spec: &Value, causes: &mut Vec<Cause>) {
+    for field in ["kind", "name"] {
+        if spec.pointer(&format!("/scaleTargetRef/{field}")).is_none() {
+            causes.push(Cause::required(format!("spec.scaleTargetRef.{field}"), ""));
+        }
+    }
+    let max = spec.get("maxReplicas").and_then(Value::as_i64).unwrap_or(0);
+    if max < 1 {
+        causes.push(Cause::invalid("spec.maxReplicas", &max.to_string(), "must be greater than or equal to 1"));
+    }
+}
+
+/// Rules about what an update may change.
+pub fn validate_update(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
+    let name = new.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let changed = |pointer: &str| old.pointer(pointer) != new.pointer(pointer);
+    let immutable = |field: &str, pointer: &str| {
+        let value = new.pointer(pointer).map(Value::to_string).unwrap_or_else(|| "null".into());
+        Cause::invalid(field, &value, "field is immutable")
+    };
+    let mut causes = Vec::new();
+    match rt.kind {
+        "Deployment" | "DaemonSet" if changed("/spec/selector") => {
+            causes.push(immutable("spec.selector", "/spec/selector"));
+        }
+        "StatefulSet" if statefulset_forbidden_change(old, new) => causes.push(Cause::forbidden(
+            "spec",
+            "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+        )),
+        "Job" => {
+            for (field, pointer) in [("spec.selector", "/spec/selector"), ("spec.template", "/spec/template"), ("spec.completions", "/spec/completions")] {
+                if changed(pointer) {
+                    causes.push(immutable(field, pointer));
+                }
+            }
+        }
+        "Service" => service_update(old, new, &mut causes),
+        "ConfigMap" | "Secret" => {
+            let was_immutable = old.get("immutable") == Some(&Value::Bool(true));
+            if was_immutable && (changed("/data") || changed("/binaryData")) {
+                causes.push(Cause::forbidden("data", "field is immutable when `immutable` is set"));
+            }
+        }
+        _ => {}
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_for(rt, name, causes))
+    }
+}
+
+fn statefulset_forbidden_change(old: &Value, new: &Value) -> bool {
+    const MUTABLE: &[&str] = &[
+        "replicas",
+        "ordinals",
+        "template",
+        "updateStrategy",
+        "persistentVolumeClaimRetentionPolicy",
+        "minReadySeconds",
+    ];
+    let strip = |v: &Value| {
+        let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
+        if let Some(map) = spec.as_object_mut() {
+            map.retain(|k, _| !MUTABLE.contains(&k.as_str()));
+        }
+        spec
+    };
+    strip(old) != strip(new)
+}
+
+fn service_update(old: &Value, new: &Value, causes: &mut Vec<Cause>) {
+    let old_ip = old.pointer("/spec/clusterIP");
+    let new_ip = new.pointer("/spec/clusterIP");
+    let external = new.pointer("/spec/type").and_then(Value::as_str) == Some("ExternalName");
+    if old_ip.is_some() && new_ip.is_some() && old_ip != new_ip && !external {
+        let ips = new.pointer("/spec/clusterIPs").cloned().unwrap_or(Value::Null);
+        causes.push(Cause::invalid(
+            "spec.clusterIPs[0]",
+            &format!("[]string{}", ips.to_string().replace('[', "{").replace(']', "}")),
+            "may not change once set",
+        ));
+    }
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests (`mod support;`).
+//!
+//! # Test API server
+//!
+//! [`TestApiServer`] is an in-process stand-in for kube-apiserver: real
+//! HTTP on `127.0.0.1`, discovery (plain and aggregated), CRUD, server-side
+//! apply with `managedFields` ownership, defaulting, validation, a rollout
+//! controller and fault injection. Start one per test; it stops when dropped.
+//!
+//! ```ignore
+//! let server = TestApiServer::start();             // port picked by the OS
+//! server.write_kubeconfig(&dir.join("kubeconfig"))?;  // context "test"
+//! // ... run kubectl / kubectl-wizard against it ...
+//! server.faults().throttle_next(2);                // next two requests: 429
+//! let deploy = server.get("apps/v1", "Deployment", "default", "web");
+//! let patches = server.requests().iter().filter(|r| r.method == "PATCH").count();
+//! ```
+//!
+//! API:
+//! - `TestApiServer::start() -> TestApiServer`
+//! - `TestApiServer::start_with(ServerOptions) -> TestApiServer`
+//! - `TestApiServer::try_start(ServerOptions) -> io::Result<TestApiServer>`
+//! - `url(&self) -> String` (`http://127.0.0.1:PORT`), `port(&self) -> u16`,
+//!   `token(&self) -> &str`
+//! - `write_kubeconfig(&self, &Path) -> io::Result<()>` (context `test`,
+//!   namespace `default`, valid token)
+//! - `write_kubeconfig_with(&self, &Path, context: &str, token: &str) -> io::Result<()>`
+//! - `faults(&self) -> FaultHandle` (latency, 429/500 fractions or next-N,
+//!   dropped connections, hung requests, rejected tokens, path filter)
+//! - `get(&self, api_version, kind, namespace, name) -> Option<serde_json::Value>`
+//! - `requests(&self) -> Vec<RequestRecord>`, `reset_requests(&self)`
+//! - `wait(self)` blocks forever (the example binary uses it)
+//!
+//! `ServerOptions { port, latency, ready_delay, token }` defaults to a free
+//! port, no latency, rollouts finishing 300 ms after a spec change, token
+//! [`DEFAULT_TOKEN`].
+
+// Each test crate uses a different part of the helpers.
+#![allow(dead_code, unused_imports)]
+
+pub mod apiserver;
+
+pub use apiserver::{FaultHandle, RequestRecord, ServerOptions, TestApiServer, DEFAULT_TOKEN};

@@ -49,7 +49,11 @@ fn main() -> std::io::Result<()> {
         allow_anonymous: !args.require_token,
     })?;
     server.write_kubeconfig(&args.kubeconfig)?;
-    println!("test-apiserver listening on {} (port {})", server.url(), server.port());
+    println!(
+        "test-apiserver listening on {} (port {})",
+        server.url(),
+        server.port()
+    );
     println!("kubeconfig written to {}", args.kubeconfig.display());
     server.wait();
     Ok(())

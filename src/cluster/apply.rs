@@ -23,6 +23,9 @@ pub struct ApplyOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Created,
+    /// Dry run only: would be created in a namespace that does not exist
+    /// yet, so the server could not check it.
+    CreatedUnchecked,
     Configured,
     Unchanged,
 }
@@ -116,8 +119,15 @@ async fn apply_one(
     let mut params = PatchParams::apply(FIELD_MANAGER).validation_strict();
     params.force = options.force_conflicts;
     params.dry_run = options.dry_run;
-    let reply = transport.apply(&target, object, &params).await?;
-    Ok(change(live.as_ref(), &reply.body, options.dry_run))
+    match transport.apply(&target, object, &params).await {
+        Ok(reply) => Ok(change(live.as_ref(), &reply.body, options.dry_run)),
+        // A dry run cannot see the namespace that the same apply would
+        // create first; the object would be created there.
+        Err(failure) if options.dry_run && failure.is_missing_namespace() => {
+            Ok(Change::CreatedUnchecked)
+        }
+        Err(failure) => Err(failure),
+    }
 }
 
 /// What an apply did, from the object before and the one the server

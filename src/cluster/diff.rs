@@ -57,7 +57,7 @@ async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptio
         Ok(reply) => reply.body,
         // A dry run cannot create an object in a namespace that apply would
         // create first; what apply sends is then the best preview there is.
-        Err(Failure::Rejected(status)) if status.code == 404 && live.is_none() => sent,
+        Err(failure) if failure.is_missing_namespace() && live.is_none() => sent,
         Err(failure) => return Err(failure),
     };
     Ok(compare(manifest, live, after, options.show_secrets))

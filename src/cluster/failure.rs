@@ -30,6 +30,12 @@ impl Failure {
         )
     }
 
+    /// Whether the object's namespace does not exist (yet): a dry run of
+    /// an object in a namespace that the same apply creates gets this.
+    pub fn is_missing_namespace(&self) -> bool {
+        matches!(self, Failure::Rejected(status) if status.code == 404 && status.details_kind == "namespaces")
+    }
+
     /// Whether `--force-conflicts` would have made the request succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Failure::Rejected(status) if status.code == 409 && !status.conflicts().is_empty())
@@ -42,6 +48,8 @@ pub struct ApiStatus {
     pub code: u16,
     pub reason: String,
     pub message: String,
+    /// `details.kind`: the resource the status is about (`namespaces`).
+    pub details_kind: String,
     pub causes: Vec<Cause>,
     /// Attempts made, when the status was retried (429, 5xx).
     pub attempts: u32,
@@ -91,6 +99,7 @@ impl ApiStatus {
             code,
             reason: text(value.get("reason")),
             message: text(value.get("message")),
+            details_kind: text(value.pointer("/details/kind")),
             causes,
             attempts: 1,
         }

@@ -3,9 +3,11 @@
 //! A key the live Secret already has keeps its live value, whoever set it;
 //! only keys it lacks get the rendered placeholder. With server-side apply,
 //! leaving out a field this manager applied before deletes it, so the
-//! applied Secret also carries every live key this manager owns, even when
-//! the state no longer lists it: removing a key from the state must not
-//! delete the value from the cluster.
+//! applied Secret carries every live key this manager owns, with its live
+//! value, even when the state no longer lists it: removing a key from the
+//! state must not delete the value from the cluster. A live key that only
+//! others own is left out: it stays theirs, untouched, and the apply does
+//! not take co-ownership of a value someone else set.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,16 +27,24 @@ pub fn merge(rendered: &Value, live: Option<&Value>, manager: &str) -> Value {
     let owned = live.map(|l| owned_keys(l, manager)).unwrap_or_default();
 
     let mut data = Map::new();
-    let keys: BTreeSet<&String> = wanted.keys().chain(owned.iter()).collect();
-    for key in keys {
-        if let Some(value) = live_data.get(key) {
-            data.insert(key.clone(), value.clone());
-        } else if let Some(value) = wanted.get(key) {
+    for (key, value) in &wanted {
+        if !live_data.contains_key(key) {
             data.insert(key.clone(), value.clone());
         }
-        // A key this manager owns that is gone from the live object was
-        // deleted by someone else: do not bring it back.
     }
+    // Keys this manager owns keep their live value. One that is gone from
+    // the live object was deleted by someone else: it is not brought back
+    // unless the state lists it (then it got the placeholder above).
+    for key in &owned {
+        if let Some(value) = live_data.get(key) {
+            data.insert(key.clone(), value.clone());
+        }
+    }
+    let data: Map<String, Value> = data
+        .into_iter()
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
     with_data(rendered, data)
 }
 
@@ -153,13 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn a_live_value_is_kept_whoever_set_it() {
+    fn a_live_value_set_by_someone_else_is_left_to_them() {
         let live = live(json!({"API_KEY": "c2VjcmV0"}), &[]);
         let merged = merge(&rendered(&["API_KEY", "NEW_KEY"]), Some(&live), MANAGER);
-        assert_eq!(
-            merged["data"],
-            json!({"API_KEY": "c2VjcmV0", "NEW_KEY": "Q0hBTkdFX01F"})
-        );
+        assert_eq!(merged["data"], json!({"NEW_KEY": "Q0hBTkdFX01F"}));
+    }
+
+    #[test]
+    fn a_live_value_we_own_is_sent_as_it_is() {
+        let live = live(json!({"API_KEY": "c2VjcmV0"}), &["API_KEY"]);
+        let merged = merge(&rendered(&["API_KEY"]), Some(&live), MANAGER);
+        assert_eq!(merged["data"], json!({"API_KEY": "c2VjcmV0"}));
     }
 
     #[test]
@@ -184,6 +198,11 @@ mod tests {
         let live = live(json!({"API_KEY": "a2V5"}), &["API_KEY", "GONE"]);
         let merged = merge(&rendered(&["API_KEY"]), Some(&live), MANAGER);
         assert_eq!(merged["data"], json!({"API_KEY": "a2V5"}));
+        let merged = merge(&rendered(&["API_KEY", "GONE"]), Some(&live), MANAGER);
+        assert_eq!(
+            merged["data"],
+            json!({"API_KEY": "a2V5", "GONE": "Q0hBTkdFX01F"})
+        );
     }
 
     #[test]

@@ -81,6 +81,10 @@ fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str) {
         Outcome::Applied(change) => {
             let verb = match change {
                 Change::Created => "created",
+                Change::CreatedUnchecked => {
+                    println!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
+                    return;
+                }
                 Change::Configured => "serverside-applied",
                 Change::Unchanged => "unchanged",
             };
@@ -100,7 +104,12 @@ pub fn summary(outcomes: &[Outcome], suffix: &str) -> String {
     let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|o| wanted(o)).count();
     let parts = [
         (
-            count(|o| *o == Outcome::Applied(Change::Created)),
+            count(|o| {
+                matches!(
+                    o,
+                    Outcome::Applied(Change::Created | Change::CreatedUnchecked)
+                )
+            }),
             "created",
         ),
         (

@@ -47,15 +47,29 @@ fn reconcile(store: &mut Store, delay: Duration) {
 
 /// The object with its finished status, or `None` if nothing to do.
 fn reconciled(rt: &ResourceType, key: &ObjectKey, live: &Value) -> Option<Value> {
-    let generation = live.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
+    let generation = live
+        .pointer("/metadata/generation")
+        .cloned()
+        .unwrap_or(json!(1));
     let observed = live.pointer("/status/observedGeneration");
     let spec = live.get("spec").cloned().unwrap_or(json!({}));
-    let template_hash = stable_hash(&spec.get("template").map(Value::to_string).unwrap_or_default());
+    let template_hash = stable_hash(
+        &spec
+            .get("template")
+            .map(Value::to_string)
+            .unwrap_or_default(),
+    );
     let status = match rt.kind {
-        "Deployment" if observed != Some(&generation) => deployment_status(live, &spec, &generation, &key.name, &template_hash),
-        "StatefulSet" if observed != Some(&generation) => statefulset_status(&spec, &generation, &key.name, &template_hash),
+        "Deployment" if observed != Some(&generation) => {
+            deployment_status(live, &spec, &generation, &key.name, &template_hash)
+        }
+        "StatefulSet" if observed != Some(&generation) => {
+            statefulset_status(&spec, &generation, &key.name, &template_hash)
+        }
         "DaemonSet" if observed != Some(&generation) => daemonset_status(&generation),
-        "Job" if !job_finished(live) && spec.get("suspend") != Some(&json!(true)) => job_status(live, &spec),
+        "Job" if !job_finished(live) && spec.get("suspend") != Some(&json!(true)) => {
+            job_status(live, &spec)
+        }
         _ => return None,
     };
     let mut new = live.clone();
@@ -83,7 +97,13 @@ fn replica_set_name(name: &str, template_hash: &str) -> String {
     format!("{name}-{}", &template_hash[..template_hash.len().min(10)])
 }
 
-fn deployment_status(live: &Value, spec: &Value, generation: &Value, name: &str, template_hash: &str) -> Value {
+fn deployment_status(
+    live: &Value,
+    spec: &Value,
+    generation: &Value,
+    name: &str,
+    template_hash: &str,
+) -> Value {
     let now = now_rfc3339();
     let since = |kind: &str| {
         live.pointer("/status/conditions")
@@ -95,7 +115,16 @@ fn deployment_status(live: &Value, spec: &Value, generation: &Value, name: &str,
     };
     let mut status = Map::new();
     status.insert("observedGeneration".into(), generation.clone());
-    counters(&mut status, &["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"], replicas(spec));
+    counters(
+        &mut status,
+        &[
+            "replicas",
+            "updatedReplicas",
+            "readyReplicas",
+            "availableReplicas",
+        ],
+        replicas(spec),
+    );
     status.insert(
         "conditions".into(),
         json!([
@@ -127,12 +156,20 @@ fn set_revision(new: &mut Value, live: &Value, name: &str, template_hash: &str) 
     let previous_rs = live
         .pointer("/status/conditions")
         .and_then(Value::as_array)
-        .and_then(|c| c.iter().find(|c| c.get("type") == Some(&json!("Progressing"))))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.get("type") == Some(&json!("Progressing")))
+        })
         .and_then(|c| c.get("message"))
         .and_then(Value::as_str)
         .unwrap_or("");
-    let same_template = previous_rs.contains(&format!("\"{}\"", replica_set_name(name, template_hash)));
-    let revision = if current > 0 && same_template { current } else { current + 1 };
+    let same_template =
+        previous_rs.contains(&format!("\"{}\"", replica_set_name(name, template_hash)));
+    let revision = if current > 0 && same_template {
+        current
+    } else {
+        current + 1
+    };
     if let Some(meta) = new.get_mut("metadata").and_then(Value::as_object_mut) {
         let annotations = meta.entry("annotations").or_insert_with(|| json!({}));
         if let Some(annotations) = annotations.as_object_mut() {
@@ -145,7 +182,13 @@ fn statefulset_status(spec: &Value, generation: &Value, name: &str, template_has
     let revision = replica_set_name(name, template_hash);
     let mut status = Map::new();
     status.insert("observedGeneration".into(), generation.clone());
-    let names = ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"];
+    let names = [
+        "replicas",
+        "readyReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+        "availableReplicas",
+    ];
     counters(&mut status, &names, replicas(spec));
     status.insert("currentRevision".into(), json!(revision));
     status.insert("updateRevision".into(), json!(revision));
@@ -174,7 +217,10 @@ fn job_finished(live: &Value) -> bool {
 
 fn job_status(live: &Value, spec: &Value) -> Value {
     let now = now_rfc3339();
-    let started = live.pointer("/metadata/creationTimestamp").cloned().unwrap_or(json!(now));
+    let started = live
+        .pointer("/metadata/creationTimestamp")
+        .cloned()
+        .unwrap_or(json!(now));
     let completions = spec.get("completions").and_then(Value::as_i64).unwrap_or(1);
     let condition = |kind: &str| {
         json!({
@@ -196,15 +242,43 @@ fn job_status(live: &Value, spec: &Value) -> Value {
 
 /// Records the controller's ownership (metadata through the main
 /// resource, status through `/status`) and stores the result.
-fn write_status(store: &mut Store, rt: &'static ResourceType, key: ObjectKey, live: &Value, new: Value) {
+fn write_status(
+    store: &mut Store,
+    rt: &'static ResourceType,
+    key: ObjectKey,
+    live: &Value,
+    new: Value,
+) {
     let api_version = rt.api_version();
     let mut managers = read_managed(live);
     let (old_main, new_main) = (ownable_view(live, true), ownable_view(&new, true));
-    record_update(&mut managers, Some(&old_main), &new_main, MANAGER, &api_version, None);
+    record_update(
+        &mut managers,
+        Some(&old_main),
+        &new_main,
+        MANAGER,
+        &api_version,
+        None,
+    );
     let status_only = |v: &Value| json!({"status": v.get("status").cloned().unwrap_or(json!({}))});
-    record_update(&mut managers, Some(&status_only(live)), &status_only(&new), MANAGER, &api_version, Some("status"));
+    record_update(
+        &mut managers,
+        Some(&status_only(live)),
+        &status_only(&new),
+        MANAGER,
+        &api_version,
+        Some("status"),
+    );
     commit(
         store,
-        Commit { rt, key, live: Some(live), object: new, managers, writer: MANAGER, dry_run: false },
+        Commit {
+            rt,
+            key,
+            live: Some(live),
+            object: new,
+            managers,
+            writer: MANAGER,
+            dry_run: false,
+        },
     );
 }

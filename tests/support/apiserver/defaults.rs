@@ -31,7 +31,10 @@ fn child_if<'a>(map: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Ma
     map.get_mut(key).and_then(Value::as_object_mut)
 }
 
-fn objects_in<'a>(map: &'a mut Map<String, Value>, key: &str) -> impl Iterator<Item = &'a mut Map<String, Value>> {
+fn objects_in<'a>(
+    map: &'a mut Map<String, Value>,
+    key: &str,
+) -> impl Iterator<Item = &'a mut Map<String, Value>> {
     map.get_mut(key)
         .and_then(Value::as_array_mut)
         .into_iter()
@@ -84,7 +87,11 @@ fn namespace(root: &mut Map<String, Value>) {
 
 fn service(spec: &mut Map<String, Value>) {
     default(spec, "type", json!("ClusterIP"));
-    let kind = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let kind = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     default(spec, "sessionAffinity", json!("None"));
     for port in objects_in(spec, "ports") {
         default(port, "protocol", json!("TCP"));
@@ -170,7 +177,11 @@ fn cronjob(spec: &mut Map<String, Value>) {
     default(spec, "successfulJobsHistoryLimit", json!(3));
     default(spec, "failedJobsHistoryLimit", json!(1));
     let template = child(spec, "jobTemplate");
-    default(child(template, "metadata"), "creationTimestamp", Value::Null);
+    default(
+        child(template, "metadata"),
+        "creationTimestamp",
+        Value::Null,
+    );
     pod_template(child(child(template, "spec"), "template"), true);
 }
 
@@ -187,7 +198,11 @@ fn hpa(spec: &mut Map<String, Value>) {
         );
     }
     if let Some(behavior) = child_if(spec, "behavior") {
-        scaling_rules(child(behavior, "scaleUp"), 0, &[("Pods", 4), ("Percent", 100)]);
+        scaling_rules(
+            child(behavior, "scaleUp"),
+            0,
+            &[("Pods", 4), ("Percent", 100)],
+        );
         scaling_rules(child(behavior, "scaleDown"), 300, &[("Percent", 100)]);
     }
 }
@@ -204,7 +219,11 @@ fn scaling_rules(rules: &mut Map<String, Value>, window: u32, policies: &[(&str,
 
 /// Pod template defaults shared by every workload.
 fn pod_template(template: &mut Map<String, Value>, is_job: bool) {
-    default(child(template, "metadata"), "creationTimestamp", Value::Null);
+    default(
+        child(template, "metadata"),
+        "creationTimestamp",
+        Value::Null,
+    );
     let spec = child(template, "spec");
     if !is_job {
         default(spec, "restartPolicy", json!("Always"));
@@ -231,7 +250,11 @@ fn container(container: &mut Map<String, Value>) {
     let image = container.get("image").and_then(Value::as_str).unwrap_or("");
     default(container, "imagePullPolicy", json!(pull_policy(image)));
     default(container, "resources", json!({}));
-    default(container, "terminationMessagePath", json!("/dev/termination-log"));
+    default(
+        container,
+        "terminationMessagePath",
+        json!("/dev/termination-log"),
+    );
     default(container, "terminationMessagePolicy", json!("File"));
     for port in objects_in(container, "ports") {
         default(port, "protocol", json!("TCP"));
@@ -331,11 +354,18 @@ impl Allocator {
     /// Keeps a Service's allocated values across updates and allocates
     /// missing ones; `live` is the stored Service, if any.
     pub fn service(&mut self, object: &mut Value, live: Option<&Value>) {
-        let live_spec = live.and_then(|l| l.get("spec")).cloned().unwrap_or(json!({}));
+        let live_spec = live
+            .and_then(|l| l.get("spec"))
+            .cloned()
+            .unwrap_or(json!({}));
         let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {
             return;
         };
-        let kind = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let kind = spec
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string();
         if kind == "ExternalName" {
             return;
         }
@@ -357,7 +387,11 @@ impl Allocator {
     }
 
     fn node_ports(&mut self, spec: &mut Map<String, Value>, live_spec: &Value) {
-        let live_ports = live_spec.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
+        let live_ports = live_spec
+            .get("ports")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for port in objects_in(spec, "ports") {
             if port.contains_key("nodePort") {
                 continue;

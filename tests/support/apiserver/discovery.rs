@@ -115,14 +115,22 @@ fn status_resource(rt: &ResourceType) -> Value {
 /// `/api/v1` or `/apis/<group>/<version>`.
 pub fn resource_list(group: &str, version: &str) -> Value {
     let mut list = Vec::new();
-    for rt in resources::RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
+    for rt in resources::RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
         list.push(api_resource(rt));
         if rt.has_status {
             list.push(status_resource(rt));
         }
     }
-    let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    let mut doc = json!({"kind": "APIResourceList", "groupVersion": group_version, "resources": list});
+    let group_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    let mut doc =
+        json!({"kind": "APIResourceList", "groupVersion": group_version, "resources": list});
     if !group.is_empty() {
         doc["apiVersion"] = json!("v1");
     }
@@ -159,7 +167,9 @@ fn aggregated_group(group: &str) -> Value {
         .into_iter()
         .filter(|(g, _)| *g == group)
         .map(|(g, v)| {
-            let list: Vec<Value> = resources::in_group_version(g, v).map(aggregated_resource).collect();
+            let list: Vec<Value> = resources::in_group_version(g, v)
+                .map(aggregated_resource)
+                .collect();
             json!({"version": v, "resources": list, "freshness": "Current"})
         })
         .collect();
@@ -199,7 +209,10 @@ pub fn openapi_index() -> Value {
     let mut paths = serde_json::Map::new();
     for (group, version) in resources::group_versions() {
         let path = openapi_path(group, version);
-        let url = format!("/openapi/v3/{path}?hash={}", super::clock::stable_hash(&path));
+        let url = format!(
+            "/openapi/v3/{path}?hash={}",
+            super::clock::stable_hash(&path)
+        );
         paths.insert(path, json!({"serverRelativeURL": url}));
     }
     json!({"paths": paths})

@@ -56,7 +56,9 @@ fn take(counter: &mut u32) -> bool {
 impl FaultHandle {
     fn lock(&self) -> MutexGuard<'_, Faults> {
         // A panic elsewhere must not disable fault control for later tests.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Delay added before every response (0 = none).
@@ -133,7 +135,11 @@ impl FaultHandle {
     /// then throttling, then server errors.
     pub(crate) fn decide(&self, path: &str) -> Fault {
         let mut faults = self.lock();
-        if faults.path_filter.as_deref().is_some_and(|f| !path.contains(f)) {
+        if faults
+            .path_filter
+            .as_deref()
+            .is_some_and(|f| !path.contains(f))
+        {
             return Fault::None;
         }
         if take(&mut faults.drop_next) {

@@ -187,7 +187,11 @@ fn sort_wire(node: &mut Map<String, Value>) {
     }
 }
 
-fn read_wire(map: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Result<(), String> {
+fn read_wire(
+    map: &Map<String, Value>,
+    prefix: &mut Path,
+    set: &mut FieldSet,
+) -> Result<(), String> {
     if map.is_empty() && !prefix.is_empty() {
         set.insert(prefix.clone());
     }
@@ -345,7 +349,13 @@ impl Diff {
         }
     }
 
-    fn compare_lists(&mut self, old: &[Value], new: &[Value], path: &mut Path, names: &mut Vec<String>) {
+    fn compare_lists(
+        &mut self,
+        old: &[Value],
+        new: &[Value],
+        path: &mut Path,
+        names: &mut Vec<String>,
+    ) {
         let list = schema::list_type(names);
         let old_elements: Vec<PathElement> = old
             .iter()
@@ -363,7 +373,10 @@ impl Diff {
             path.pop();
             new_elements.push(element);
         }
-        for element in old_elements.into_iter().filter(|e| !new_elements.contains(e)) {
+        for element in old_elements
+            .into_iter()
+            .filter(|e| !new_elements.contains(e))
+        {
             let mut gone = path.clone();
             gone.push(element);
             self.removed.insert(gone);
@@ -385,7 +398,9 @@ impl Diff {
                     path.pop();
                 }
             }
-            Value::Array(items) if !items.is_empty() && schema::list_type(names) != ListType::Atomic => {
+            Value::Array(items)
+                if !items.is_empty() && schema::list_type(names) != ListType::Atomic =>
+            {
                 let list = schema::list_type(names);
                 for (index, item) in items.iter().enumerate() {
                     path.push(element_for(item, list, index));
@@ -400,7 +415,10 @@ impl Diff {
 }
 
 fn is_list_item(path: &[PathElement]) -> bool {
-    matches!(path.last(), Some(PathElement::Key(_) | PathElement::Index(_)))
+    matches!(
+        path.last(),
+        Some(PathElement::Key(_) | PathElement::Index(_))
+    )
 }
 
 /// The value at `path`, following keys and set values into lists.
@@ -410,7 +428,9 @@ pub fn get_at<'a>(value: &'a Value, path: &[PathElement]) -> Option<&'a Value> {
         current = match (element, current) {
             (PathElement::Field(name), Value::Object(map)) => map.get(name)?,
             (PathElement::Index(i), Value::Array(items)) => items.get(*i)?,
-            (element, Value::Array(items)) => items.iter().find(|item| matches_element(item, element))?,
+            (element, Value::Array(items)) => {
+                items.iter().find(|item| matches_element(item, element))?
+            }
             _ => return None,
         };
     }
@@ -427,7 +447,9 @@ pub fn remove_at(value: &mut Value, path: &[PathElement]) {
         let next = match (element, current) {
             (PathElement::Field(name), Value::Object(map)) => map.get_mut(name),
             (PathElement::Index(i), Value::Array(items)) => items.get_mut(*i),
-            (element, Value::Array(items)) => items.iter_mut().find(|item| matches_element(item, element)),
+            (element, Value::Array(items)) => {
+                items.iter_mut().find(|item| matches_element(item, element))
+            }
             _ => None,
         };
         let Some(next) = next else {

@@ -83,8 +83,10 @@ fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiE
 }
 
 fn selected<'a>(store: &'a Store, req: &ObjectRequest<'_>) -> Result<Vec<&'a Value>, ApiError> {
-    let labels = Selector::parse(req.query.get("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
-    let fields = Selector::parse(req.query.get("fieldSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let labels = Selector::parse(req.query.get("labelSelector").unwrap_or(""))
+        .map_err(ApiError::bad_request)?;
+    let fields = Selector::parse(req.query.get("fieldSelector").unwrap_or(""))
+        .map_err(ApiError::bad_request)?;
     let namespace = req.route.namespace.as_deref();
     Ok(store
         .list(req.rt(), namespace)
@@ -95,7 +97,9 @@ fn selected<'a>(store: &'a Store, req: &ObjectRequest<'_>) -> Result<Vec<&'a Val
 
 fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
     if req.query.flag("watch") {
-        return Err(ApiError::method_not_allowed("watch (not supported by the test server)"));
+        return Err(ApiError::method_not_allowed(
+            "watch (not supported by the test server)",
+        ));
     }
     // Real lists leave type meta off their items.
     let items: Vec<Value> = selected(store, req)?
@@ -119,7 +123,8 @@ fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("json parse error: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("json parse error: {e}")))
 }
 
 /// Apply bodies may be YAML or JSON (JSON is tried first: it is what
@@ -128,16 +133,19 @@ fn parse_json_or_yaml(body: &[u8]) -> Result<Value, ApiError> {
     if let Ok(value) = serde_json::from_slice(body) {
         return Ok(value);
     }
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
-    serde_json::to_value(yaml).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+    let yaml: serde_yaml::Value = serde_yaml::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    serde_json::to_value(yaml)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
 }
 
 fn object_body(value: Value) -> Result<Value, ApiError> {
     if value.is_object() {
         Ok(value)
     } else {
-        Err(ApiError::bad_request("Object 'Kind' is missing in the request body: not a JSON object"))
+        Err(ApiError::bad_request(
+            "Object 'Kind' is missing in the request body: not a JSON object",
+        ))
     }
 }
 
@@ -163,11 +171,17 @@ fn check_type(rt: &ResourceType, body: &Value) -> Result<(), ApiError> {
 }
 
 fn body_name(body: &Value) -> Option<&str> {
-    body.pointer("/metadata/name").and_then(Value::as_str).filter(|n| !n.is_empty())
+    body.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
 }
 
 /// The body's name and namespace, where given, must match the URL.
-fn check_identity(req: &ObjectRequest<'_>, body: &Value, url_name: Option<&str>) -> Result<(), ApiError> {
+fn check_identity(
+    req: &ObjectRequest<'_>,
+    body: &Value,
+    url_name: Option<&str>,
+) -> Result<(), ApiError> {
     if let (Some(in_body), Some(in_url)) = (body_name(body), url_name) {
         if in_body != in_url {
             return Err(ApiError::bad_request(format!(
@@ -175,7 +189,10 @@ fn check_identity(req: &ObjectRequest<'_>, body: &Value, url_name: Option<&str>)
             )));
         }
     }
-    let body_namespace = body.pointer("/metadata/namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
+    let body_namespace = body
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty());
     if req.rt().namespaced && body_namespace.is_some_and(|ns| ns != req.namespace()) {
         return Err(ApiError::bad_request(
             "the namespace of the provided object does not match the namespace sent on the request",
@@ -185,9 +202,19 @@ fn check_identity(req: &ObjectRequest<'_>, body: &Value, url_name: Option<&str>)
 }
 
 /// Optimistic concurrency: a resourceVersion in the body must be current.
-fn check_resource_version(rt: &ResourceType, name: &str, body: &Value, live: &Value) -> Result<(), ApiError> {
-    let wanted = body.pointer("/metadata/resourceVersion").and_then(Value::as_str).filter(|v| !v.is_empty());
-    let current = live.pointer("/metadata/resourceVersion").and_then(Value::as_str);
+fn check_resource_version(
+    rt: &ResourceType,
+    name: &str,
+    body: &Value,
+    live: &Value,
+) -> Result<(), ApiError> {
+    let wanted = body
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty());
+    let current = live
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str);
     match wanted {
         Some(v) if Some(v) != current => Err(ApiError::stale_resource_version(rt, name)),
         _ => Ok(()),
@@ -206,11 +233,20 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
     let body = object_body(parse_json_or_yaml(req.body)?)?;
     check_type(rt, &body)?;
     check_identity(req, &body, None)?;
-    let name = match (body_name(&body), body.pointer("/metadata/generateName").and_then(Value::as_str)) {
+    let name = match (
+        body_name(&body),
+        body.pointer("/metadata/generateName")
+            .and_then(Value::as_str),
+    ) {
         (Some(name), _) => name.to_string(),
-        (None, Some(prefix)) if !prefix.is_empty() => format!("{prefix}{}", super::clock::random_suffix(5)),
+        (None, Some(prefix)) if !prefix.is_empty() => {
+            format!("{prefix}{}", super::clock::random_suffix(5))
+        }
         _ => {
-            let causes = vec![Cause::required("metadata.name", "name or generateName is required")];
+            let causes = vec![Cause::required(
+                "metadata.name",
+                "name or generateName is required",
+            )];
             return Err(ApiError::invalid_for(rt, "", causes));
         }
     };
@@ -223,10 +259,25 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
     let mut managers = Vec::new();
     let manager = req.update_manager();
     let view = ownable_view(&object, rt.has_status);
-    ssa::record_update(&mut managers, None, &view, &manager, &rt.api_version(), None);
+    ssa::record_update(
+        &mut managers,
+        None,
+        &view,
+        &manager,
+        &rt.api_version(),
+        None,
+    );
     Ok(commit(
         store,
-        Commit { rt, key, live: None, object, managers, writer: &manager, dry_run: req.dry_run()? },
+        Commit {
+            rt,
+            key,
+            live: None,
+            object,
+            managers,
+            writer: &manager,
+            dry_run: req.dry_run()?,
+        },
     ))
 }
 
@@ -239,23 +290,53 @@ fn update(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
 
 /// PUT and non-apply patches: the candidate replaces the object and the
 /// writer takes ownership of what it changed.
-fn write_update(store: &mut Store, req: &ObjectRequest<'_>, name: &str, candidate: Value) -> Result<Reply, ApiError> {
+fn write_update(
+    store: &mut Store,
+    req: &ObjectRequest<'_>,
+    name: &str,
+    candidate: Value,
+) -> Result<Reply, ApiError> {
     let rt = req.rt();
     let key = req.key(name);
-    let live = store.get(&key).cloned().ok_or_else(|| ApiError::not_found(rt, name))?;
+    let live = store
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(rt, name))?;
     check_resource_version(rt, name, &candidate, &live)?;
     let status_write = req.route.subresource.is_some();
-    let candidate = if status_write { with_status_of(&live, &candidate) } else { candidate };
+    let candidate = if status_write {
+        with_status_of(&live, &candidate)
+    } else {
+        candidate
+    };
     let object = prepare(store, rt, &key, Some(&live), candidate, status_write)?;
     let mut managers = read_managed(&live);
     let manager = req.update_manager();
     let strip_status = rt.has_status && !status_write;
-    let (old_view, new_view) = (ownable_view(&live, strip_status), ownable_view(&object, strip_status));
+    let (old_view, new_view) = (
+        ownable_view(&live, strip_status),
+        ownable_view(&object, strip_status),
+    );
     let subresource = req.route.subresource.as_deref();
-    ssa::record_update(&mut managers, Some(&old_view), &new_view, &manager, &rt.api_version(), subresource);
+    ssa::record_update(
+        &mut managers,
+        Some(&old_view),
+        &new_view,
+        &manager,
+        &rt.api_version(),
+        subresource,
+    );
     Ok(commit(
         store,
-        Commit { rt, key, live: Some(&live), object, managers, writer: &manager, dry_run: req.dry_run()? },
+        Commit {
+            rt,
+            key,
+            live: Some(&live),
+            object,
+            managers,
+            writer: &manager,
+            dry_run: req.dry_run()?,
+        },
     ))
 }
 
@@ -275,14 +356,20 @@ fn patch(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply
             "PatchOptions",
             "meta.k8s.io",
             "",
-            vec![Cause::forbidden("force", "may not be specified for non-apply patch")],
+            vec![Cause::forbidden(
+                "force",
+                "may not be specified for non-apply patch",
+            )],
         ));
     }
-    let apply_patch = |patch: fn(&Value, &Value) -> Result<Value, String>| -> Result<Value, ApiError> {
-        let live = store.get(&req.key(name)).ok_or_else(|| ApiError::not_found(req.rt(), name))?;
-        let body = parse_json(req.body)?;
-        patch(live, &body).map_err(ApiError::bad_request)
-    };
+    let apply_patch =
+        |patch: fn(&Value, &Value) -> Result<Value, String>| -> Result<Value, ApiError> {
+            let live = store
+                .get(&req.key(name))
+                .ok_or_else(|| ApiError::not_found(req.rt(), name))?;
+            let body = parse_json(req.body)?;
+            patch(live, &body).map_err(ApiError::bad_request)
+        };
     let candidate = match media_type {
         "application/apply-patch+yaml" => return server_side_apply(store, req, name),
         "application/merge-patch+json" => apply_patch(|l, p| Ok(merge::merge_patch(l, p)))?,
@@ -294,14 +381,24 @@ fn patch(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply
     write_update(store, req, name, candidate)
 }
 
-fn server_side_apply(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
+fn server_side_apply(
+    store: &mut Store,
+    req: &ObjectRequest<'_>,
+    name: &str,
+) -> Result<Reply, ApiError> {
     let rt = req.rt();
-    let manager = req.query.get("fieldManager").filter(|m| !m.is_empty()).ok_or_else(|| {
-        let cause = Cause::required("fieldManager", "is required for apply patch");
-        ApiError::invalid("PatchOptions", "meta.k8s.io", "", vec![cause])
-    })?;
+    let manager = req
+        .query
+        .get("fieldManager")
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| {
+            let cause = Cause::required("fieldManager", "is required for apply patch");
+            ApiError::invalid("PatchOptions", "meta.k8s.io", "", vec![cause])
+        })?;
     if req.route.subresource.is_some() {
-        return Err(ApiError::method_not_allowed("apply to a subresource (not supported by the test server)"));
+        return Err(ApiError::method_not_allowed(
+            "apply to a subresource (not supported by the test server)",
+        ));
     }
     let mut config = object_body(parse_json_or_yaml(req.body)?)?;
     check_type(rt, &config)?;
@@ -313,10 +410,19 @@ fn server_side_apply(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> 
         Some(live) => check_resource_version(rt, name, &config, live)?,
         None => require_namespace(store, req)?,
     }
-    let base = live.clone().unwrap_or_else(|| json!({"metadata": {"name": name}}));
+    let base = live
+        .clone()
+        .unwrap_or_else(|| json!({"metadata": {"name": name}}));
     let managers = live.as_ref().map(read_managed).unwrap_or_default();
     let view = ownable_view(&config, rt.has_status);
-    let applied = ssa::apply(&base, &view, managers, manager, &rt.api_version(), req.query.flag("force"))?;
+    let applied = ssa::apply(
+        &base,
+        &view,
+        managers,
+        manager,
+        &rt.api_version(),
+        req.query.flag("force"),
+    )?;
     let object = prepare(store, rt, &key, live.as_ref(), applied.object, false)?;
     Ok(commit(
         store,
@@ -335,7 +441,10 @@ fn server_side_apply(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> 
 fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
     let rt = req.rt();
     let key = req.key(name);
-    let live = store.get(&key).cloned().ok_or_else(|| ApiError::not_found(rt, name))?;
+    let live = store
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(rt, name))?;
     if !req.dry_run()? {
         store.remove(&key);
         // Namespace deletion finishes at once here (no Terminating phase).
@@ -343,7 +452,10 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
             store.remove_namespace_contents(name);
         }
     }
-    let uid = live.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+    let uid = live
+        .pointer("/metadata/uid")
+        .cloned()
+        .unwrap_or(Value::Null);
     Ok(Reply::ok(status::delete_success(rt, name, &uid)))
 }
 
@@ -351,8 +463,14 @@ fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply
     let doomed: Vec<Value> = selected(store, req)?.into_iter().cloned().collect();
     if !req.dry_run()? {
         for object in &doomed {
-            let namespace = object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-            let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let namespace = object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let name = object
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             store.remove(&ObjectKey::new(req.rt(), namespace, name));
         }
     }

@@ -37,7 +37,9 @@ pub struct Shared {
 /// Locks a mutex even if a panicking request poisoned it: the data is
 /// only ever replaced whole, so it stays consistent.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Returned by the service to make hyper close the connection unanswered.
@@ -55,7 +57,11 @@ impl std::error::Error for DroppedConnection {}
 type HttpResponse = Response<Full<Bytes>>;
 
 /// Accepts connections until `shutdown` flips to true.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -69,14 +75,24 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: wat
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, Arc::clone(&shared)));
             // Errors here are clients hanging up or our injected drops.
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
 
-async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<HttpResponse, DroppedConnection> {
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<HttpResponse, DroppedConnection> {
     let path = req.uri().path().to_string();
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
     let user_agent = header_text(req.headers(), header::USER_AGENT);
     let token = bearer_token(req.headers());
     lock(&shared.requests).push(RequestRecord {
@@ -103,22 +119,32 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<HttpRespo
     match fault {
         Fault::Throttle(secs) => {
             let mut response = error_response(&ApiError::too_many_requests(secs));
-            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
             return Ok(response);
         }
-        Fault::ServerError => return Ok(error_response(&ApiError::internal("injected server error"))),
+        Fault::ServerError => {
+            return Ok(error_response(&ApiError::internal("injected server error")))
+        }
         _ => {}
     }
     Ok(respond(req, route, &shared, user_agent).await)
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let presented = header_text(headers, header::AUTHORIZATION);
-    presented.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+    presented
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
 }
 
 /// A presented token must be the right one; no credentials at all is
@@ -134,7 +160,12 @@ fn authenticated(token: Option<&str>, shared: &Shared) -> bool {
     }
 }
 
-async fn respond(req: Request<Incoming>, route: Route, shared: &Shared, user_agent: String) -> HttpResponse {
+async fn respond(
+    req: Request<Incoming>,
+    route: Route,
+    shared: &Shared,
+    user_agent: String,
+) -> HttpResponse {
     let method = req.method().to_string();
     let accept = header_text(req.headers(), header::ACCEPT);
     let content_type = header_text(req.headers(), header::CONTENT_TYPE);
@@ -156,12 +187,16 @@ async fn respond(req: Request<Incoming>, route: Route, shared: &Shared, user_age
         Route::Group(name) => discovery::group(&name).ok_or_else(ApiError::no_route),
         Route::ResourceList { group, version } => Ok(discovery::resource_list(&group, &version)),
         Route::OpenApiV3Index => Ok(discovery::openapi_index()),
-        Route::OpenApiV3 { group, version } => Ok(discovery::openapi_group_version(&group, &version)),
+        Route::OpenApiV3 { group, version } => {
+            Ok(discovery::openapi_group_version(&group, &version))
+        }
         Route::Unknown => Err(ApiError::no_route()),
         Route::Objects(object_route) => {
             let body = match req.into_body().collect().await {
                 Ok(collected) => collected.to_bytes(),
-                Err(e) => return error_response(&ApiError::bad_request(format!("reading body: {e}"))),
+                Err(e) => {
+                    return error_response(&ApiError::bad_request(format!("reading body: {e}")))
+                }
             };
             let request = ObjectRequest {
                 method: &method,
@@ -187,12 +222,16 @@ async fn respond(req: Request<Incoming>, route: Route, shared: &Shared, user_age
 fn json_response(code: u16, body: &Value, content_type: &str) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
-    *response.status_mut() = hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache, private"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache, private"),
+    );
     response
 }
 
@@ -206,8 +245,9 @@ fn error_response(error: &ApiError) -> HttpResponse {
 
 fn text_response(text: &'static str) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }

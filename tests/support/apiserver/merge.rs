@@ -131,7 +131,11 @@ fn smp_at(target: &Value, patch: &Value, names: &mut Vec<String>) -> Result<Valu
     Ok(Value::Object(out))
 }
 
-fn smp_value(existing: Option<&Value>, patch: &Value, names: &mut Vec<String>) -> Result<Value, String> {
+fn smp_value(
+    existing: Option<&Value>,
+    patch: &Value,
+    names: &mut Vec<String>,
+) -> Result<Value, String> {
     match (existing, patch) {
         (Some(Value::Array(live)), Value::Array(items)) => match schema::smp_merge_key(names) {
             Some(key) => smp_list(live, items, key, names),
@@ -144,7 +148,12 @@ fn smp_value(existing: Option<&Value>, patch: &Value, names: &mut Vec<String>) -
     }
 }
 
-fn smp_list(live: &[Value], patch: &[Value], key: &str, names: &mut Vec<String>) -> Result<Value, String> {
+fn smp_list(
+    live: &[Value],
+    patch: &[Value],
+    key: &str,
+    names: &mut Vec<String>,
+) -> Result<Value, String> {
     let mut out: Vec<Value> = live.to_vec();
     for item in patch {
         let directive = item.get("$patch").and_then(Value::as_str);
@@ -186,10 +195,24 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, String> {
         .ok_or("json patch must be an array of operations")?;
     let mut doc = target.clone();
     for op in ops {
-        let name = op.get("op").and_then(Value::as_str).ok_or("operation without op")?;
-        let path = op.get("path").and_then(Value::as_str).ok_or("operation without path")?;
-        let value = || op.get("value").cloned().ok_or(format!("{name} needs a value"));
-        let from = || op.get("from").and_then(Value::as_str).ok_or(format!("{name} needs from"));
+        let name = op
+            .get("op")
+            .and_then(Value::as_str)
+            .ok_or("operation without op")?;
+        let path = op
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or("operation without path")?;
+        let value = || {
+            op.get("value")
+                .cloned()
+                .ok_or(format!("{name} needs a value"))
+        };
+        let from = || {
+            op.get("from")
+                .and_then(Value::as_str)
+                .ok_or(format!("{name} needs from"))
+        };
         match name {
             "add" => pointer_add(&mut doc, path, value()?)?,
             "remove" => {
@@ -204,7 +227,10 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, String> {
             }
             "test" => {}
             "copy" => {
-                let copied = doc.pointer(from()?).cloned().ok_or("copy from missing path")?;
+                let copied = doc
+                    .pointer(from()?)
+                    .cloned()
+                    .ok_or("copy from missing path")?;
                 pointer_add(&mut doc, path, copied)?;
             }
             "move" => {

@@ -172,7 +172,9 @@ impl TestApiServer {
     /// for cluster-scoped kinds). `None` if absent or the kind is unknown.
     pub fn get(&self, api_version: &str, kind: &str, ns: &str, name: &str) -> Option<Value> {
         let rt = resources::by_kind(api_version, kind)?;
-        lock(&self.shared.store).get(&ObjectKey::new(rt, ns, name)).cloned()
+        lock(&self.shared.store)
+            .get(&ObjectKey::new(rt, ns, name))
+            .cloned()
     }
 
     /// Every request received since start (or the last reset), in order.
@@ -213,19 +215,21 @@ fn spawn_runtime(
         .thread_name("test-apiserver")
         .enable_all()
         .build()?;
-    std::thread::Builder::new().name("test-apiserver".into()).spawn(move || {
-        runtime.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-                return;
-            };
-            if let Some(delay) = ready_delay {
-                tokio::spawn(controller::run(Arc::clone(&shared), delay));
-            }
-            http::serve(listener, shared, stopped).await;
-        });
-        // Hung requests and keep-alive connections are abandoned here.
-        runtime.shutdown_timeout(Duration::from_millis(100));
-    })
+    std::thread::Builder::new()
+        .name("test-apiserver".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                if let Some(delay) = ready_delay {
+                    tokio::spawn(controller::run(Arc::clone(&shared), delay));
+                }
+                http::serve(listener, shared, stopped).await;
+            });
+            // Hung requests and keep-alive connections are abandoned here.
+            runtime.shutdown_timeout(Duration::from_millis(100));
+        })
 }
 
 /// The namespaces every cluster starts with, created the way
@@ -235,7 +239,8 @@ fn bootstrap(store: &mut Store) {
         return;
     };
     for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-        let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).to_string();
+        let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+            .to_string();
         let route = ObjectRoute {
             rt,
             namespace: None,

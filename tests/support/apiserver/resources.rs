@@ -146,11 +146,43 @@ pub static RESOURCES: &[ResourceType] = &[
         true,
         true,
     ),
-    grouped("apps", "v1", "Deployment", "deployments", "deployment", &["deploy"], ALL),
-    grouped("apps", "v1", "StatefulSet", "statefulsets", "statefulset", &["sts"], ALL),
-    grouped("apps", "v1", "DaemonSet", "daemonsets", "daemonset", &["ds"], ALL),
+    grouped(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        "deployment",
+        &["deploy"],
+        ALL,
+    ),
+    grouped(
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        "statefulset",
+        &["sts"],
+        ALL,
+    ),
+    grouped(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        "daemonset",
+        &["ds"],
+        ALL,
+    ),
     grouped("batch", "v1", "Job", "jobs", "job", &[], ALL),
-    grouped("batch", "v1", "CronJob", "cronjobs", "cronjob", &["cj"], ALL),
+    grouped(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        "cronjob",
+        &["cj"],
+        ALL,
+    ),
     grouped(
         "networking.k8s.io",
         "v1",
@@ -208,5 +240,7 @@ pub fn in_group_version<'a>(
 
 /// Looks a type up by group and plural alone (each is served in one version).
 pub fn by_plural_any_version(group: &str, plural: &str) -> Option<&'static ResourceType> {
-    RESOURCES.iter().find(|r| r.group == group && r.plural == plural)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.plural == plural)
 }

@@ -14,11 +14,17 @@ pub enum Route {
     /// `/apis/<group>`
     Group(String),
     /// `/api/v1`, `/apis/<group>/<version>`
-    ResourceList { group: String, version: String },
+    ResourceList {
+        group: String,
+        version: String,
+    },
     /// `/openapi/v3`
     OpenApiV3Index,
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`
-    OpenApiV3 { group: String, version: String },
+    OpenApiV3 {
+        group: String,
+        version: String,
+    },
     Objects(ObjectRoute),
     Unknown,
 }
@@ -34,7 +40,11 @@ pub struct ObjectRoute {
 }
 
 pub fn route(path: &str) -> Route {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match segments.as_slice() {
         ["healthz" | "livez" | "readyz", ..] => Route::Health,
         ["version"] => Route::Version,
@@ -58,7 +68,10 @@ fn served(group: &str, version: &str) -> bool {
 
 fn resource_list(group: &str, version: &str) -> Route {
     if served(group, version) {
-        Route::ResourceList { group: group.into(), version: version.into() }
+        Route::ResourceList {
+            group: group.into(),
+            version: version.into(),
+        }
     } else {
         Route::Unknown
     }
@@ -66,7 +79,10 @@ fn resource_list(group: &str, version: &str) -> Route {
 
 fn openapi(group: &str, version: &str) -> Route {
     if served(group, version) {
-        Route::OpenApiV3 { group: group.into(), version: version.into() }
+        Route::OpenApiV3 {
+            group: group.into(),
+            version: version.into(),
+        }
     } else {
         Route::Unknown
     }
@@ -132,7 +148,10 @@ impl Query {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn flag(&self, key: &str) -> bool {

@@ -30,14 +30,22 @@ impl Selector {
     /// Against `metadata.labels`.
     pub fn matches_labels(&self, object: &Value) -> bool {
         let labels = object.pointer("/metadata/labels");
-        self.matches(|key| labels.and_then(|l| l.get(key)).and_then(Value::as_str).map(str::to_string))
+        self.matches(|key| {
+            labels
+                .and_then(|l| l.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
     }
 
     /// Against the fields every type supports: `metadata.name`, `metadata.namespace`.
     pub fn matches_fields(&self, object: &Value) -> bool {
         self.matches(|key| {
             let pointer = format!("/{}", key.replace('.', "/"));
-            object.pointer(&pointer).and_then(Value::as_str).map(str::to_string)
+            object
+                .pointer(&pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
         })
     }
 

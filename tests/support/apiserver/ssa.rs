@@ -97,10 +97,17 @@ pub fn encode_managed(entries: &[ManagedEntry]) -> Value {
 
 /// Keeps a manager's old timestamp when its fields did not change, so a
 /// no-op write leaves managedFields byte-identical.
-pub fn stamp_times(new: &mut [ManagedEntry], old: &[ManagedEntry], now: &str, object_changed: bool, writer: &str) {
+pub fn stamp_times(
+    new: &mut [ManagedEntry],
+    old: &[ManagedEntry],
+    now: &str,
+    object_changed: bool,
+    writer: &str,
+) {
     for entry in new.iter_mut() {
         let previous = old.iter().find(|o| o.same_manager(entry));
-        let unchanged = previous.is_some_and(|p| p.fields == entry.fields && p.api_version == entry.api_version);
+        let unchanged = previous
+            .is_some_and(|p| p.fields == entry.fields && p.api_version == entry.api_version);
         let wrote = object_changed && entry.manager == writer;
         entry.time = match previous {
             Some(p) if unchanged && !wrote => p.time.clone(),

@@ -103,8 +103,12 @@ impl ApiError {
 
     /// The namespace an object is created in does not exist.
     pub fn namespace_not_found(namespace: &str) -> Self {
-        ApiError::new(404, "NotFound", format!("namespaces \"{namespace}\" not found"))
-            .with_details(json!({"name": namespace, "kind": "namespaces"}))
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("namespaces \"{namespace}\" not found"),
+        )
+        .with_details(json!({"name": namespace, "kind": "namespaces"}))
     }
 
     /// Unknown URL: what kube-apiserver says for a path no handler serves.

@@ -23,7 +23,11 @@ impl ObjectKey {
         ObjectKey {
             group: rt.group,
             plural: rt.plural,
-            namespace: if rt.namespaced { namespace.to_string() } else { String::new() },
+            namespace: if rt.namespaced {
+                namespace.to_string()
+            } else {
+                String::new()
+            },
             name: name.to_string(),
         }
     }
@@ -76,7 +80,9 @@ impl Store {
     }
 
     pub fn namespace_exists(&self, namespace: &str) -> bool {
-        self.objects.keys().any(|k| k.plural == "namespaces" && k.group.is_empty() && k.name == namespace)
+        self.objects
+            .keys()
+            .any(|k| k.plural == "namespaces" && k.group.is_empty() && k.name == namespace)
     }
 
     /// Stores `object` under a new resourceVersion and returns it.

@@ -22,7 +22,9 @@ fn is_label(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         && bytes[0] != b'-'
         && bytes[bytes.len() - 1] != b'-'
 }
@@ -49,7 +51,11 @@ fn name_causes(rt: &ResourceType, name: &str) -> Vec<Cause> {
     };
     let mut causes = Vec::new();
     if name.len() > max {
-        causes.push(Cause::invalid(field, &quote(name), &format!("must be no more than {max} characters")));
+        causes.push(Cause::invalid(
+            field,
+            &quote(name),
+            &format!("must be no more than {max} characters"),
+        ));
     }
     if !ok && name.len() <= max {
         causes.push(Cause::invalid(field, &quote(name), help));
@@ -59,7 +65,10 @@ fn name_causes(rt: &ResourceType, name: &str) -> Vec<Cause> {
 
 /// Validates a whole object about to be stored.
 pub fn validate(rt: &ResourceType, object: &Value) -> Result<(), ApiError> {
-    let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let name = object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let mut causes = name_causes(rt, name);
     let spec = object.get("spec").unwrap_or(&Value::Null);
     match rt.kind {
@@ -88,7 +97,10 @@ pub fn secret_data_encoding(object: &Value) -> Result<(), ApiError> {
     };
     for (key, value) in data {
         let text = value.as_str().unwrap_or("");
-        if base64::engine::general_purpose::STANDARD.decode(text).is_err() {
+        if base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .is_err()
+        {
             return Err(ApiError::bad_request(format!(
                 "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data in data[{key}]"
             )));
@@ -105,18 +117,31 @@ fn config_keys(object: &Value, causes: &mut Vec<Cause>) {
         for key in map.keys() {
             let ok = !key.is_empty()
                 && key.len() <= 253
-                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
             if !ok {
-                causes.push(Cause::invalid(format!("{section}[{key}]"), &quote(key), CONFIG_KEY_HELP));
+                causes.push(Cause::invalid(
+                    format!("{section}[{key}]"),
+                    &quote(key),
+                    CONFIG_KEY_HELP,
+                ));
             }
         }
     }
 }
 
 fn service(spec: &Value, causes: &mut Vec<Cause>) {
-    let kind = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP");
+    let kind = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP");
     let headless = spec.get("clusterIP").and_then(Value::as_str) == Some("None");
-    let ports = spec.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
+    let ports = spec
+        .get("ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if ports.is_empty() && kind != "ExternalName" && !headless {
         causes.push(Cause::required("spec.ports", ""));
     }
@@ -129,14 +154,23 @@ fn service(spec: &Value, causes: &mut Vec<Cause>) {
                 "must be between 1 and 65535, inclusive",
             ));
         }
-        if ports.len() > 1 && port.get("name").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if ports.len() > 1
+            && port
+                .get("name")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
             causes.push(Cause::required(format!("spec.ports[{i}].name"), ""));
         }
     }
 }
 
 fn pvc(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
-    if spec.get("accessModes").and_then(Value::as_array).is_none_or(Vec::is_empty) {
+    if spec
+        .get("accessModes")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
         causes.push(Cause::required(format!("{path}.accessModes"), ""));
     }
     if spec.pointer("/resources/requests/storage").is_none() {
@@ -150,18 +184,27 @@ fn workload(spec: &Value, causes: &mut Vec<Cause>) {
     if let Some(claims) = spec.get("volumeClaimTemplates").and_then(Value::as_array) {
         for (i, claim) in claims.iter().enumerate() {
             let claim_spec = claim.get("spec").unwrap_or(&Value::Null);
-            pvc(claim_spec, &format!("spec.volumeClaimTemplates[{i}].spec"), causes);
+            pvc(
+                claim_spec,
+                &format!("spec.volumeClaimTemplates[{i}].spec"),
+                causes,
+            );
         }
     }
 }
 
 fn selector_matches_template(spec: &Value, causes: &mut Vec<Cause>) {
-    let selector = spec.get("selector").filter(|s| s.as_object().is_some_and(|m| !m.is_empty()));
+    let selector = spec
+        .get("selector")
+        .filter(|s| s.as_object().is_some_and(|m| !m.is_empty()));
     let Some(selector) = selector else {
         causes.push(Cause::required("spec.selector", ""));
         return;
     };
-    let labels = spec.pointer("/template/metadata/labels").cloned().unwrap_or(Value::Null);
+    let labels = spec
+        .pointer("/template/metadata/labels")
+        .cloned()
+        .unwrap_or(Value::Null);
     if !selector_matches(selector, &labels) {
         causes.push(Cause::invalid(
             "spec.template.metadata.labels",
@@ -175,7 +218,11 @@ fn selector_matches_template(spec: &Value, causes: &mut Vec<Cause>) {
 fn go_string_map(labels: &Value) -> String {
     let pairs: Vec<String> = labels
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| format!("{}:{}", quote(k), v)).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{}:{}", quote(k), v))
+                .collect()
+        })
         .unwrap_or_default();
     format!("map[string]string{{{}}}", pairs.join(", "))
 }
@@ -208,15 +255,24 @@ pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
 }
 
 fn pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) {
-    let containers = spec.and_then(|s| s.get("containers")).and_then(Value::as_array);
+    let containers = spec
+        .and_then(|s| s.get("containers"))
+        .and_then(Value::as_array);
     let Some(containers) = containers.filter(|c| !c.is_empty()) else {
         causes.push(Cause::required(format!("{path}.containers"), ""));
         return;
     };
     for (i, container) in containers.iter().enumerate() {
         for field in ["name", "image"] {
-            if container.get(field).and_then(Value::as_str).is_none_or(str::is_empty) {
-                causes.push(Cause::required(format!("{path}.containers[{i}].{field}"), ""));
+            if container
+                .get(field)
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
+                causes.push(Cause::required(
+                    format!("{path}.containers[{i}].{field}"),
+                    "",
+                ));
             }
         }
     }
@@ -226,15 +282,25 @@ fn job(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
     let pod_path = format!("{path}.template.spec");
     pod_spec(spec.pointer("/template/spec"), &pod_path, causes);
     let field = format!("{pod_path}.restartPolicy");
-    match spec.pointer("/template/spec/restartPolicy").and_then(Value::as_str) {
-        None => causes.push(Cause::required(field, "valid values: \"OnFailure\", \"Never\"")),
+    match spec
+        .pointer("/template/spec/restartPolicy")
+        .and_then(Value::as_str)
+    {
+        None => causes.push(Cause::required(
+            field,
+            "valid values: \"OnFailure\", \"Never\"",
+        )),
         Some("OnFailure" | "Never") => {}
         Some(other) => causes.push(Cause::unsupported(field, other, &["OnFailure", "Never"])),
     }
 }
 
 fn cronjob(spec: &Value, causes: &mut Vec<Cause>) {
-    if spec.get("schedule").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if spec
+        .get("schedule")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         causes.push(Cause::required("spec.schedule", ""));
     }
     let job_spec = spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null);
@@ -242,9 +308,17 @@ fn cronjob(spec: &Value, causes: &mut Vec<Cause>) {
 }
 
 fn ingress(spec: &Value, causes: &mut Vec<Cause>) {
-    let rules = spec.get("rules").and_then(Value::as_array).cloned().unwrap_or_default();
+    let rules = spec
+        .get("rules")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (r, rule) in rules.iter().enumerate() {
-        let paths = rule.pointer("/http/paths").and_then(Value::as_array).cloned().unwrap_or_default();
+        let paths = rule
+            .pointer("/http/paths")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (p, path) in paths.iter().enumerate() {
             match path.get("pathType").and_then(Value::as_str) {
                 Some("Exact" | "Prefix" | "ImplementationSpecific") => {}
@@ -270,16 +344,26 @@ fn hpa(spec: &Value, causes: &mut Vec<Cause>) {
     }
     let max = spec.get("maxReplicas").and_then(Value::as_i64).unwrap_or(0);
     if max < 1 {
-        causes.push(Cause::invalid("spec.maxReplicas", &max.to_string(), "must be greater than or equal to 1"));
+        causes.push(Cause::invalid(
+            "spec.maxReplicas",
+            &max.to_string(),
+            "must be greater than or equal to 1",
+        ));
     }
 }
 
 /// Rules about what an update may change.
 pub fn validate_update(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
-    let name = new.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let name = new
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let changed = |pointer: &str| old.pointer(pointer) != new.pointer(pointer);
     let immutable = |field: &str, pointer: &str| {
-        let value = new.pointer(pointer).map(Value::to_string).unwrap_or_else(|| "null".into());
+        let value = new
+            .pointer(pointer)
+            .map(Value::to_string)
+            .unwrap_or_else(|| "null".into());
         Cause::invalid(field, &value, "field is immutable")
     };
     let mut causes = Vec::new();
@@ -338,10 +422,16 @@ fn service_update(old: &Value, new: &Value, causes: &mut Vec<Cause>) {
     let new_ip = new.pointer("/spec/clusterIP");
     let external = new.pointer("/spec/type").and_then(Value::as_str) == Some("ExternalName");
     if old_ip.is_some() && new_ip.is_some() && old_ip != new_ip && !external {
-        let ips = new.pointer("/spec/clusterIPs").cloned().unwrap_or(Value::Null);
+        let ips = new
+            .pointer("/spec/clusterIPs")
+            .cloned()
+            .unwrap_or(Value::Null);
         causes.push(Cause::invalid(
             "spec.clusterIPs[0]",
-            &format!("[]string{}", ips.to_string().replace('[', "{").replace(']', "}")),
+            &format!(
+                "[]string{}",
+                ips.to_string().replace('[', "{").replace(']', "}")
+            ),
             "may not change once set",
         ));
     }

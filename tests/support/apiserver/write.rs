@@ -28,7 +28,12 @@ impl Reply {
 
 /// Metadata the server sets and clients cannot: copied from the live
 /// object, or created for a new one.
-const SYSTEM_METADATA: &[&str] = &["uid", "creationTimestamp", "generation", "deletionTimestamp"];
+const SYSTEM_METADATA: &[&str] = &[
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+];
 
 /// Turns what a client asked for into the object that would be stored.
 /// `status_write` keeps the candidate's status (a `/status` write);
@@ -48,7 +53,11 @@ pub fn prepare(
     root.insert("kind".into(), json!(rt.kind));
     system_metadata(root, rt, key, live);
     if rt.has_status && !status_write {
-        match live.and_then(|l| l.get("status")).cloned().or_else(|| defaults::initial_status(rt)) {
+        match live
+            .and_then(|l| l.get("status"))
+            .cloned()
+            .or_else(|| defaults::initial_status(rt))
+        {
             Some(status) => root.insert("status".into(), status),
             None => root.shift_remove("status"),
         };
@@ -62,7 +71,11 @@ pub fn prepare(
         store.allocator.service(&mut object, live);
     }
     if rt.kind == "Job" && live.is_none() {
-        let uid = object.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("").to_string();
+        let uid = object
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         defaults::job_selector(&mut object, &uid, &key.name);
     }
     validation::validate(rt, &object)?;
@@ -72,7 +85,12 @@ pub fn prepare(
     Ok(object)
 }
 
-fn system_metadata(root: &mut Map<String, Value>, rt: &ResourceType, key: &ObjectKey, live: Option<&Value>) {
+fn system_metadata(
+    root: &mut Map<String, Value>,
+    rt: &ResourceType,
+    key: &ObjectKey,
+    live: Option<&Value>,
+) {
     let meta = root.entry("metadata").or_insert_with(|| json!({}));
     if !meta.is_object() {
         *meta = json!({});
@@ -119,7 +137,10 @@ fn string_data_into_data(root: &mut Map<String, Value>) {
     }
     if let Some(data) = data.as_object_mut() {
         for (key, value) in string_data {
-            let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+            let text = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
             let encoded = base64::engine::general_purpose::STANDARD.encode(text);
             data.insert(key, json!(encoded));
         }
@@ -163,18 +184,34 @@ pub struct Commit<'a> {
 /// returned as is: same resourceVersion, which is how clients detect a
 /// no-op apply). Dry runs compute everything and store nothing.
 pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
-    let Commit { rt, key, live, mut object, mut managers, writer, dry_run } = write;
+    let Commit {
+        rt,
+        key,
+        live,
+        mut object,
+        mut managers,
+        writer,
+        dry_run,
+    } = write;
     let old_managers = live.map(read_managed).unwrap_or_default();
     let object_changed = live.is_none_or(|l| comparable(l) != comparable(&object));
     let spec_changed = live.is_none_or(|l| spec_part(l) != spec_part(&object));
-    stamp_times(&mut managers, &old_managers, &clock::now_rfc3339(), object_changed, writer);
+    stamp_times(
+        &mut managers,
+        &old_managers,
+        &clock::now_rfc3339(),
+        object_changed,
+        writer,
+    );
     let encoded = encode_managed(&managers);
     if let Some(live) = live {
         if !object_changed && encoded == encode_managed(&old_managers) {
             return Reply::ok(live.clone());
         }
     }
-    let live_generation = live.and_then(|l| l.pointer("/metadata/generation")).and_then(Value::as_i64);
+    let live_generation = live
+        .and_then(|l| l.pointer("/metadata/generation"))
+        .and_then(Value::as_i64);
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         if rt.has_generation {
             let generation = match live_generation {
@@ -184,7 +221,9 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
             };
             meta.insert("generation".into(), json!(generation));
         }
-        let live_rv = live.and_then(|l| l.pointer("/metadata/resourceVersion")).cloned();
+        let live_rv = live
+            .and_then(|l| l.pointer("/metadata/resourceVersion"))
+            .cloned();
         meta.insert("resourceVersion".into(), live_rv.unwrap_or(json!("")));
         meta.insert("managedFields".into(), encoded);
     }
@@ -239,7 +278,10 @@ fn reorder(value: &mut Value, first: &[&str], last: &[&str]) {
             map.insert(key.to_string(), v);
         }
     }
-    let tail: Vec<(String, Value)> = last.iter().filter_map(|k| old.shift_remove(*k).map(|v| (k.to_string(), v))).collect();
+    let tail: Vec<(String, Value)> = last
+        .iter()
+        .filter_map(|k| old.shift_remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
     map.extend(old);
     map.extend(tail);
 }

@@ -39,6 +39,13 @@ fn reconcile(store: &mut Store, delay: Duration) {
         let Some(live) = store.get(&key).cloned() else {
             continue;
         };
+        if rt.kind == "Namespace" {
+            if live.pointer("/metadata/deletionTimestamp").is_some() {
+                store.remove_namespace_contents(&key.name);
+                store.remove(&key);
+            }
+            continue;
+        }
         if let Some(new) = reconciled(rt, &key, &live) {
             write_status(store, rt, key, &live, new);
         }

@@ -475,7 +475,7 @@ fn matches_element(item: &Value, element: &PathElement) -> bool {
             let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
             item_key(item, &keys).as_ref() == Some(element)
         }
-        PathElement::Value(json) => item.to_string() == *json,
+        PathElement::Value(json) => serde_json::from_str::<Value>(json).is_ok_and(|v| v == *item),
         PathElement::Field(_) | PathElement::Index(_) => false,
     }
 }

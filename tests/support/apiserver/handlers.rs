@@ -10,7 +10,7 @@ use super::selector::Selector;
 use super::ssa::{self, ownable_view, read_managed};
 use super::status::{self, ApiError, Cause};
 use super::store::{ObjectKey, Store};
-use super::write::{commit, prepare, Commit, Reply};
+use super::write::{self, commit, prepare, Commit, Reply};
 
 /// Everything a verb needs from the HTTP request.
 pub struct ObjectRequest<'a> {
@@ -62,6 +62,7 @@ impl ObjectRequest<'_> {
 
 /// Serves one request on an object collection or object.
 pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    reject_binary_bodies(req)?;
     match (req.method, req.route.name.as_deref()) {
         ("GET", Some(name)) => get(store, req, name),
         ("GET", None) => list(store, req),
@@ -74,6 +75,22 @@ pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiEr
     }
 }
 
+/// Protobuf and CBOR bodies are not decoded here. CBOR clients fall back
+/// to JSON on a 415; protobuf ones (kubectl's typed `create <generator>`
+/// commands) just fail with this clear message.
+fn reject_binary_bodies(req: &ObjectRequest<'_>) -> Result<(), ApiError> {
+    let media_type = req.content_type.split(';').next().unwrap_or("").trim();
+    if !req.body.is_empty()
+        && matches!(
+            media_type,
+            "application/vnd.kubernetes.protobuf" | "application/cbor"
+        )
+    {
+        return Err(ApiError::unsupported_media_type(media_type));
+    }
+    Ok(())
+}
+
 fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
     store
         .get(&req.key(name))
@@ -82,30 +99,26 @@ fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiE
         .ok_or_else(|| ApiError::not_found(req.rt(), name))
 }
 
-fn selected<'a>(store: &'a Store, req: &ObjectRequest<'_>) -> Result<Vec<&'a Value>, ApiError> {
-    let labels = Selector::parse(req.query.get("labelSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
-    let fields = Selector::parse(req.query.get("fieldSelector").unwrap_or(""))
-        .map_err(ApiError::bad_request)?;
-    let namespace = req.route.namespace.as_deref();
+/// The objects a collection request selects (namespace, `labelSelector`,
+/// `fieldSelector`), by namespace and name.
+pub fn select(store: &Store, route: &ObjectRoute, query: &Query) -> Result<Vec<Value>, ApiError> {
+    let labels =
+        Selector::parse(query.get("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let fields =
+        Selector::parse(query.get("fieldSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
     Ok(store
-        .list(req.rt(), namespace)
+        .list(route.rt, route.namespace.as_deref())
         .into_iter()
         .filter(|o| labels.matches_labels(o) && fields.matches_fields(o))
+        .cloned()
         .collect())
 }
 
 fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
-    if req.query.flag("watch") {
-        return Err(ApiError::method_not_allowed(
-            "watch (not supported by the test server)",
-        ));
-    }
     // Real lists leave type meta off their items.
-    let items: Vec<Value> = selected(store, req)?
+    let items: Vec<Value> = select(store, req.route, req.query)?
         .into_iter()
-        .map(|o| {
-            let mut item = o.clone();
+        .map(|mut item| {
             if let Some(map) = item.as_object_mut() {
                 map.shift_remove("apiVersion");
                 map.shift_remove("kind");
@@ -113,13 +126,7 @@ fn list(store: &Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
             item
         })
         .collect();
-    let rt = req.rt();
-    Ok(Reply::ok(json!({
-        "kind": format!("{}List", rt.kind),
-        "apiVersion": rt.api_version(),
-        "metadata": {"resourceVersion": store.revision().to_string()},
-        "items": items,
-    })))
+    Ok(Reply::ok(list_of(req.rt(), store, items)))
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
@@ -221,11 +228,18 @@ fn check_resource_version(
     }
 }
 
-fn require_namespace(store: &Store, req: &ObjectRequest<'_>) -> Result<(), ApiError> {
-    if req.rt().namespaced && !store.namespace_exists(req.namespace()) {
-        return Err(ApiError::namespace_not_found(req.namespace()));
+/// New objects need an existing namespace that is not being deleted.
+fn require_namespace(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<(), ApiError> {
+    if !req.rt().namespaced {
+        return Ok(());
     }
-    Ok(())
+    match store.namespace(req.namespace()) {
+        None => Err(ApiError::namespace_not_found(req.namespace())),
+        Some(ns) if ns.pointer("/metadata/deletionTimestamp").is_some() => Err(
+            ApiError::namespace_terminating(req.rt(), name, req.namespace()),
+        ),
+        Some(_) => Ok(()),
+    }
 }
 
 fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
@@ -254,7 +268,7 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
     if store.get(&key).is_some() {
         return Err(ApiError::already_exists(rt, &name));
     }
-    require_namespace(store, req)?;
+    require_namespace(store, req, &name)?;
     let object = prepare(store, rt, &key, None, body, false)?;
     let mut managers = Vec::new();
     let manager = req.update_manager();
@@ -408,7 +422,7 @@ fn server_side_apply(
     let live = store.get(&key).cloned();
     match &live {
         Some(live) => check_resource_version(rt, name, &config, live)?,
-        None => require_namespace(store, req)?,
+        None => require_namespace(store, req, name)?,
     }
     let base = live
         .clone()
@@ -445,9 +459,16 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
         .get(&key)
         .cloned()
         .ok_or_else(|| ApiError::not_found(rt, name))?;
+    if rt.kind == "Namespace" && store.async_namespace_deletion {
+        return Ok(Reply::ok(terminate_namespace(
+            store,
+            key,
+            live,
+            req.dry_run()?,
+        )));
+    }
     if !req.dry_run()? {
         store.remove(&key);
-        // Namespace deletion finishes at once here (no Terminating phase).
         if rt.kind == "Namespace" {
             store.remove_namespace_contents(name);
         }
@@ -459,8 +480,30 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
     Ok(Reply::ok(status::delete_success(rt, name, &uid)))
 }
 
+/// Like the real server: the Namespace turns `Terminating` and is
+/// returned; the controller deletes its contents and then it.
+fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_run: bool) -> Value {
+    if live.pointer("/metadata/deletionTimestamp").is_some() {
+        return live;
+    }
+    if let Some(meta) = live.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "deletionTimestamp".into(),
+            json!(super::clock::now_rfc3339()),
+        );
+    }
+    live["status"] = json!({"phase": "Terminating"});
+    write::canonical_order(&mut live);
+    if dry_run {
+        live
+    } else {
+        // Restart the controller's clock: Terminating lasts one delay.
+        store.put(key, live, true)
+    }
+}
+
 fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
-    let doomed: Vec<Value> = selected(store, req)?.into_iter().cloned().collect();
+    let doomed = select(store, req.route, req.query)?;
     if !req.dry_run()? {
         for object in &doomed {
             let namespace = object
@@ -474,9 +517,7 @@ fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply
             store.remove(&ObjectKey::new(req.rt(), namespace, name));
         }
     }
-    let mut list = list_of(req.rt(), store, doomed);
-    list["metadata"] = json!({"resourceVersion": store.revision().to_string()});
-    Ok(Reply::ok(list))
+    Ok(Reply::ok(list_of(req.rt(), store, doomed)))
 }
 
 fn list_of(rt: &ResourceType, store: &Store, items: Vec<Value>) -> Value {

@@ -1,11 +1,14 @@
 //! The HTTP side: connections, request recording, faults, authentication,
 //! and dispatch to discovery or the object handlers.
 
+use std::convert::Infallible;
 use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{header, HeaderMap, Request, Response};
@@ -20,6 +23,7 @@ use super::handlers::{self, ObjectRequest};
 use super::router::{self, Query, Route};
 use super::status::ApiError;
 use super::store::Store;
+use super::watch_stream::{self, StreamBody};
 use super::RequestRecord;
 
 /// State shared by every connection and the controller.
@@ -54,7 +58,43 @@ impl fmt::Display for DroppedConnection {
 
 impl std::error::Error for DroppedConnection {}
 
-type HttpResponse = Response<Full<Bytes>>;
+/// A whole JSON document, or a watch stream.
+pub enum ResponseBody {
+    Full(Full<Bytes>),
+    Stream(StreamBody),
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            ResponseBody::Full(full) => Pin::new(full).poll_frame(cx),
+            ResponseBody::Stream(stream) => Pin::new(stream).poll_frame(cx),
+        }
+    }
+
+    // Delegated so whole documents get a Content-Length, not chunking.
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Full(full) => full.size_hint(),
+            ResponseBody::Stream(stream) => stream.size_hint(),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Full(full) => full.is_end_stream(),
+            ResponseBody::Stream(_) => false,
+        }
+    }
+}
+
+type HttpResponse = Response<ResponseBody>;
 
 /// Accepts connections until `shutdown` flips to true.
 pub async fn serve(
@@ -129,7 +169,7 @@ async fn handle(
         }
         _ => {}
     }
-    Ok(respond(req, route, &shared, user_agent).await)
+    Ok(respond(req, route, shared, user_agent).await)
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {
@@ -163,7 +203,7 @@ fn authenticated(token: Option<&str>, shared: &Shared) -> bool {
 async fn respond(
     req: Request<Incoming>,
     route: Route,
-    shared: &Shared,
+    shared: Arc<Shared>,
     user_agent: String,
 ) -> HttpResponse {
     let method = req.method().to_string();
@@ -191,6 +231,11 @@ async fn respond(
             Ok(discovery::openapi_group_version(&group, &version))
         }
         Route::Unknown => Err(ApiError::no_route()),
+        Route::Objects(object_route)
+            if method == "GET" && object_route.name.is_none() && query.flag("watch") =>
+        {
+            return stream_response(watch_stream::start(shared, object_route, query));
+        }
         Route::Objects(object_route) => {
             let body = match req.into_body().collect().await {
                 Ok(collected) => collected.to_bytes(),
@@ -221,7 +266,7 @@ async fn respond(
 
 fn json_response(code: u16, body: &Value, content_type: &str) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    let mut response = Response::new(ResponseBody::Full(Full::new(Bytes::from(bytes))));
     *response.status_mut() =
         hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -244,10 +289,26 @@ fn error_response(error: &ApiError) -> HttpResponse {
 }
 
 fn text_response(text: &'static str) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    let mut response = Response::new(ResponseBody::Full(Full::new(Bytes::from_static(
+        text.as_bytes(),
+    ))));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+fn stream_response(body: StreamBody) -> HttpResponse {
+    let mut response = Response::new(ResponseBody::Stream(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache, private"),
     );
     response
 }

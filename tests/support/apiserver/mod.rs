@@ -22,6 +22,7 @@ mod ssa;
 mod status;
 mod store;
 mod validation;
+mod watch_stream;
 mod write;
 
 use std::io;
@@ -112,6 +113,7 @@ impl TestApiServer {
         let faults = FaultHandle::default();
         faults.set_latency(options.latency);
         let mut store = Store::default();
+        store.async_namespace_deletion = options.ready_delay.is_some();
         bootstrap(&mut store);
         let shared = Arc::new(Shared {
             store: Mutex::new(store),

@@ -51,11 +51,6 @@ impl ResourceType {
         qualify(self.plural, self.group)
     }
 
-    /// `Deployment.apps`, or `ConfigMap`, as used in Invalid messages.
-    pub fn qualified_kind(&self) -> String {
-        qualify(self.kind, self.group)
-    }
-
     /// URL prefix of the group version: `/api/v1` or `/apis/apps/v1`.
     pub fn group_version_path(&self) -> String {
         if self.group.is_empty() {
@@ -63,14 +58,6 @@ impl ResourceType {
         } else {
             format!("/apis/{}/{}", self.group, self.version)
         }
-    }
-
-    /// Kinds whose pod template lives at `spec.template`.
-    pub fn is_workload(&self) -> bool {
-        matches!(
-            self.kind,
-            "Deployment" | "StatefulSet" | "DaemonSet" | "Job"
-        )
     }
 }
 

@@ -111,6 +111,29 @@ impl ApiError {
         .with_details(json!({"name": namespace, "kind": "namespaces"}))
     }
 
+    /// Creating inside a namespace that is being deleted.
+    pub fn namespace_terminating(rt: &ResourceType, name: &str, namespace: &str) -> Self {
+        ApiError::new(
+            403,
+            "Forbidden",
+            format!(
+                "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} \
+                 because it is being terminated",
+                rt.qualified_resource()
+            ),
+        )
+        .with_details(json!({
+            "name": name,
+            "group": rt.group,
+            "kind": rt.plural,
+            "causes": [{
+                "reason": "NamespaceTerminating",
+                "message": format!("namespace {namespace} is being terminated"),
+                "field": "metadata.namespace"
+            }]
+        }))
+    }
+
     /// Unknown URL: what kube-apiserver says for a path no handler serves.
     pub fn no_route() -> Self {
         ApiError::new(
@@ -203,9 +226,9 @@ impl ApiError {
             "UnsupportedMediaType",
             format!(
                 "the body of the request was in an unknown format - accepted media types include: \
-                 application/json-patch+json, application/merge-patch+json, \
-                 application/apply-patch+yaml, application/strategic-merge-patch+json \
-                 (got {content_type:?})"
+                 application/json, application/yaml, application/json-patch+json, \
+                 application/merge-patch+json, application/apply-patch+yaml, \
+                 application/strategic-merge-patch+json (the test server got {content_type:?})"
             ),
         )
     }

@@ -46,6 +46,9 @@ pub struct Store {
     objects: BTreeMap<ObjectKey, Entry>,
     revision: u64,
     pub allocator: Allocator,
+    /// Namespaces go through `Terminating` and the controller removes
+    /// them with their contents; without a controller deletion is instant.
+    pub async_namespace_deletion: bool,
 }
 
 impl Default for Store {
@@ -55,6 +58,7 @@ impl Default for Store {
             // Real clusters are never at revision 1; start somewhere plausible.
             revision: 1000,
             allocator: Allocator::default(),
+            async_namespace_deletion: false,
         }
     }
 }
@@ -79,10 +83,12 @@ impl Store {
             .collect()
     }
 
-    pub fn namespace_exists(&self, namespace: &str) -> bool {
+    /// The Namespace object called `name`, if it exists.
+    pub fn namespace(&self, name: &str) -> Option<&Value> {
         self.objects
-            .keys()
-            .any(|k| k.plural == "namespaces" && k.group.is_empty() && k.name == namespace)
+            .iter()
+            .find(|(k, _)| k.plural == "namespaces" && k.group.is_empty() && k.name == name)
+            .map(|(_, e)| &e.object)
     }
 
     /// Stores `object` under a new resourceVersion and returns it.

@@ -245,13 +245,26 @@ fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
     assert_code(&apply(&env, &state, &[]), 0);
     let requests = env.server.requests();
     assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 5);
-    assert_eq!(requests.iter().filter(|r| r.method == "GET").count(), 5);
-    // No discovery (`/api`, `/apis/...`, `/openapi/...`): every request
-    // is about one object, and object paths all go through `/namespaces`.
-    assert!(
-        requests.iter().all(|r| r.path.contains("/namespaces/")),
-        "{requests:?}"
+    // One list per kind and namespace (the state before, to tell
+    // "unchanged"), and the Secret read on its own for its live values.
+    let mut reads: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path.split('?').next().unwrap())
+        .collect();
+    reads.sort();
+    assert_eq!(
+        reads,
+        [
+            "/api/v1/namespaces",
+            "/api/v1/namespaces/shop/configmaps",
+            "/api/v1/namespaces/shop/secrets/api-secrets",
+            "/api/v1/namespaces/shop/services",
+            "/apis/apps/v1/namespaces/shop/deployments",
+        ]
     );
+    // Nothing else: no discovery (`/api`, `/apis/...`, `/openapi/...`).
+    assert_eq!(requests.len(), 10, "{requests:?}");
 
     env.server.reset_requests();
     assert_code(&diff(&env, &state, &[]), 0);
@@ -446,7 +459,7 @@ fn throttling_and_server_errors_are_retried() {
     faults.set_retry_after(0);
     faults.throttle_next(2);
     assert_code(&apply(&env, &state, &[]), 0);
-    // 5 reads and 5 applies, plus the 2 throttled attempts again.
+    // 4 lists, 1 Secret read and 5 applies, plus the 2 throttled attempts again.
     assert_eq!(env.server.requests().len(), 12);
     faults.fail_next(2);
     let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 4"));

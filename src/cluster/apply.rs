@@ -2,12 +2,15 @@
 //! a phase go out together (bounded); the next phase starts when they are
 //! all done, and skips what depends on an object that failed.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use kube::api::PatchParams;
 use serde_json::Value;
 
 use super::failure::Failure;
 use super::plan::{self, Blocker};
-use super::transport::Transport;
+use super::transport::{Reply, Target, Transport};
 use super::{bounded, secrets, strip, FIELD_MANAGER};
 use crate::render::Manifest;
 
@@ -51,6 +54,7 @@ pub async fn apply_all(
     options: ApplyOptions,
     mut report: impl FnMut(&[(usize, Outcome)]),
 ) -> Result<Vec<Outcome>, Failure> {
+    let before = Before::read(transport, manifests, options.concurrency).await?;
     let groups = plan::groups(manifests);
     let mut blocker = Blocker::default();
     let mut outcomes = Vec::with_capacity(manifests.len());
@@ -76,7 +80,7 @@ pub async fn apply_all(
             }
         }
         let results = bounded(&to_send, options.concurrency, |&index| {
-            apply_one(transport, &manifests[index], options)
+            apply_one(transport, &manifests[index], &before, options)
         })
         .await;
         for (index, result) in to_send.into_iter().zip(results) {
@@ -100,27 +104,82 @@ pub async fn apply_all(
     Ok(outcomes)
 }
 
-/// Read the live object (to tell created/configured/unchanged apart, and
-/// for a Secret to keep its live values), then apply.
+/// The objects as they were before the run, read with one list request per
+/// kind and namespace rather than one read per object: enough to tell
+/// "unchanged" from "serverside-applied". Secrets are not listed (that
+/// would read every Secret of the namespace); each is read on its own.
+#[derive(Debug, Default)]
+struct Before {
+    /// Collection URL → the objects in it by name. A collection missing
+    /// here could not be listed (RBAC, say): its objects' prior state is
+    /// unknown and only "created" can still be told, from the 201.
+    collections: HashMap<String, HashMap<String, Value>>,
+}
+
+impl Before {
+    async fn read(
+        transport: &Transport,
+        manifests: &[Manifest],
+        concurrency: usize,
+    ) -> Result<Before, Failure> {
+        let mut wanted: Vec<String> = manifests
+            .iter()
+            .filter(|m| m.kind != "Secret")
+            .map(|m| transport.target(m).collection)
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let lists = bounded(&wanted, concurrency, |collection| transport.list(collection)).await;
+        let mut before = Before::default();
+        for (collection, list) in wanted.into_iter().zip(lists) {
+            match list {
+                Ok(items) => {
+                    let by_name = items
+                        .into_iter()
+                        .filter_map(|item| {
+                            let name = item.pointer("/metadata/name")?.as_str()?.to_string();
+                            Some((name, item))
+                        })
+                        .collect();
+                    before.collections.insert(collection, by_name);
+                }
+                Err(failure) if failure.is_fatal() => return Err(failure),
+                Err(_) => {}
+            }
+        }
+        Ok(before)
+    }
+
+    /// `Some(live)` when the prior state is known (`live` is `None` for an
+    /// object that did not exist), `None` when it is not.
+    fn get(&self, target: &Target) -> Option<Option<&Value>> {
+        self.collections
+            .get(&target.collection)
+            .map(|objects| objects.get(&target.name))
+    }
+}
+
+/// Apply one object; a Secret is read first to keep its live values.
 async fn apply_one(
     transport: &Transport,
     manifest: &Manifest,
+    before: &Before,
     options: ApplyOptions,
 ) -> Result<Change, Failure> {
     let target = transport.target(manifest);
-    let live = transport.get(&target).await?;
-    let merged;
-    let object = if manifest.kind == "Secret" {
-        merged = secrets::merge(&manifest.object, live.as_ref(), FIELD_MANAGER);
-        &merged
+    let secret_live;
+    let (object, live) = if manifest.kind == "Secret" {
+        secret_live = transport.get(&target).await?;
+        let merged = secrets::merge(&manifest.object, secret_live.as_ref(), FIELD_MANAGER);
+        (Cow::Owned(merged), Some(secret_live.as_ref()))
     } else {
-        &manifest.object
+        (Cow::Borrowed(&manifest.object), before.get(&target))
     };
     let mut params = PatchParams::apply(FIELD_MANAGER).validation_strict();
     params.force = options.force_conflicts;
     params.dry_run = options.dry_run;
-    match transport.apply(&target, object, &params).await {
-        Ok(reply) => Ok(change(live.as_ref(), &reply.body, options.dry_run)),
+    match transport.apply(&target, &object, &params).await {
+        Ok(reply) => Ok(change(live, &reply, options.dry_run)),
         // A dry run cannot see the namespace that the same apply would
         // create first; the object would be created there.
         Err(failure) if options.dry_run && failure.is_missing_namespace() => {
@@ -130,17 +189,30 @@ async fn apply_one(
     }
 }
 
-/// What an apply did, from the object before and the one the server
-/// returned. A real apply that changes nothing keeps the resourceVersion;
-/// a dry run never changes it, so there the content decides.
-pub fn change(live: Option<&Value>, result: &Value, dry_run: bool) -> Change {
-    let Some(live) = live else {
+/// What an apply did, from the object before (`None` when unknown) and the
+/// server's reply. A real apply that changes nothing keeps the
+/// resourceVersion; a dry run never changes it, so there the content
+/// decides.
+pub fn change(live: Option<Option<&Value>>, reply: &Reply, dry_run: bool) -> Change {
+    if reply.code == 201 {
         return Change::Created;
+    }
+    let live = match live {
+        None => return Change::Configured,
+        Some(None) => return Change::Created,
+        Some(Some(live)) => live,
     };
+    let result = &reply.body;
     let same = if dry_run {
         let (mut before, mut after) = (live.clone(), result.clone());
-        strip::strip(&mut before);
-        strip::strip(&mut after);
+        for object in [&mut before, &mut after] {
+            strip::strip(object);
+            // Items of a list carry no apiVersion and kind.
+            if let Some(map) = object.as_object_mut() {
+                map.shift_remove("apiVersion");
+                map.shift_remove("kind");
+            }
+        }
         before == after
     } else {
         let version = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
@@ -162,32 +234,37 @@ mod tests {
         json!({"metadata": {"name": "api", "resourceVersion": version}, "spec": {"replicas": replicas}})
     }
 
+    fn reply(code: u16, body: Value) -> Reply {
+        Reply { code, body }
+    }
+
     #[test]
     fn a_missing_object_is_created() {
-        assert_eq!(change(None, &object("1", 1), false), Change::Created);
+        assert_eq!(change(Some(None), &reply(200, object("1", 1)), false), Change::Created);
+        assert_eq!(change(None, &reply(201, object("1", 1)), false), Change::Created);
     }
 
     #[test]
     fn the_resource_version_tells_a_real_apply() {
-        assert_eq!(
-            change(Some(&object("5", 1)), &object("5", 1), false),
-            Change::Unchanged
-        );
-        assert_eq!(
-            change(Some(&object("5", 1)), &object("6", 2), false),
-            Change::Configured
-        );
+        let live = object("5", 1);
+        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 1)), false), Change::Unchanged);
+        assert_eq!(change(Some(Some(&live)), &reply(200, object("6", 2)), false), Change::Configured);
     }
 
     #[test]
     fn the_content_tells_a_dry_run() {
-        assert_eq!(
-            change(Some(&object("5", 1)), &object("5", 1), true),
-            Change::Unchanged
-        );
-        assert_eq!(
-            change(Some(&object("5", 1)), &object("5", 2), true),
-            Change::Configured
-        );
+        // As a list returns it: without apiVersion and kind.
+        let live = object("5", 1);
+        let mut answer = object("5", 1);
+        answer["apiVersion"] = json!("apps/v1");
+        answer["kind"] = json!("Deployment");
+        assert_eq!(change(Some(Some(&live)), &reply(200, answer), true), Change::Unchanged);
+        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 1)), true), Change::Unchanged);
+        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 2)), true), Change::Configured);
+    }
+
+    #[test]
+    fn without_the_prior_state_only_creation_can_be_told() {
+        assert_eq!(change(None, &reply(200, object("5", 1)), false), Change::Configured);
     }
 }

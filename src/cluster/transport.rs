@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kube::api::{Api, DynamicObject, GetParams, Patch, PatchParams};
+use kube::api::{Api, DynamicObject, GetParams, ListParams, Patch, PatchParams};
 use kube::client::Body;
 use kube::core::Request;
 use serde_json::Value;
@@ -94,6 +94,16 @@ impl Transport {
             Ok(reply) => Ok(Some(reply.body)),
             Err(Failure::Rejected(status)) if status.code == 404 => Ok(None),
             Err(failure) => Err(failure),
+        }
+    }
+
+    /// Every object of a collection (one namespace, one kind).
+    pub async fn list(&self, collection: &str) -> Result<Vec<Value>, Failure> {
+        let request = || Request::new(collection).list(&ListParams::default());
+        let reply = self.call(request).await?;
+        match reply.body.get("items") {
+            Some(Value::Array(items)) => Ok(items.clone()),
+            _ => Ok(Vec::new()),
         }
     }
 

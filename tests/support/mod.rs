@@ -31,9 +31,13 @@
 //! - `requests(&self) -> Vec<RequestRecord>`, `reset_requests(&self)`
 //! - `wait(self)` blocks forever (the example binary uses it)
 //!
-//! `ServerOptions { port, latency, ready_delay, token }` defaults to a free
-//! port, no latency, rollouts finishing 300 ms after a spec change, token
-//! [`DEFAULT_TOKEN`].
+//! `ServerOptions { port, latency, ready_delay, token, allow_anonymous }`
+//! defaults to a free port, no latency, rollouts finishing 300 ms after a
+//! spec change (`None` = no controller), token [`DEFAULT_TOKEN`], and
+//! anonymous requests allowed: kubectl never sends credentials to a
+//! plain-HTTP server, while a presented wrong token always gets 401.
+//! `RequestRecord { method, path, user_agent, bearer_token }` records
+//! every request (path includes the query).
 
 // Each test crate uses a different part of the helpers.
 #![allow(dead_code, unused_imports)]

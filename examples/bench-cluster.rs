@@ -97,7 +97,10 @@ fn main() {
     let wizard = args.wizard.clone().unwrap_or_else(|| {
         let exe = std::env::current_exe().expect("own path");
         // target/<profile>/examples/bench-cluster → target/<profile>/kubectl-wizard
-        exe.parent().and_then(Path::parent).expect("target folder").join("kubectl-wizard")
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target folder")
+            .join("kubectl-wizard")
     });
     let server = TestApiServer::start_with(ServerOptions {
         latency: Duration::from_millis(args.latency_ms),
@@ -112,7 +115,9 @@ fn main() {
         kubeconfig: dir.join("kubeconfig"),
         home: dir.clone(),
     };
-    server.write_kubeconfig(&tools.kubeconfig).expect("kubeconfig");
+    server
+        .write_kubeconfig(&tools.kubeconfig)
+        .expect("kubeconfig");
 
     let wizard_state = dir.join("wizard.yaml");
     std::fs::write(&wizard_state, state("bench-wizard", args.services)).expect("state");
@@ -121,7 +126,14 @@ fn main() {
     let rendered = dir.join("rendered");
     let (_, code) = tools.time(
         &tools.wizard,
-        &["render", "-f", kubectl_state.to_str().unwrap(), "--output-dir", rendered.to_str().unwrap(), "--force"],
+        &[
+            "render",
+            "-f",
+            kubectl_state.to_str().unwrap(),
+            "--output-dir",
+            rendered.to_str().unwrap(),
+            "--force",
+        ],
     );
     assert_eq!(code, 0, "render failed");
     std::fs::remove_file(rendered.join("kustomization.yaml")).expect("kustomization");
@@ -133,14 +145,31 @@ fn main() {
     let rd = rendered.to_str().unwrap();
     let wizard_apply: &[&str] = &["apply", "-f", ws];
     let wizard_diff: &[&str] = &["diff", "-f", ws];
-    let kubectl_apply: &[&str] = &["apply", "--server-side", "--field-manager", "kubectl-wizard", "-f", rd];
-    let kubectl_diff: &[&str] = &["diff", "--server-side", "--field-manager", "kubectl-wizard", "-f", rd];
+    let kubectl_apply: &[&str] = &[
+        "apply",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        rd,
+    ];
+    let kubectl_diff: &[&str] = &[
+        "diff",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        rd,
+    ];
 
     println!(
         "{objects} objects, {} ms latency per request, median of {} runs\n",
         args.latency_ms, args.runs
     );
-    println!("{:<28}{:>14}{:>14}{:>10}", "", "kubectl", "wizard", "speed-up");
+    println!(
+        "{:<28}{:>14}{:>14}{:>10}",
+        "", "kubectl", "wizard", "speed-up"
+    );
     let report = |what: &str, kubectl: Duration, wizard: Duration| {
         println!(
             "{what:<28}{:>14}{:>14}{:>9.1}×",
@@ -157,7 +186,13 @@ fn main() {
         let samples: Vec<Duration> = (0..runs)
             .map(|_| {
                 let (d, code) = tools.time(program, args);
-                assert_eq!(code, expected, "{} {:?} exited {code}", program.display(), args);
+                assert_eq!(
+                    code,
+                    expected,
+                    "{} {:?} exited {code}",
+                    program.display(),
+                    args
+                );
                 d
             })
             .collect();

@@ -129,7 +129,10 @@ impl Before {
             .collect();
         wanted.sort();
         wanted.dedup();
-        let lists = bounded(&wanted, concurrency, |collection| transport.list(collection)).await;
+        let lists = bounded(&wanted, concurrency, |collection| {
+            transport.list(collection)
+        })
+        .await;
         let mut before = Before::default();
         for (collection, list) in wanted.into_iter().zip(lists) {
             match list {
@@ -240,15 +243,27 @@ mod tests {
 
     #[test]
     fn a_missing_object_is_created() {
-        assert_eq!(change(Some(None), &reply(200, object("1", 1)), false), Change::Created);
-        assert_eq!(change(None, &reply(201, object("1", 1)), false), Change::Created);
+        assert_eq!(
+            change(Some(None), &reply(200, object("1", 1)), false),
+            Change::Created
+        );
+        assert_eq!(
+            change(None, &reply(201, object("1", 1)), false),
+            Change::Created
+        );
     }
 
     #[test]
     fn the_resource_version_tells_a_real_apply() {
         let live = object("5", 1);
-        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 1)), false), Change::Unchanged);
-        assert_eq!(change(Some(Some(&live)), &reply(200, object("6", 2)), false), Change::Configured);
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 1)), false),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("6", 2)), false),
+            Change::Configured
+        );
     }
 
     #[test]
@@ -258,13 +273,25 @@ mod tests {
         let mut answer = object("5", 1);
         answer["apiVersion"] = json!("apps/v1");
         answer["kind"] = json!("Deployment");
-        assert_eq!(change(Some(Some(&live)), &reply(200, answer), true), Change::Unchanged);
-        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 1)), true), Change::Unchanged);
-        assert_eq!(change(Some(Some(&live)), &reply(200, object("5", 2)), true), Change::Configured);
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, answer), true),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 1)), true),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 2)), true),
+            Change::Configured
+        );
     }
 
     #[test]
     fn without_the_prior_state_only_creation_can_be_told() {
-        assert_eq!(change(None, &reply(200, object("5", 1)), false), Change::Configured);
+        assert_eq!(
+            change(None, &reply(200, object("5", 1)), false),
+            Change::Configured
+        );
     }
 }

@@ -33,7 +33,7 @@ pub struct Reply {
 /// A client with the run's request policy.
 #[derive(Clone)]
 pub struct Transport {
-    connection_client: kube::Client,
+    client: kube::Client,
     server: String,
     timeout: Option<Duration>,
     backoff: Backoff,
@@ -54,7 +54,7 @@ enum Attempt {
 impl Transport {
     pub fn new(connection: Connection, timeout: Option<Duration>, backoff: Backoff) -> Transport {
         Transport {
-            connection_client: connection.client,
+            client: connection.client,
             server: connection.server,
             timeout,
             backoff,
@@ -70,7 +70,7 @@ impl Transport {
         let collection = match resources::lookup(&manifest.api_version, &manifest.kind) {
             Some(kind) => {
                 let resource = kind.api_resource();
-                let client = self.connection_client.clone();
+                let client = self.client.clone();
                 let api: Api<DynamicObject> = match (&manifest.namespace, kind.namespaced) {
                     (Some(ns), true) => Api::namespaced_with(client, ns, &resource),
                     _ => Api::all_with(client, &resource),
@@ -193,7 +193,7 @@ impl Transport {
     async fn attempt(&self, request: http::Request<Vec<u8>>) -> Attempt {
         let exchange = async {
             let response = self
-                .connection_client
+                .client
                 .send(request.map(Body::from))
                 .await
                 .map_err(|e| classify(&e))?;

@@ -14,6 +14,10 @@ Examples:
   # Check a state without writing anything
   kubectl wizard validate -f wizard-state.yaml
 
+  # See what would change in the cluster, then apply and wait for the rollout
+  kubectl wizard diff -f wizard-state.yaml
+  kubectl wizard apply -f wizard-state.yaml --wait
+
   # Answer questions instead of writing a state by hand
   kubectl wizard init";
 
@@ -75,6 +79,33 @@ Examples:
   # Treat warnings (unknown keys, fields without effect) as errors
   kubectl wizard validate -f wizard-state.yaml --strict")]
     Validate(StateArgs),
+    /// Show what apply would change in the cluster (exit status 1 when something would)
+    #[command(after_help = "\
+Examples:
+  # Compare the state with the cluster of the current context
+  kubectl wizard diff -f wizard-state.yaml
+
+  # In another namespace and context, with Secret values shown
+  kubectl wizard diff -f wizard-state.yaml -n staging --context staging --show-secrets
+
+  # In a script: 0 = in sync, 1 = differences, 2 or more = error
+  kubectl wizard diff -f wizard-state.yaml > /dev/null || echo \"out of sync or failed\"")]
+    Diff(DiffArgs),
+    /// Create or update the objects in the cluster with server-side apply
+    #[command(after_help = "\
+Examples:
+  # Apply in dependency order and wait until the workloads are ready
+  kubectl wizard apply -f wizard-state.yaml --wait --timeout 10m
+
+  # Let the server check everything without persisting anything
+  kubectl wizard apply -f wizard-state.yaml --dry-run=server
+
+  # Take over fields another manager (kubectl edit, a controller) set
+  kubectl wizard apply -f wizard-state.yaml --force-conflicts
+
+Live Secret values are never replaced: a key that exists keeps its value,
+only missing keys get the CHANGE_ME placeholder.")]
+    Apply(ApplyArgs),
     /// Ask for a state step by step on the terminal and save it as a state file
     #[command(after_help = "\
 Examples:
@@ -134,4 +165,47 @@ pub struct RenderArgs {
 pub enum OutputFormat {
     Yaml,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Show Secret values instead of masking them with ***
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Preview taking over fields that another field manager owns
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// How many objects to compare at once
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// `server`: the server checks everything and persists nothing; `client`: check the state and print what would be sent, without contacting the cluster
+    #[arg(long, value_name = "STRATEGY", default_value = "none")]
+    pub dry_run: DryRun,
+    /// Take over fields that another field manager owns instead of failing with a conflict
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Wait until Deployments, StatefulSets and DaemonSets have rolled out and Jobs have completed
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (e.g. 90s, 5m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "5m", requires = "wait")]
+    pub timeout: String,
+    /// How many objects of one phase to apply at once
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    Client,
+    Server,
 }

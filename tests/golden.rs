@@ -614,7 +614,7 @@ mod multi_service_example {
                 "kind": "Deployment",
                 "metadata": labelled("api", "api"),
                 "spec": {
-                    // No replicas: the HorizontalPodAutoscaler owns the count.
+                    "replicas": 3,
                     "selector": {"matchLabels": {"app": "api"}},
                     "strategy": {
                         "type": "RollingUpdate",

@@ -1,8 +1,11 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
+mod apply;
+mod diff;
 mod init;
 mod input;
 mod render;
+mod session;
 mod validate;
 
 use std::io::Write;
@@ -18,6 +21,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Render(args) => render::run(&cli.global, &args),
         Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Diff(args) => diff::run(&cli.global, &args),
+        Command::Apply(args) => apply::run(&cli.global, &args),
         Command::Init(args) => init::run(&cli.global, &args),
     }
 }

@@ -1,0 +1,212 @@
+//! Apply and diff of ~300 objects against the test API server with 5 ms
+//! added latency per request, kubectl-wizard beside kubectl:
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench-cluster
+//! cargo run --release --example bench-cluster -- --services 75 --latency-ms 5 --runs 3
+//! ```
+//!
+//! Each tool gets its own namespace on the same server (so both create the
+//! same number of objects), then re-applies and diffs an unchanged state.
+//! kubectl's discovery cache is warmed first, as on a user's machine.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use support::{ServerOptions, TestApiServer};
+
+#[derive(Parser)]
+struct Args {
+    /// Services in the generated state; each gives 4 objects (ConfigMap,
+    /// Secret, Service, Deployment), plus the Namespace.
+    #[arg(long, default_value_t = 75)]
+    services: usize,
+    #[arg(long, default_value_t = 5)]
+    latency_ms: u64,
+    /// Timed runs of each re-apply and diff (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// The kubectl-wizard binary (default: next to this example).
+    #[arg(long)]
+    wizard: Option<PathBuf>,
+    #[arg(long, default_value = "/usr/bin/kubectl")]
+    kubectl: PathBuf,
+}
+
+fn state(namespace: &str, services: usize) -> String {
+    let mut text = format!("namespace: {namespace}\n_services:\n");
+    for i in 0..services {
+        text.push_str(&format!(
+            "  - name: svc-{i}\n    image: \"nginx:1.27\"\n    port: 8080\n    replicas: 2\n    envVars:\n      - {{key: MODE, value: fast}}\n      - {{key: TOKEN, type: secret}}\n"
+        ));
+    }
+    text
+}
+
+struct Tools {
+    wizard: PathBuf,
+    kubectl: PathBuf,
+    kubeconfig: PathBuf,
+    home: PathBuf,
+}
+
+impl Tools {
+    /// Run a tool and time it; returns the duration and exit status.
+    fn time(&self, program: &Path, args: &[&str]) -> (Duration, i32) {
+        let start = Instant::now();
+        let output = Command::new(program)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env("HOME", &self.home)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("cannot run the tool");
+        let elapsed = start.elapsed();
+        let code = output.status.code().unwrap_or(-1);
+        if code > 1 {
+            eprintln!(
+                "{} {:?} failed ({code}):\n{}",
+                program.display(),
+                args,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        (elapsed, code)
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let args = Args::parse();
+    let dir = std::env::temp_dir().join(format!("bench-cluster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let wizard = args.wizard.clone().unwrap_or_else(|| {
+        let exe = std::env::current_exe().expect("own path");
+        // target/<profile>/examples/bench-cluster → target/<profile>/kubectl-wizard
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target folder")
+            .join("kubectl-wizard")
+    });
+    let server = TestApiServer::start_with(ServerOptions {
+        latency: Duration::from_millis(args.latency_ms),
+        // No rollout controller: it scans the store every 25 ms and would
+        // compete for the CPU with the tools being measured.
+        ready_delay: None,
+        ..ServerOptions::default()
+    });
+    let tools = Tools {
+        wizard,
+        kubectl: args.kubectl.clone(),
+        kubeconfig: dir.join("kubeconfig"),
+        home: dir.clone(),
+    };
+    server
+        .write_kubeconfig(&tools.kubeconfig)
+        .expect("kubeconfig");
+
+    let wizard_state = dir.join("wizard.yaml");
+    std::fs::write(&wizard_state, state("bench-wizard", args.services)).expect("state");
+    let kubectl_state = dir.join("kubectl.yaml");
+    std::fs::write(&kubectl_state, state("bench-kubectl", args.services)).expect("state");
+    let rendered = dir.join("rendered");
+    let (_, code) = tools.time(
+        &tools.wizard,
+        &[
+            "render",
+            "-f",
+            kubectl_state.to_str().unwrap(),
+            "--output-dir",
+            rendered.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert_eq!(code, 0, "render failed");
+    std::fs::remove_file(rendered.join("kustomization.yaml")).expect("kustomization");
+    let objects = std::fs::read_dir(&rendered).expect("rendered").count();
+    // Warm kubectl's discovery cache, as on a machine that has used kubectl.
+    tools.time(&tools.kubectl, &["get", "namespaces"]);
+
+    let ws = wizard_state.to_str().unwrap();
+    let rd = rendered.to_str().unwrap();
+    let wizard_apply: &[&str] = &["apply", "-f", ws];
+    let wizard_diff: &[&str] = &["diff", "-f", ws];
+    let kubectl_apply: &[&str] = &[
+        "apply",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        rd,
+    ];
+    let kubectl_diff: &[&str] = &[
+        "diff",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        rd,
+    ];
+
+    println!(
+        "{objects} objects, {} ms latency per request, median of {} runs\n",
+        args.latency_ms, args.runs
+    );
+    println!(
+        "{:<28}{:>14}{:>14}{:>10}",
+        "", "kubectl", "wizard", "speed-up"
+    );
+    let report = |what: &str, kubectl: Duration, wizard: Duration| {
+        println!(
+            "{what:<28}{:>14}{:>14}{:>9.1}×",
+            ms(kubectl),
+            ms(wizard),
+            kubectl.as_secs_f64() / wizard.as_secs_f64()
+        );
+    };
+    let (k, _) = tools.time(&tools.kubectl, kubectl_apply);
+    let (w, _) = tools.time(&tools.wizard, wizard_apply);
+    report("apply (create all)", k, w);
+    let runs = args.runs.max(1);
+    let sample = |program: &Path, args: &[&str], expected: i32| {
+        let samples: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let (d, code) = tools.time(program, args);
+                assert_eq!(
+                    code,
+                    expected,
+                    "{} {:?} exited {code}",
+                    program.display(),
+                    args
+                );
+                d
+            })
+            .collect();
+        median(samples)
+    };
+    report(
+        "apply (unchanged)",
+        sample(&tools.kubectl, kubectl_apply, 0),
+        sample(&tools.wizard, wizard_apply, 0),
+    );
+    report(
+        "diff (no difference)",
+        sample(&tools.kubectl, kubectl_diff, 0),
+        sample(&tools.wizard, wizard_diff, 0),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,297 @@
+//! `apply`: server-side apply, phase by phase (STATE.md §8). The objects of
+//! a phase go out together (bounded); the next phase starts when they are
+//! all done, and skips what depends on an object that failed.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use kube::api::PatchParams;
+use serde_json::Value;
+
+use super::failure::Failure;
+use super::plan::{self, Blocker};
+use super::transport::{Reply, Target, Transport};
+use super::{bounded, secrets, strip, FIELD_MANAGER};
+use crate::render::Manifest;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// `--dry-run=server`: the server checks and reports, nothing persists.
+    pub dry_run: bool,
+    pub force_conflicts: bool,
+    pub concurrency: usize,
+}
+
+/// What apply did to an object that it applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    /// Dry run only: would be created in a namespace that does not exist
+    /// yet, so the server could not check it.
+    CreatedUnchecked,
+    Configured,
+    Unchanged,
+}
+
+/// How one object fared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Applied(Change),
+    Failed(Failure),
+    /// Not sent because `because` (an object it depends on) was not applied.
+    Skipped {
+        because: String,
+    },
+}
+
+/// Apply every manifest (already in phase order). `report` is called after
+/// each phase with the indices and outcomes of its objects, in order, so
+/// output appears as the work progresses. A failure that concerns every
+/// request (unreachable server, rejected credentials) ends the run.
+pub async fn apply_all(
+    transport: &Transport,
+    manifests: &[Manifest],
+    options: ApplyOptions,
+    mut report: impl FnMut(&[(usize, Outcome)]),
+) -> Result<Vec<Outcome>, Failure> {
+    let before = Before::read(transport, manifests, options.concurrency).await?;
+    let groups = plan::groups(manifests);
+    let mut blocker = Blocker::default();
+    let mut outcomes = Vec::with_capacity(manifests.len());
+    let mut start = 0;
+    while start < manifests.len() {
+        let phase = manifests[start].phase;
+        let end = start
+            + manifests[start..]
+                .iter()
+                .take_while(|m| m.phase == phase)
+                .count();
+        let mut to_send = Vec::new();
+        let mut phase_outcomes: Vec<(usize, Outcome)> = Vec::new();
+        for (index, group) in groups.iter().enumerate().take(end).skip(start) {
+            match blocker.blocked_by(group) {
+                Some(because) => phase_outcomes.push((
+                    index,
+                    Outcome::Skipped {
+                        because: because.to_string(),
+                    },
+                )),
+                None => to_send.push(index),
+            }
+        }
+        let results = bounded(&to_send, options.concurrency, |&index| {
+            apply_one(transport, &manifests[index], &before, options)
+        })
+        .await;
+        for (index, result) in to_send.into_iter().zip(results) {
+            let outcome = match result {
+                Ok(change) => Outcome::Applied(change),
+                Err(failure) if failure.is_fatal() => return Err(failure),
+                Err(failure) => Outcome::Failed(failure),
+            };
+            phase_outcomes.push((index, outcome));
+        }
+        phase_outcomes.sort_by_key(|(index, _)| *index);
+        for (index, outcome) in &phase_outcomes {
+            if !matches!(outcome, Outcome::Applied(_)) {
+                blocker.record(&groups[*index], &manifests[*index].reference());
+            }
+        }
+        report(&phase_outcomes);
+        outcomes.extend(phase_outcomes.into_iter().map(|(_, outcome)| outcome));
+        start = end;
+    }
+    Ok(outcomes)
+}
+
+/// The objects as they were before the run, read with one list request per
+/// kind and namespace rather than one read per object: enough to tell
+/// "unchanged" from "serverside-applied". Secrets are not listed (that
+/// would read every Secret of the namespace); each is read on its own.
+#[derive(Debug, Default)]
+struct Before {
+    /// Collection URL → the objects in it by name. A collection missing
+    /// here could not be listed (RBAC, say): its objects' prior state is
+    /// unknown and only "created" can still be told, from the 201.
+    collections: HashMap<String, HashMap<String, Value>>,
+}
+
+impl Before {
+    async fn read(
+        transport: &Transport,
+        manifests: &[Manifest],
+        concurrency: usize,
+    ) -> Result<Before, Failure> {
+        let mut wanted: Vec<String> = manifests
+            .iter()
+            .filter(|m| m.kind != "Secret")
+            .map(|m| transport.target(m).collection)
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let lists = bounded(&wanted, concurrency, |collection| {
+            transport.list(collection)
+        })
+        .await;
+        let mut before = Before::default();
+        for (collection, list) in wanted.into_iter().zip(lists) {
+            match list {
+                Ok(items) => {
+                    let by_name = items
+                        .into_iter()
+                        .filter_map(|item| {
+                            let name = item.pointer("/metadata/name")?.as_str()?.to_string();
+                            Some((name, item))
+                        })
+                        .collect();
+                    before.collections.insert(collection, by_name);
+                }
+                Err(failure) if failure.is_fatal() => return Err(failure),
+                Err(_) => {}
+            }
+        }
+        Ok(before)
+    }
+
+    /// `Some(live)` when the prior state is known (`live` is `None` for an
+    /// object that did not exist), `None` when it is not.
+    fn get(&self, target: &Target) -> Option<Option<&Value>> {
+        self.collections
+            .get(&target.collection)
+            .map(|objects| objects.get(&target.name))
+    }
+}
+
+/// Apply one object; a Secret is read first to keep its live values.
+async fn apply_one(
+    transport: &Transport,
+    manifest: &Manifest,
+    before: &Before,
+    options: ApplyOptions,
+) -> Result<Change, Failure> {
+    let target = transport.target(manifest);
+    let secret_live;
+    let (object, live) = if manifest.kind == "Secret" {
+        secret_live = transport.get(&target).await?;
+        let merged = secrets::merge(&manifest.object, secret_live.as_ref(), FIELD_MANAGER);
+        (Cow::Owned(merged), Some(secret_live.as_ref()))
+    } else {
+        (Cow::Borrowed(&manifest.object), before.get(&target))
+    };
+    let mut params = PatchParams::apply(FIELD_MANAGER).validation_strict();
+    params.force = options.force_conflicts;
+    params.dry_run = options.dry_run;
+    match transport.apply(&target, &object, &params).await {
+        Ok(reply) => Ok(change(live, &reply, options.dry_run)),
+        // A dry run cannot see the namespace that the same apply would
+        // create first; the object would be created there.
+        Err(failure) if options.dry_run && failure.is_missing_namespace() => {
+            Ok(Change::CreatedUnchecked)
+        }
+        Err(failure) => Err(failure),
+    }
+}
+
+/// What an apply did, from the object before (`None` when unknown) and the
+/// server's reply. A real apply that changes nothing keeps the
+/// resourceVersion; a dry run never changes it, so there the content
+/// decides.
+pub fn change(live: Option<Option<&Value>>, reply: &Reply, dry_run: bool) -> Change {
+    if reply.code == 201 {
+        return Change::Created;
+    }
+    let live = match live {
+        None => return Change::Configured,
+        Some(None) => return Change::Created,
+        Some(Some(live)) => live,
+    };
+    let result = &reply.body;
+    let same = if dry_run {
+        let (mut before, mut after) = (live.clone(), result.clone());
+        for object in [&mut before, &mut after] {
+            strip::strip(object);
+            // Items of a list carry no apiVersion and kind.
+            if let Some(map) = object.as_object_mut() {
+                map.shift_remove("apiVersion");
+                map.shift_remove("kind");
+            }
+        }
+        before == after
+    } else {
+        let version = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
+        version(live).is_some() && version(live) == version(result)
+    };
+    if same {
+        Change::Unchanged
+    } else {
+        Change::Configured
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(version: &str, replicas: i64) -> Value {
+        json!({"metadata": {"name": "api", "resourceVersion": version}, "spec": {"replicas": replicas}})
+    }
+
+    fn reply(code: u16, body: Value) -> Reply {
+        Reply { code, body }
+    }
+
+    #[test]
+    fn a_missing_object_is_created() {
+        assert_eq!(
+            change(Some(None), &reply(200, object("1", 1)), false),
+            Change::Created
+        );
+        assert_eq!(
+            change(None, &reply(201, object("1", 1)), false),
+            Change::Created
+        );
+    }
+
+    #[test]
+    fn the_resource_version_tells_a_real_apply() {
+        let live = object("5", 1);
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 1)), false),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("6", 2)), false),
+            Change::Configured
+        );
+    }
+
+    #[test]
+    fn the_content_tells_a_dry_run() {
+        // As a list returns it: without apiVersion and kind.
+        let live = object("5", 1);
+        let mut answer = object("5", 1);
+        answer["apiVersion"] = json!("apps/v1");
+        answer["kind"] = json!("Deployment");
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, answer), true),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 1)), true),
+            Change::Unchanged
+        );
+        assert_eq!(
+            change(Some(Some(&live)), &reply(200, object("5", 2)), true),
+            Change::Configured
+        );
+    }
+
+    #[test]
+    fn without_the_prior_state_only_creation_can_be_told() {
+        assert_eq!(
+            change(None, &reply(200, object("5", 1)), false),
+            Change::Configured
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! `diff`: what apply would change, object by object. For each object the
+//! live version is read and a server-side dry-run apply (same manager,
+//! same Secret merge as apply) shows what apply would leave; both are
+//! stripped of server bookkeeping and compared as YAML.
+
+use kube::api::PatchParams;
+use serde_json::Value;
+use similar::TextDiff;
+
+use super::failure::Failure;
+use super::transport::Transport;
+use super::{bounded, mask, secrets, strip, FIELD_MANAGER};
+use crate::render::Manifest;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiffOptions {
+    pub show_secrets: bool,
+    pub force_conflicts: bool,
+    pub concurrency: usize,
+}
+
+/// The comparison of one object: `Ok(None)` when apply would change
+/// nothing, `Ok(Some(text))` with a unified diff otherwise.
+pub type ObjectDiff = Result<Option<String>, Failure>;
+
+/// Compare every manifest with the cluster, at most `concurrency` objects
+/// at a time; results are in manifest order.
+pub async fn diff_all(
+    transport: &Transport,
+    manifests: &[Manifest],
+    options: DiffOptions,
+) -> Vec<ObjectDiff> {
+    bounded(manifests, options.concurrency, |manifest| {
+        diff_one(transport, manifest, options)
+    })
+    .await
+}
+
+async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptions) -> ObjectDiff {
+    let target = transport.target(manifest);
+    let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
+    params.force = options.force_conflicts;
+    let (live, dry_run, sent) = if manifest.kind == "Secret" {
+        // The Secret apply sends depends on the live one: read it first.
+        let live = transport.get(&target).await?;
+        let merged = secrets::merge(&manifest.object, live.as_ref(), FIELD_MANAGER);
+        let dry_run = transport.apply(&target, &merged, &params).await;
+        (live, dry_run, merged)
+    } else {
+        let (live, dry_run) = tokio::join!(
+            transport.get(&target),
+            transport.apply(&target, &manifest.object, &params)
+        );
+        (live?, dry_run, manifest.object.clone())
+    };
+    let after = match dry_run {
+        Ok(reply) => reply.body,
+        // A dry run cannot create an object in a namespace that apply would
+        // create first; what apply sends is then the best preview there is.
+        Err(failure) if failure.is_missing_namespace() && live.is_none() => sent,
+        Err(failure) => return Err(failure),
+    };
+    Ok(compare(manifest, live, after, options.show_secrets))
+}
+
+/// The unified diff between the live object and the one apply would leave,
+/// after stripping server bookkeeping and masking Secret values.
+pub fn compare(
+    manifest: &Manifest,
+    mut live: Option<Value>,
+    mut after: Value,
+    show_secrets: bool,
+) -> Option<String> {
+    if let Some(live) = live.as_mut() {
+        strip::strip(live);
+    }
+    strip::strip(&mut after);
+    if manifest.kind == "Secret" && !show_secrets {
+        mask::mask_secret_pair(live.as_mut(), &mut after);
+    }
+    unified(&title(manifest), live.as_ref(), &after)
+}
+
+/// `Deployment/shop/api`; `Namespace/shop` for a cluster-wide object.
+pub fn title(manifest: &Manifest) -> String {
+    match &manifest.namespace {
+        Some(ns) => format!("{}/{}/{}", manifest.kind, ns, manifest.name),
+        None => format!("{}/{}", manifest.kind, manifest.name),
+    }
+}
+
+/// A unified diff of two objects as YAML, or `None` when they are equal.
+/// A missing `before` diffs against nothing: every line is added.
+pub fn unified(title: &str, before: Option<&Value>, after: &Value) -> Option<String> {
+    if before == Some(after) {
+        return None;
+    }
+    let before_text = before.map(to_yaml).unwrap_or_default();
+    let after_text = to_yaml(after);
+    if before_text == after_text {
+        return None;
+    }
+    let diff = TextDiff::from_lines(&before_text, &after_text);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{title} (live)"),
+            &format!("{title} (after apply)"),
+        )
+        .to_string();
+    Some(text)
+}
+
+fn to_yaml(value: &Value) -> String {
+    // The values come from JSON, so YAML can always represent them.
+    crate::yaml::to_string(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// ANSI colours for a unified diff: removals red, additions green, hunk
+/// headers cyan, the file header bold.
+pub fn colorize(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
+    for line in diff.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let colour = if body.starts_with("---") || body.starts_with("+++") {
+            "1"
+        } else if body.starts_with('-') {
+            "31"
+        } else if body.starts_with('+') {
+            "32"
+        } else if body.starts_with("@@") {
+            "36"
+        } else {
+            ""
+        };
+        if colour.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(&format!("\x1b[{colour}m{body}\x1b[0m{newline}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Phase;
+    use serde_json::json;
+
+    fn manifest(kind: &str, object: Value) -> Manifest {
+        Manifest {
+            phase: Phase::Config,
+            api_version: "v1".into(),
+            kind: kind.into(),
+            name: "api-config".into(),
+            namespace: Some("shop".into()),
+            file_name: "api-config.yaml".into(),
+            origin: "_services[0]".into(),
+            object,
+        }
+    }
+
+    fn live_config(value: &str) -> Value {
+        json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-config", "namespace": "shop", "resourceVersion": "7",
+                         "uid": "u", "managedFields": [{"manager": "kubectl-wizard"}]},
+            "data": {"MODE": value, "PORT": "8080"}
+        })
+    }
+
+    #[test]
+    fn equal_objects_give_no_diff_whatever_the_bookkeeping() {
+        let m = manifest("ConfigMap", json!({}));
+        let mut after = live_config("fast");
+        after["metadata"]["resourceVersion"] = json!("8");
+        assert_eq!(compare(&m, Some(live_config("fast")), after, false), None);
+    }
+
+    #[test]
+    fn a_changed_value_gives_one_hunk() {
+        let m = manifest("ConfigMap", json!({}));
+        let text = compare(&m, Some(live_config("fast")), live_config("slow"), false).unwrap();
+        assert_eq!(
+            text,
+            "--- ConfigMap/shop/api-config (live)\n\
+             +++ ConfigMap/shop/api-config (after apply)\n\
+             @@ -4,5 +4,5 @@\n   name: api-config\n   namespace: shop\n data:\n-  MODE: fast\n+  MODE: slow\n   PORT: '8080'\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_object_is_all_added() {
+        let m = manifest("ConfigMap", json!({}));
+        let text = compare(&m, None, live_config("fast"), false).unwrap();
+        assert!(text.contains("@@ -0,0 +1,8 @@"), "{text}");
+        assert!(text.lines().skip(3).all(|l| l.starts_with('+')), "{text}");
+    }
+
+    #[test]
+    fn secret_values_are_masked_unless_asked() {
+        let secret = |v: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "api-config", "namespace": "shop"}, "data": {"K": v}})
+        };
+        let m = manifest("Secret", json!({}));
+        let masked = compare(&m, Some(secret("YQ==")), secret("Yg=="), false).unwrap();
+        assert!(
+            masked.contains("-  K: '*** (before)'\n+  K: '*** (after)'"),
+            "{masked}"
+        );
+        assert!(!masked.contains("YQ=="));
+        let shown = compare(&m, Some(secret("YQ==")), secret("Yg=="), true).unwrap();
+        assert!(shown.contains("-  K: YQ==\n+  K: Yg=="), "{shown}");
+    }
+
+    #[test]
+    fn colours_mark_each_kind_of_line() {
+        let coloured = colorize("--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n z\n");
+        assert_eq!(
+            coloured,
+            "\x1b[1m--- a\x1b[0m\n\x1b[1m+++ b\x1b[0m\n\x1b[36m@@ -1 +1 @@\x1b[0m\n\x1b[31m-x\x1b[0m\n\x1b[32m+y\x1b[0m\n z\n"
+        );
+    }
+}

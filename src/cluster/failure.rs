@@ -1,0 +1,258 @@
+//! Why a request to the cluster failed, in words a user can act on.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A request that did not succeed (after any retries).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// No connection could be made: wrong address, server down, TLS trouble.
+    Unreachable { server: String, detail: String },
+    /// The server refused the credentials (401).
+    Unauthorized { server: String, detail: String },
+    /// The server answered with an error status.
+    Rejected(ApiStatus),
+    /// Every attempt outlasted `--request-timeout`.
+    TimedOut { after: Duration, attempts: u32 },
+    /// The connection broke before the answer was complete, every time.
+    Dropped { detail: String, attempts: u32 },
+}
+
+impl Failure {
+    /// Whether the failure concerns every request, not just this object:
+    /// the run stops instead of trying the other objects one by one.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Failure::Unreachable { .. } | Failure::Unauthorized { .. }
+        )
+    }
+
+    /// Whether the object's namespace does not exist (yet): a dry run of
+    /// an object in a namespace that the same apply creates gets this.
+    pub fn is_missing_namespace(&self) -> bool {
+        matches!(self, Failure::Rejected(status) if status.code == 404 && status.details_kind == "namespaces")
+    }
+
+    /// Whether `--force-conflicts` would have made the request succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Failure::Rejected(status) if status.code == 409 && !status.conflicts().is_empty())
+    }
+}
+
+/// A `metav1.Status` error answer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiStatus {
+    pub code: u16,
+    pub reason: String,
+    pub message: String,
+    /// `details.kind`: the resource the status is about (`namespaces`).
+    pub details_kind: String,
+    pub causes: Vec<Cause>,
+    /// Attempts made, when the status was retried (429, 5xx).
+    pub attempts: u32,
+}
+
+/// One of `details.causes`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cause {
+    pub kind: String,
+    pub message: String,
+    pub field: String,
+}
+
+/// A field another manager owns, from a `FieldManagerConflict` cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub field: String,
+    pub manager: String,
+    /// What the server said, e.g. `conflict with "kubectl-edit" using apps/v1`.
+    pub message: String,
+}
+
+impl ApiStatus {
+    /// Read an error answer; a body that is not a Status (a proxy's HTML
+    /// page, say) becomes the message.
+    pub fn parse(code: u16, body: &[u8]) -> ApiStatus {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return ApiStatus {
+                code,
+                message: String::from_utf8_lossy(body).trim().to_string(),
+                ..ApiStatus::default()
+            };
+        };
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+        let causes = value
+            .pointer("/details/causes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| Cause {
+                kind: text(c.get("type")),
+                message: text(c.get("message")),
+                field: text(c.get("field")),
+            })
+            .collect();
+        ApiStatus {
+            code,
+            reason: text(value.get("reason")),
+            message: text(value.get("message")),
+            details_kind: text(value.pointer("/details/kind")),
+            causes,
+            attempts: 1,
+        }
+    }
+
+    /// The fields held by other managers, for a 409 from server-side apply.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        self.causes
+            .iter()
+            .filter(|c| c.kind == "FieldManagerConflict")
+            .map(|c| Conflict {
+                field: c.field.clone(),
+                manager: quoted(&c.message).unwrap_or("another manager").to_string(),
+                message: c.message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The first double-quoted part of a text.
+fn quoted(text: &str) -> Option<&str> {
+    let start = text.find('"')? + 1;
+    let len = text[start..].find('"')?;
+    Some(&text[start..start + len])
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Unreachable { server, detail } => write!(
+                f,
+                "cannot reach the cluster at {server}: {detail} (is the server running, and are --context/--kubeconfig the right ones?)"
+            ),
+            Failure::Unauthorized { server, detail } => write!(
+                f,
+                "the server at {server} rejected the credentials (401 Unauthorized: {detail}); the token or certificate in the kubeconfig is wrong or has expired"
+            ),
+            Failure::Rejected(status) => write!(f, "{status}"),
+            Failure::TimedOut { after, attempts } => write!(
+                f,
+                "no answer within the request timeout of {} ({attempts} attempt(s)); --request-timeout sets it",
+                humanize(*after)
+            ),
+            Failure::Dropped { detail, attempts } => write!(
+                f,
+                "the connection to the server was lost before its answer ({detail}; {attempts} attempt(s))"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ApiStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let conflicts = self.conflicts();
+        if self.code == 409 && !conflicts.is_empty() {
+            let fields: Vec<String> = conflicts
+                .iter()
+                .map(|c| format!("{} is owned by \"{}\"", c.field, c.manager))
+                .collect();
+            return write!(
+                f,
+                "conflict with another field manager: {}",
+                fields.join(", ")
+            );
+        }
+        let reason = if self.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.reason)
+        };
+        write!(f, "{}{reason}: {}", self.code, self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// `2s`, `1m30s`, `250ms`.
+pub fn humanize(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        return format!("{millis}ms");
+    }
+    let secs = duration.as_secs();
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFLICT: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+      "message":"Apply failed with 1 conflict: conflict with \"kubectl-edit\" using apps/v1: .spec.replicas",
+      "reason":"Conflict","details":{"name":"api","group":"apps","kind":"deployments",
+      "causes":[{"reason":"FieldManagerConflict","type":"FieldManagerConflict","message":"conflict with \"kubectl-edit\" using apps/v1","field":".spec.replicas"}]},"code":409}"#;
+
+    #[test]
+    fn a_conflict_names_the_field_and_its_manager() {
+        let status = ApiStatus::parse(409, CONFLICT.as_bytes());
+        assert_eq!(
+            status.conflicts(),
+            [Conflict {
+                field: ".spec.replicas".into(),
+                manager: "kubectl-edit".into(),
+                message: "conflict with \"kubectl-edit\" using apps/v1".into(),
+            }]
+        );
+        assert_eq!(
+            status.to_string(),
+            "conflict with another field manager: .spec.replicas is owned by \"kubectl-edit\""
+        );
+        assert!(Failure::Rejected(status).is_conflict());
+    }
+
+    #[test]
+    fn a_plain_error_shows_code_reason_and_message() {
+        let body = br#"{"kind":"Status","code":422,"reason":"Invalid","message":"Deployment.apps \"api\" is invalid"}"#;
+        let status = ApiStatus::parse(422, body);
+        assert_eq!(
+            status.to_string(),
+            "422 Invalid: Deployment.apps \"api\" is invalid"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_status_becomes_the_message() {
+        let status = ApiStatus::parse(502, b"<html>Bad Gateway</html>\n");
+        assert_eq!(status.to_string(), "502: <html>Bad Gateway</html>");
+    }
+
+    #[test]
+    fn retried_statuses_say_how_often() {
+        let mut status = ApiStatus::parse(
+            503,
+            br#"{"code":503,"reason":"ServiceUnavailable","message":"busy"}"#,
+        );
+        status.attempts = 4;
+        assert_eq!(
+            status.to_string(),
+            "503 ServiceUnavailable: busy (after 4 attempts)"
+        );
+    }
+
+    #[test]
+    fn durations_read_like_kubectl_flags() {
+        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
+        assert_eq!(humanize(Duration::from_secs(2)), "2s");
+        assert_eq!(humanize(Duration::from_secs(300)), "5m");
+        assert_eq!(humanize(Duration::from_secs(90)), "1m30s");
+    }
+}

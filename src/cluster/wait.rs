@@ -1,0 +1,403 @@
+//! `apply --wait`: wait until the workloads have rolled out, judged the way
+//! `kubectl rollout status` judges them, and Jobs have completed.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::bounded;
+use super::failure::Failure;
+use super::transport::Transport;
+use crate::render::Manifest;
+
+/// Where a workload's rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollout {
+    Done {
+        ready: i64,
+        desired: i64,
+    },
+    Waiting {
+        ready: i64,
+        desired: i64,
+        reason: String,
+    },
+    Failed(String),
+}
+
+impl Rollout {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Rollout::Done { .. })
+    }
+}
+
+/// Whether the tool waits for objects of this kind.
+pub fn is_waited_for(kind: &str) -> bool {
+    matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet" | "Job")
+}
+
+fn int(object: &Value, pointer: &str) -> Option<i64> {
+    object.pointer(pointer).and_then(Value::as_i64)
+}
+
+fn text<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
+    object.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Whether the controller has seen the latest spec.
+fn observed(object: &Value) -> bool {
+    let generation = int(object, "/metadata/generation").unwrap_or(0);
+    let observed = int(object, "/status/observedGeneration").unwrap_or(0);
+    observed > 0 && generation <= observed
+}
+
+fn condition<'a>(object: &'a Value, kind: &str) -> Option<&'a Value> {
+    object
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
+}
+
+/// The rollout state of a live workload.
+pub fn rollout(kind: &str, object: &Value) -> Rollout {
+    match kind {
+        "Deployment" => deployment(object),
+        "StatefulSet" => statefulset(object),
+        "DaemonSet" => daemonset(object),
+        "Job" => job(object),
+        _ => Rollout::Done {
+            ready: 0,
+            desired: 0,
+        },
+    }
+}
+
+fn waiting(ready: i64, desired: i64, reason: impl Into<String>) -> Rollout {
+    Rollout::Waiting {
+        ready,
+        desired,
+        reason: reason.into(),
+    }
+}
+
+fn deployment(d: &Value) -> Rollout {
+    let desired = int(d, "/spec/replicas").unwrap_or(1);
+    let ready = int(d, "/status/readyReplicas").unwrap_or(0);
+    if !observed(d) {
+        return waiting(ready, desired, "waiting for the new spec to be observed");
+    }
+    if let Some(progressing) = condition(d, "Progressing") {
+        if progressing.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded") {
+            return Rollout::Failed("exceeded its progress deadline".into());
+        }
+    }
+    let updated = int(d, "/status/updatedReplicas").unwrap_or(0);
+    let replicas = int(d, "/status/replicas").unwrap_or(0);
+    let available = int(d, "/status/availableReplicas").unwrap_or(0);
+    if updated < desired {
+        waiting(
+            ready,
+            desired,
+            format!("{updated} of {desired} new replicas updated"),
+        )
+    } else if replicas > updated {
+        waiting(
+            ready,
+            desired,
+            format!("{} old replicas pending termination", replicas - updated),
+        )
+    } else if available < updated {
+        waiting(
+            ready,
+            desired,
+            format!("{available} of {updated} updated replicas available"),
+        )
+    } else {
+        Rollout::Done { ready, desired }
+    }
+}
+
+fn statefulset(s: &Value) -> Rollout {
+    let desired = int(s, "/spec/replicas").unwrap_or(1);
+    let ready = int(s, "/status/readyReplicas").unwrap_or(0);
+    if !observed(s) {
+        return waiting(ready, desired, "waiting for the new spec to be observed");
+    }
+    if ready < desired {
+        return waiting(ready, desired, format!("{ready} of {desired} pods ready"));
+    }
+    let rolling =
+        text(s, "/spec/updateStrategy/type").unwrap_or("RollingUpdate") == "RollingUpdate";
+    if !rolling {
+        // OnDelete: pods change only when deleted; ready is all there is.
+        return Rollout::Done { ready, desired };
+    }
+    if let Some(partition) = int(s, "/spec/updateStrategy/rollingUpdate/partition") {
+        let updated = int(s, "/status/updatedReplicas").unwrap_or(0);
+        let expected = (desired - partition).max(0);
+        if updated < expected {
+            return waiting(
+                ready,
+                desired,
+                format!("{updated} of {expected} pods updated (partition {partition})"),
+            );
+        }
+        return Rollout::Done { ready, desired };
+    }
+    let current = text(s, "/status/currentRevision");
+    let update = text(s, "/status/updateRevision");
+    if update.is_some() && current != update {
+        let updated = int(s, "/status/updatedReplicas").unwrap_or(0);
+        return waiting(
+            ready,
+            desired,
+            format!("{updated} of {desired} pods at the new revision"),
+        );
+    }
+    Rollout::Done { ready, desired }
+}
+
+fn daemonset(d: &Value) -> Rollout {
+    let desired = int(d, "/status/desiredNumberScheduled").unwrap_or(0);
+    let ready = int(d, "/status/numberReady").unwrap_or(0);
+    if !observed(d) {
+        return waiting(ready, desired, "waiting for the new spec to be observed");
+    }
+    if text(d, "/spec/updateStrategy/type") == Some("OnDelete") {
+        return Rollout::Done { ready, desired };
+    }
+    let updated = int(d, "/status/updatedNumberScheduled").unwrap_or(0);
+    let available = int(d, "/status/numberAvailable").unwrap_or(0);
+    if updated < desired {
+        waiting(
+            ready,
+            desired,
+            format!("{updated} of {desired} new pods updated"),
+        )
+    } else if available < desired {
+        waiting(
+            ready,
+            desired,
+            format!("{available} of {desired} updated pods available"),
+        )
+    } else {
+        Rollout::Done { ready, desired }
+    }
+}
+
+fn job(j: &Value) -> Rollout {
+    let desired = int(j, "/spec/completions").unwrap_or(1);
+    let succeeded = int(j, "/status/succeeded").unwrap_or(0);
+    let is_true = |c: &Value| c.get("status").and_then(Value::as_str) == Some("True");
+    if condition(j, "Failed").is_some_and(is_true) {
+        let message = condition(j, "Failed")
+            .and_then(|c| c.get("message").or_else(|| c.get("reason")))
+            .and_then(Value::as_str)
+            .unwrap_or("the job failed");
+        return Rollout::Failed(message.to_string());
+    }
+    if condition(j, "Complete").is_some_and(is_true) {
+        return Rollout::Done {
+            ready: succeeded,
+            desired,
+        };
+    }
+    waiting(
+        succeeded,
+        desired,
+        format!("{succeeded} of {desired} completions"),
+    )
+}
+
+/// Why waiting ended without every workload done.
+#[derive(Debug)]
+pub enum WaitError {
+    /// The deadline passed; the workloads still not done.
+    TimedOut(Vec<(String, Rollout)>),
+    /// A workload can no longer succeed (a failed Job, a deadline exceeded).
+    Failed(Vec<(String, String)>),
+    /// The cluster cannot be reached any more.
+    Request(Failure),
+}
+
+/// Poll the workloads until all are done, one fails, or `timeout` passes.
+/// `progress` sees every workload's state after each round.
+pub async fn wait_all(
+    transport: &Transport,
+    workloads: &[&Manifest],
+    timeout: Duration,
+    concurrency: usize,
+    mut progress: impl FnMut(&[(String, Rollout)]),
+) -> Result<(), WaitError> {
+    let deadline = Instant::now() + timeout;
+    let interval = Duration::from_millis(500);
+    let mut states: Vec<(String, Rollout)> = workloads
+        .iter()
+        .map(|m| (m.reference(), waiting(0, 0, "not checked yet")))
+        .collect();
+    loop {
+        let pending: Vec<usize> = (0..workloads.len())
+            .filter(|&i| !states[i].1.is_done())
+            .collect();
+        let results = bounded(&pending, concurrency, |&i| async move {
+            let target = transport.target(workloads[i]);
+            transport.get(&target).await
+        })
+        .await;
+        for (i, result) in pending.into_iter().zip(results) {
+            match result {
+                Ok(Some(object)) => states[i].1 = rollout(&workloads[i].kind, &object),
+                Ok(None) => states[i].1 = waiting(0, 0, "not found"),
+                Err(failure) if failure.is_fatal() => return Err(WaitError::Request(failure)),
+                // A failed poll is not a failed rollout: ask again next round.
+                Err(_) => {}
+            }
+        }
+        progress(&states);
+        let failed: Vec<(String, String)> = states
+            .iter()
+            .filter_map(|(r, s)| match s {
+                Rollout::Failed(why) => Some((r.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(WaitError::Failed(failed));
+        }
+        if states.iter().all(|(_, s)| s.is_done()) {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let pending = states.into_iter().filter(|(_, s)| !s.is_done()).collect();
+            return Err(WaitError::TimedOut(pending));
+        }
+        tokio::time::sleep(interval.min(deadline - now)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_deployment_is_done_when_all_updated_replicas_are_available() {
+        let mut d = json!({
+            "metadata": {"generation": 2},
+            "spec": {"replicas": 3},
+            "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3,
+                       "readyReplicas": 3, "availableReplicas": 3}
+        });
+        assert_eq!(
+            rollout("Deployment", &d),
+            Rollout::Done {
+                ready: 3,
+                desired: 3
+            }
+        );
+        d["status"]["availableReplicas"] = json!(2);
+        d["status"]["readyReplicas"] = json!(2);
+        assert_eq!(
+            rollout("Deployment", &d),
+            waiting(2, 3, "2 of 3 updated replicas available")
+        );
+        d["metadata"]["generation"] = json!(3);
+        assert_eq!(
+            rollout("Deployment", &d),
+            waiting(2, 3, "waiting for the new spec to be observed")
+        );
+    }
+
+    #[test]
+    fn a_deployment_past_its_deadline_failed() {
+        let d = json!({
+            "metadata": {"generation": 1}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "conditions": [
+                {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}
+        });
+        assert_eq!(
+            rollout("Deployment", &d),
+            Rollout::Failed("exceeded its progress deadline".into())
+        );
+    }
+
+    #[test]
+    fn a_statefulset_waits_for_ready_pods_and_the_new_revision() {
+        let mut s = json!({
+            "metadata": {"generation": 1}, "spec": {"replicas": 2},
+            "status": {"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 2,
+                       "currentRevision": "a", "updateRevision": "b"}
+        });
+        assert_eq!(
+            rollout("StatefulSet", &s),
+            waiting(1, 2, "1 of 2 pods ready")
+        );
+        s["status"]["readyReplicas"] = json!(2);
+        assert_eq!(
+            rollout("StatefulSet", &s),
+            waiting(2, 2, "2 of 2 pods at the new revision")
+        );
+        s["status"]["currentRevision"] = json!("b");
+        assert_eq!(
+            rollout("StatefulSet", &s),
+            Rollout::Done {
+                ready: 2,
+                desired: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_partitioned_statefulset_needs_only_the_pods_above_the_partition() {
+        let s = json!({
+            "metadata": {"generation": 1},
+            "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}},
+            "status": {"observedGeneration": 1, "readyReplicas": 3, "updatedReplicas": 1,
+                       "currentRevision": "a", "updateRevision": "b"}
+        });
+        assert_eq!(
+            rollout("StatefulSet", &s),
+            Rollout::Done {
+                ready: 3,
+                desired: 3
+            }
+        );
+    }
+
+    #[test]
+    fn a_daemonset_counts_scheduled_pods() {
+        let d = json!({
+            "metadata": {"generation": 1},
+            "status": {"observedGeneration": 1, "desiredNumberScheduled": 2,
+                       "updatedNumberScheduled": 2, "numberAvailable": 1, "numberReady": 1}
+        });
+        assert_eq!(
+            rollout("DaemonSet", &d),
+            waiting(1, 2, "1 of 2 updated pods available")
+        );
+    }
+
+    #[test]
+    fn a_job_completes_or_fails() {
+        let mut j = json!({"spec": {"completions": 1}, "status": {}});
+        assert_eq!(rollout("Job", &j), waiting(0, 1, "0 of 1 completions"));
+        j["status"] =
+            json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]});
+        assert_eq!(
+            rollout("Job", &j),
+            Rollout::Done {
+                ready: 1,
+                desired: 1
+            }
+        );
+        j["status"] = json!({"conditions": [{"type": "Failed", "status": "True",
+                                             "message": "Job has reached the specified backoff limit"}]});
+        assert_eq!(
+            rollout("Job", &j),
+            Rollout::Failed("Job has reached the specified backoff limit".into())
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! `kubectl wizard apply`: server-side apply in dependency order, one line
+//! per object as kubectl prints it, a summary, and optionally a wait for
+//! the rollout.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Instant;
+
+use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
+use crate::cluster::apply::{self, ApplyOptions, Change, Outcome};
+use crate::cluster::duration;
+use crate::cluster::failure::humanize;
+use crate::cluster::transport::Transport;
+use crate::cluster::wait::{self, Rollout, WaitError};
+use crate::error::{Error, Result, EXIT_OK};
+use crate::render::Manifest;
+
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
+    if args.wait && args.dry_run != DryRun::None {
+        return Err(Error::Usage(
+            "--wait cannot be combined with --dry-run: nothing is created to wait for".into(),
+        ));
+    }
+    let timeout = duration::parse(&args.timeout)
+        .map_err(|e| Error::Usage(format!("--timeout: {e}")))?
+        .unwrap_or(std::time::Duration::MAX);
+    super::session::request_timeout(global)?;
+    let build = super::load_build(global, &args.state)?;
+    if args.dry_run == DryRun::Client {
+        // Checked and rendered; nothing is sent.
+        for manifest in &build.manifests {
+            println!("{} serverside-applied (dry run)", manifest.reference());
+        }
+        println!(
+            "{} object(s) checked (dry run; nothing was sent)",
+            build.manifests.len()
+        );
+        return Ok(EXIT_OK);
+    }
+    let options = ApplyOptions {
+        dry_run: args.dry_run == DryRun::Server,
+        force_conflicts: args.force_conflicts,
+        concurrency: usize::from(args.concurrency),
+    };
+    super::session::runtime()?.block_on(async {
+        let transport = super::session::transport(global).await?;
+        let manifests = &build.manifests;
+        let suffix = if options.dry_run {
+            " (server dry run)"
+        } else {
+            ""
+        };
+        let outcomes = apply::apply_all(&transport, manifests, options, |phase| {
+            for (index, outcome) in phase {
+                print_outcome(&manifests[*index], outcome, suffix);
+            }
+        })
+        .await
+        .map_err(|fatal| Error::Failed(fatal.to_string()))?;
+        println!("{}", summary(&outcomes, suffix));
+        let waited = if args.wait {
+            wait_for(
+                &transport,
+                manifests,
+                &outcomes,
+                timeout,
+                options.concurrency,
+            )
+            .await
+        } else {
+            Ok(())
+        };
+        not_applied(manifests, &outcomes)?;
+        waited.map(|()| EXIT_OK)
+    })
+}
+
+fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str) {
+    let reference = manifest.reference();
+    match outcome {
+        Outcome::Applied(change) => {
+            let verb = match change {
+                Change::Created => "created",
+                Change::CreatedUnchecked => {
+                    println!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
+                    return;
+                }
+                Change::Configured => "serverside-applied",
+                Change::Unchanged => "unchanged",
+            };
+            println!("{reference} {verb}{suffix}");
+        }
+        Outcome::Failed(failure) => eprintln!("error: {reference}: {failure}"),
+        Outcome::Skipped { because } => {
+            eprintln!("{reference} skipped: it depends on {because}, which was not applied")
+        }
+    }
+    // Lines must show up as phases finish, also through a pipe.
+    let _ = std::io::stdout().flush();
+}
+
+/// `12 object(s): 3 created, 2 serverside-applied, 7 unchanged`.
+pub fn summary(outcomes: &[Outcome], suffix: &str) -> String {
+    let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|o| wanted(o)).count();
+    let parts = [
+        (
+            count(|o| {
+                matches!(
+                    o,
+                    Outcome::Applied(Change::Created | Change::CreatedUnchecked)
+                )
+            }),
+            "created",
+        ),
+        (
+            count(|o| *o == Outcome::Applied(Change::Configured)),
+            "serverside-applied",
+        ),
+        (
+            count(|o| *o == Outcome::Applied(Change::Unchanged)),
+            "unchanged",
+        ),
+        (count(|o| matches!(o, Outcome::Failed(_))), "failed"),
+        (count(|o| matches!(o, Outcome::Skipped { .. })), "skipped"),
+    ];
+    let counts: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    format!(
+        "{} object(s){suffix}: {}",
+        outcomes.len(),
+        counts.join(", ")
+    )
+}
+
+/// The error that ends a run where some objects were not applied.
+fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
+    let missing: Vec<String> = manifests
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(m, o)| match o {
+            Outcome::Applied(_) => None,
+            Outcome::Failed(_) => Some(format!("{} (failed)", m.reference())),
+            Outcome::Skipped { .. } => Some(format!("{} (skipped)", m.reference())),
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::Failed(f) if f.is_conflict()))
+    {
+        eprintln!("hint: other field managers own fields the state sets; run again with --force-conflicts to take them over");
+    }
+    Err(Error::Incomplete(format!(
+        "{} of {} objects were not applied: {}",
+        missing.len(),
+        manifests.len(),
+        missing.join(", ")
+    )))
+}
+
+/// Wait for the workloads that were applied.
+async fn wait_for(
+    transport: &Transport,
+    manifests: &[Manifest],
+    outcomes: &[Outcome],
+    timeout: std::time::Duration,
+    concurrency: usize,
+) -> Result<()> {
+    let workloads: Vec<&Manifest> = manifests
+        .iter()
+        .zip(outcomes)
+        .filter(|(m, o)| wait::is_waited_for(&m.kind) && matches!(o, Outcome::Applied(_)))
+        .map(|(m, _)| m)
+        .collect();
+    if workloads.is_empty() {
+        return Ok(());
+    }
+    let mut progress = Progress::new(super::session::stdout_is_terminal());
+    let result = wait::wait_all(transport, &workloads, timeout, concurrency, |states| {
+        progress.show(states)
+    })
+    .await;
+    progress.finish();
+    match result {
+        Ok(()) => {
+            println!("{} workload(s) ready", workloads.len());
+            Ok(())
+        }
+        Err(WaitError::TimedOut(pending)) => {
+            let names: Vec<String> = pending.iter().map(|(r, s)| describe(r, s)).collect();
+            Err(Error::Incomplete(format!(
+                "timed out after {} waiting for {}",
+                humanize(timeout),
+                names.join(", ")
+            )))
+        }
+        Err(WaitError::Failed(failed)) => {
+            let names: Vec<String> = failed
+                .iter()
+                .map(|(r, why)| format!("{r} ({why})"))
+                .collect();
+            Err(Error::Incomplete(format!(
+                "rollout failed: {}",
+                names.join(", ")
+            )))
+        }
+        Err(WaitError::Request(failure)) => Err(Error::Failed(failure.to_string())),
+    }
+}
+
+/// `deployment.apps/api (1/3 ready: 1 of 3 updated replicas available)`.
+fn describe(reference: &str, state: &Rollout) -> String {
+    match state {
+        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} ready)"),
+        Rollout::Waiting {
+            ready,
+            desired,
+            reason,
+        } => {
+            format!("{reference} ({ready}/{desired} ready: {reason})")
+        }
+        Rollout::Failed(why) => format!("{reference} ({why})"),
+    }
+}
+
+/// Rollout progress: one line rewritten in place on a terminal, a line per
+/// change otherwise (logs stay readable).
+struct Progress {
+    terminal: bool,
+    started: Instant,
+    last: HashMap<String, Rollout>,
+}
+
+impl Progress {
+    fn new(terminal: bool) -> Progress {
+        Progress {
+            terminal,
+            started: Instant::now(),
+            last: HashMap::new(),
+        }
+    }
+
+    fn show(&mut self, states: &[(String, Rollout)]) {
+        if self.terminal {
+            let pending: Vec<String> = states
+                .iter()
+                .filter(|(_, s)| !s.is_done())
+                .map(|(r, s)| match s {
+                    Rollout::Waiting { ready, desired, .. } => format!("{r} {ready}/{desired}"),
+                    _ => r.clone(),
+                })
+                .collect();
+            print!(
+                "\r\x1b[Kwaiting {}: {} of {} ready; {}",
+                humanize(self.started.elapsed()),
+                states.len() - pending.len(),
+                states.len(),
+                pending.join(", ")
+            );
+        } else {
+            for (reference, state) in states {
+                if self.last.get(reference) == Some(state) {
+                    continue;
+                }
+                match state {
+                    Rollout::Done { ready, desired } => {
+                        println!("{reference} ready ({ready}/{desired})")
+                    }
+                    other => println!("{}", describe(reference, other)),
+                }
+                self.last.insert(reference.clone(), state.clone());
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            print!("\r\x1b[K");
+            let _ = std::io::stdout().flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::failure::{ApiStatus, Failure};
+
+    #[test]
+    fn the_summary_counts_each_outcome_and_leaves_out_zeros() {
+        let outcomes = [
+            Outcome::Applied(Change::Created),
+            Outcome::Applied(Change::Unchanged),
+            Outcome::Applied(Change::Unchanged),
+            Outcome::Failed(Failure::Rejected(ApiStatus::default())),
+            Outcome::Skipped {
+                because: "configmap/a".into(),
+            },
+        ];
+        assert_eq!(
+            summary(&outcomes, ""),
+            "5 object(s): 1 created, 2 unchanged, 1 failed, 1 skipped"
+        );
+        assert_eq!(
+            summary(&outcomes[..1], " (server dry run)"),
+            "1 object(s) (server dry run): 1 created"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! `kubectl wizard diff`: the kubectl diff contract — exit 0 when the
+//! cluster matches, 1 when apply would change something, ≥ 2 on error.
+
+use crate::cli::{DiffArgs, GlobalArgs};
+use crate::cluster::diff::{self, DiffOptions};
+use crate::cluster::failure::Failure;
+use crate::error::{Error, Result, EXIT_INCOMPLETE, EXIT_OK};
+
+pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
+    super::session::request_timeout(global)?;
+    let build = super::load_build(global, &args.state)?;
+    let options = DiffOptions {
+        show_secrets: args.show_secrets,
+        force_conflicts: args.force_conflicts,
+        concurrency: usize::from(args.concurrency),
+    };
+    let results = super::session::runtime()?.block_on(async {
+        let transport = super::session::transport(global).await?;
+        Ok::<_, Error>(diff::diff_all(&transport, &build.manifests, options).await)
+    })?;
+    if let Some(fatal) = results
+        .iter()
+        .find_map(|r| r.as_ref().err().filter(|f| f.is_fatal()))
+    {
+        return Err(Error::Failed(fatal.to_string()));
+    }
+    let colour = super::session::use_colour();
+    let mut differences = 0;
+    let mut failures: Vec<(String, &Failure)> = Vec::new();
+    for (manifest, result) in build.manifests.iter().zip(&results) {
+        match result {
+            Ok(None) => {}
+            Ok(Some(text)) => {
+                differences += 1;
+                super::emit(&if colour {
+                    diff::colorize(text)
+                } else {
+                    text.clone()
+                })?;
+            }
+            Err(failure) => failures.push((manifest.reference(), failure)),
+        }
+    }
+    if !failures.is_empty() {
+        for (reference, failure) in &failures {
+            eprintln!("error: {reference}: {failure}");
+        }
+        if failures.iter().any(|(_, f)| f.is_conflict()) {
+            eprintln!("hint: other field managers own fields the state sets; apply would fail. --force-conflicts previews taking them over");
+        }
+        return Err(Error::Failed(format!(
+            "{} of {} objects could not be compared with the cluster",
+            failures.len(),
+            build.manifests.len()
+        )));
+    }
+    Ok(if differences > 0 {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    })
+}

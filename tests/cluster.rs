@@ -1,0 +1,702 @@
+//! `kubectl wizard diff` and `apply` against the test API server, and the
+//! real kubectl (/usr/bin/kubectl) against what they leave behind.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::{ServerOptions, TestApiServer};
+
+const STATE: &str = r#"
+namespace: shop
+_services:
+  - name: api
+    image: "api:1"
+    port: 8080
+    replicas: 2
+    envVars:
+      - {key: MODE, value: fast}
+      - {key: API_KEY, type: secret}
+      - {key: DB_PASSWORD, type: secret}
+"#;
+
+const KUBECTL: &str = "/usr/bin/kubectl";
+
+/// A test API server, a kubeconfig for it and a scratch folder.
+struct Env {
+    server: TestApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env::with(ServerOptions::default())
+    }
+
+    fn with(options: ServerOptions) -> Env {
+        let server = TestApiServer::start_with(options);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        server.write_kubeconfig(&kubeconfig).unwrap();
+        Env {
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write_state(&self, text: &str) -> PathBuf {
+        let path = self.path("state.yaml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Run kubectl-wizard with `--kubeconfig` pointing at the server.
+    fn wizard(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("kubectl-wizard")
+            .unwrap()
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    fn kubectl(&self, args: &[&str]) -> Output {
+        std::process::Command::new(KUBECTL)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    fn get(&self, api_version: &str, kind: &str, name: &str) -> Option<Value> {
+        self.server.get(api_version, kind, "shop", name)
+    }
+
+    fn secret_data(&self) -> Value {
+        self.get("v1", "Secret", "api-secrets").unwrap()["data"].clone()
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+#[track_caller]
+fn assert_code(output: &Output, expected: i32) {
+    assert_eq!(
+        code(output),
+        expected,
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn apply(env: &Env, state: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["apply", "-f", state.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    env.wizard(&args)
+}
+
+fn diff(env: &Env, state: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["diff", "-f", state.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    env.wizard(&args)
+}
+
+const CREATED: &str = "\
+namespace/shop created
+configmap/api-config created
+secret/api-secrets created
+service/api created
+deployment.apps/api created
+5 object(s): 5 created
+";
+
+const UNCHANGED: &str = "\
+namespace/shop unchanged
+configmap/api-config unchanged
+secret/api-secrets unchanged
+service/api unchanged
+deployment.apps/api unchanged
+5 object(s): 5 unchanged
+";
+
+#[test]
+fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+
+    let first = apply(&env, &state, &[]);
+    assert_code(&first, 0);
+    assert_eq!(stdout(&first), CREATED);
+    let deployment = env.get("apps/v1", "Deployment", "api").unwrap();
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert_eq!(
+        deployment["metadata"]["managedFields"][0]["manager"],
+        "kubectl-wizard"
+    );
+    assert_eq!(
+        deployment["metadata"]["managedFields"][0]["operation"],
+        "Apply"
+    );
+
+    let clean = diff(&env, &state, &[]);
+    assert_code(&clean, 0);
+    assert_eq!(stdout(&clean), "");
+
+    let second = apply(&env, &state, &[]);
+    assert_code(&second, 0);
+    assert_eq!(stdout(&second), UNCHANGED);
+    let after = env.get("apps/v1", "Deployment", "api").unwrap();
+    assert_eq!(
+        after["metadata"]["resourceVersion"],
+        deployment["metadata"]["resourceVersion"]
+    );
+}
+
+#[test]
+fn a_changed_state_shows_exactly_the_changed_lines() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+
+    let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 3"));
+    let out = diff(&env, &changed, &[]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "--- Deployment/shop/api (live)\n+++ Deployment/shop/api (after apply)\n@@ "
+        ),
+        "{text}"
+    );
+    let changes: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with('+') || l.starts_with('-'))
+        .collect();
+    assert_eq!(changes, ["-  replicas: 2", "+  replicas: 3"]);
+    // Piped output carries no colour codes.
+    assert!(!text.contains('\x1b'));
+    // The diff was a dry run: nothing changed on the server.
+    assert_eq!(
+        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
+        2
+    );
+}
+
+#[test]
+fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let out = diff(&env, &state, &[]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    for title in [
+        "Namespace/shop",
+        "ConfigMap/shop/api-config",
+        "Secret/shop/api-secrets",
+        "Service/shop/api",
+        "Deployment/shop/api",
+    ] {
+        assert!(
+            text.contains(&format!("+++ {title} (after apply)\n@@ -0,0 +1,")),
+            "{title}\n{text}"
+        );
+    }
+    assert!(
+        text.contains("+  API_KEY: '***'\n+  DB_PASSWORD: '***'\n"),
+        "{text}"
+    );
+    assert!(!text.contains("Q0hBTkdFX01F"), "{text}");
+    let shown = stdout(&diff(&env, &state, &["--show-secrets"]));
+    assert!(shown.contains("+  API_KEY: Q0hBTkdFX01F\n"), "{shown}");
+    assert!(env.get("v1", "Namespace", "shop").is_none());
+}
+
+#[test]
+fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+    let requests = env.server.requests();
+    assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 5);
+    // One list per kind and namespace (the state before, to tell
+    // "unchanged"), and the Secret read on its own for its live values.
+    let mut reads: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path.split('?').next().unwrap())
+        .collect();
+    reads.sort();
+    assert_eq!(
+        reads,
+        [
+            "/api/v1/namespaces",
+            "/api/v1/namespaces/shop/configmaps",
+            "/api/v1/namespaces/shop/secrets/api-secrets",
+            "/api/v1/namespaces/shop/services",
+            "/apis/apps/v1/namespaces/shop/deployments",
+        ]
+    );
+    // Nothing else: no discovery (`/api`, `/apis/...`, `/openapi/...`).
+    assert_eq!(requests.len(), 10, "{requests:?}");
+
+    env.server.reset_requests();
+    assert_code(&diff(&env, &state, &[]), 0);
+    let requests = env.server.requests();
+    let dry_runs: Vec<_> = requests
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("dryRun=All"))
+        .collect();
+    assert_eq!(dry_runs.len(), 5, "{requests:?}");
+    assert!(dry_runs
+        .iter()
+        .all(|r| r.path.contains("fieldManager=kubectl-wizard")));
+    assert_eq!(requests.iter().filter(|r| r.method == "GET").count(), 5);
+    assert_eq!(requests.len(), 10);
+}
+
+#[test]
+fn another_managers_field_is_a_conflict_unless_forced() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+    let patched = env.kubectl(&[
+        "patch",
+        "deployment",
+        "api",
+        "-n",
+        "shop",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"replicas":5}}"#,
+    ]);
+    assert!(patched.status.success(), "{}", stderr(&patched));
+
+    let refused = apply(&env, &state, &[]);
+    assert_code(&refused, 1);
+    let errors = stderr(&refused);
+    assert!(errors.contains(
+        "error: deployment.apps/api: conflict with another field manager: .spec.replicas is owned by \"kubectl-patch\"\n"
+    ), "{errors}");
+    assert!(
+        errors.contains("run again with --force-conflicts"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("1 of 5 objects were not applied: deployment.apps/api (failed)"),
+        "{errors}"
+    );
+    assert_eq!(
+        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
+        5
+    );
+
+    let forced = apply(&env, &state, &["--force-conflicts"]);
+    assert_code(&forced, 0);
+    assert!(stdout(&forced).contains("deployment.apps/api serverside-applied\n"));
+    assert_eq!(
+        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
+        2
+    );
+}
+
+#[test]
+fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "Q0hBTkdFX01F", "DB_PASSWORD": "Q0hBTkdFX01F"})
+    );
+    // The real value, set the way people do.
+    let patched = env.kubectl(&[
+        "patch",
+        "secret",
+        "api-secrets",
+        "-n",
+        "shop",
+        "-p",
+        r#"{"data":{"API_KEY":"cmVhbC1rZXk="}}"#,
+    ]);
+    assert!(patched.status.success(), "{}", stderr(&patched));
+
+    assert_code(&diff(&env, &state, &[]), 0);
+    // The apply leaves the value to its new owner: nothing to write.
+    let again = apply(&env, &state, &[]);
+    assert_code(&again, 0);
+    assert_eq!(stdout(&again), UNCHANGED);
+    assert_eq!(env.secret_data()["API_KEY"], "cmVhbC1rZXk=");
+    assert_eq!(env.secret_data()["DB_PASSWORD"], "Q0hBTkdFX01F");
+}
+
+#[test]
+fn a_secret_value_applied_by_another_manager_survives_reapply() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+    let manifest = env.path("vault.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: api-secrets, namespace: shop}\ndata: {DB_PASSWORD: ZnJvbS12YXVsdA==}\n",
+    )
+    .unwrap();
+    let vault = env.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager",
+        "vault",
+        "--force-conflicts",
+        "-f",
+        manifest.to_str().unwrap(),
+    ]);
+    assert!(vault.status.success(), "{}", stderr(&vault));
+
+    assert_code(&apply(&env, &state, &[]), 0);
+    assert_eq!(env.secret_data()["DB_PASSWORD"], "ZnJvbS12YXVsdA==");
+    assert_eq!(env.secret_data()["API_KEY"], "Q0hBTkdFX01F");
+}
+
+#[test]
+fn a_secret_key_removed_from_the_state_is_not_deleted() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+    let patched = env.kubectl(&[
+        "patch",
+        "secret",
+        "api-secrets",
+        "-n",
+        "shop",
+        "-p",
+        r#"{"data":{"DB_PASSWORD":"aHVudGVyMg=="}}"#,
+    ]);
+    assert!(patched.status.success(), "{}", stderr(&patched));
+
+    let fewer = env.write_state(&STATE.replace("      - {key: DB_PASSWORD, type: secret}\n", ""));
+    assert_code(&diff(&env, &fewer, &["--show-secrets"]), 1);
+    let applied = apply(&env, &fewer, &[]);
+    assert_code(&applied, 0);
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "Q0hBTkdFX01F", "DB_PASSWORD": "aHVudGVyMg=="})
+    );
+    // And again: the key this manager no longer lists is still kept.
+    assert_code(&apply(&env, &fewer, &[]), 0);
+    assert_eq!(env.secret_data()["DB_PASSWORD"], "aHVudGVyMg==");
+}
+
+#[test]
+fn dry_runs_persist_nothing() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let server = apply(&env, &state, &["--dry-run=server"]);
+    assert_code(&server, 0);
+    assert_eq!(
+        stdout(&server),
+        "namespace/shop created (server dry run)\n\
+         configmap/api-config created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
+         secret/api-secrets created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
+         service/api created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
+         deployment.apps/api created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
+         5 object(s) (server dry run): 5 created\n"
+    );
+    assert!(env.server.get("v1", "Namespace", "", "shop").is_none());
+    assert!(env.get("apps/v1", "Deployment", "api").is_none());
+
+    env.server.reset_requests();
+    let client = apply(&env, &state, &["--dry-run=client"]);
+    assert_code(&client, 0);
+    assert!(stdout(&client).contains("deployment.apps/api serverside-applied (dry run)\n"));
+    assert!(env.server.requests().is_empty());
+
+    // Once the objects exist, a server dry run of a change reports it and
+    // still leaves the cluster alone.
+    assert_code(&apply(&env, &state, &[]), 0);
+    let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 7"));
+    let server = apply(&env, &changed, &["--dry-run=server"]);
+    assert_code(&server, 0);
+    assert!(stdout(&server).contains("deployment.apps/api serverside-applied (server dry run)\n"));
+    assert!(stdout(&server).contains("configmap/api-config unchanged (server dry run)\n"));
+    assert_eq!(
+        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
+        2
+    );
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let faults = env.server.faults();
+    faults.set_retry_after(0);
+    faults.throttle_next(2);
+    assert_code(&apply(&env, &state, &[]), 0);
+    // 4 lists, 1 Secret read and 5 applies, plus the 2 throttled attempts again.
+    assert_eq!(env.server.requests().len(), 12);
+    faults.fail_next(2);
+    let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 4"));
+    let out = apply(&env, &changed, &[]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("deployment.apps/api serverside-applied\n"));
+    assert_eq!(
+        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
+        4
+    );
+}
+
+#[test]
+fn dropped_connections_are_retried_then_reported() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let faults = env.server.faults();
+    faults.drop_next(2);
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), CREATED);
+
+    faults.only_paths_containing(Some("/configmaps/"));
+    faults.drop_next(100);
+    let out = diff(&env, &state, &[]);
+    assert_code(&out, 3);
+    assert!(
+        stderr(&out).contains(
+            "error: configmap/api-config: the connection to the server was lost before its answer"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("4 attempt(s)"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/configmaps/"));
+    faults.hang_next(100);
+    let out = apply(&env, &state, &["--request-timeout", "300ms"]);
+    assert_code(&out, 1);
+    let errors = stderr(&out);
+    assert!(errors.contains(
+        "error: configmap/api-config: no answer within the request timeout of 300ms (4 attempt(s))"
+    ), "{errors}");
+    assert!(errors.contains(
+        "deployment.apps/api skipped: it depends on configmap/api-config, which was not applied"
+    ), "{errors}");
+    assert!(errors.ends_with(
+        "error: 3 of 5 objects were not applied: configmap/api-config (failed), service/api (skipped), deployment.apps/api (skipped)\n"
+    ), "{errors}");
+    assert!(
+        stdout(&out).ends_with("5 object(s): 2 created, 1 failed, 2 skipped\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("secret/api-secrets created\n"));
+    assert!(env.get("apps/v1", "Deployment", "api").is_none());
+    assert!(env.get("v1", "Secret", "api-secrets").is_some());
+}
+
+#[test]
+fn connection_problems_get_one_clear_line() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+
+    let wrong_context = env.wizard(&["diff", "-f", state.to_str().unwrap(), "--context", "prod"]);
+    assert_code(&wrong_context, 3);
+    assert!(
+        stderr(&wrong_context).starts_with("error: context \"prod\" not found in the kubeconfig")
+    );
+    assert!(stderr(&wrong_context).contains("known contexts: test"));
+
+    env.server.faults().reject_tokens(true);
+    let expired = apply(&env, &state, &[]);
+    assert_code(&expired, 3);
+    assert!(
+        stderr(&expired).contains("rejected the credentials (401 Unauthorized"),
+        "{}",
+        stderr(&expired)
+    );
+    assert_eq!(stderr(&expired).lines().count(), 1, "{}", stderr(&expired));
+
+    let port = env.server.port();
+    drop(env);
+    let gone = Env::new();
+    let text = std::fs::read_to_string(&gone.kubeconfig)
+        .unwrap()
+        .replace(&gone.server.port().to_string(), &port.to_string());
+    std::fs::write(&gone.kubeconfig, text).unwrap();
+    let state = gone.write_state(STATE);
+    let unreachable = diff(&gone, &state, &[]);
+    assert_code(&unreachable, 3);
+    assert_eq!(
+        stderr(&unreachable),
+        format!("error: cannot reach the cluster at http://127.0.0.1:{port}: Connection refused (os error 111) (is the server running, and are --context/--kubeconfig the right ones?)\n")
+    );
+}
+
+#[test]
+fn wait_succeeds_when_the_workloads_become_ready() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("deployment.apps/api ready (2/2)\n"), "{text}");
+    assert!(text.ends_with("1 workload(s) ready\n"), "{text}");
+}
+
+#[test]
+fn wait_times_out_naming_the_workload() {
+    let env = Env::with(ServerOptions {
+        ready_delay: None,
+        ..ServerOptions::default()
+    });
+    let state = env.write_state(STATE);
+    let out = apply(&env, &state, &["--wait", "--timeout", "1s"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out)
+            .contains("error: timed out after 1s waiting for deployment.apps/api (0/2 ready"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The rendered files of a state, without kustomization.yaml (which kubectl
+/// would take for an object).
+fn render_dir(env: &Env, state: &Path) -> PathBuf {
+    let dir = env.path("rendered");
+    let out = env.wizard(&[
+        "render",
+        "-f",
+        state.to_str().unwrap(),
+        "--output-dir",
+        dir.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_code(&out, 0);
+    std::fs::remove_file(dir.join("kustomization.yaml")).unwrap();
+    dir
+}
+
+#[test]
+fn kubectl_sees_and_agrees_with_what_wizard_applied() {
+    let env = Env::new();
+    let state = env.write_state(STATE);
+    assert_code(&apply(&env, &state, &[]), 0);
+
+    let got = env.kubectl(&["get", "deployment", "api", "-n", "shop", "-o", "json"]);
+    assert!(got.status.success(), "{}", stderr(&got));
+    let deployment: Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "api:1"
+    );
+
+    let dir = render_dir(&env, &state);
+    let dir_arg = dir.to_str().unwrap();
+    let kubectl_diff = env.kubectl(&[
+        "diff",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        dir_arg,
+    ]);
+    assert_eq!(
+        code(&kubectl_diff),
+        0,
+        "{}{}",
+        stdout(&kubectl_diff),
+        stderr(&kubectl_diff)
+    );
+    assert_code(&diff(&env, &state, &[]), 0);
+
+    let changed = env.write_state(&STATE.replace("MODE, value: fast", "MODE, value: slow"));
+    let dir = render_dir(&env, &changed);
+    let kubectl_diff = env.kubectl(&[
+        "diff",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code(&kubectl_diff),
+        1,
+        "{}{}",
+        stdout(&kubectl_diff),
+        stderr(&kubectl_diff)
+    );
+    assert!(stdout(&kubectl_diff).contains("+  MODE: slow"));
+    let ours = diff(&env, &changed, &[]);
+    assert_code(&ours, 1);
+    assert!(stdout(&ours).contains("-  MODE: fast\n+  MODE: slow\n"));
+
+    // After wizard applies the change, both agree again.
+    assert_code(&apply(&env, &changed, &[]), 0);
+    let kubectl_diff = env.kubectl(&[
+        "diff",
+        "--server-side",
+        "--field-manager",
+        "kubectl-wizard",
+        "-f",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        code(&kubectl_diff),
+        0,
+        "{}{}",
+        stdout(&kubectl_diff),
+        stderr(&kubectl_diff)
+    );
+    assert_code(&diff(&env, &changed, &[]), 0);
+
+    // kubectl's own server-side apply (its own field manager) works on the
+    // objects too: same values, so it co-owns them without conflict, and
+    // wizard still sees them in sync.
+    let kubectl_diff = env.kubectl(&["diff", "--server-side", "-f", dir.to_str().unwrap()]);
+    assert_eq!(
+        code(&kubectl_diff),
+        0,
+        "{}{}",
+        stdout(&kubectl_diff),
+        stderr(&kubectl_diff)
+    );
+    let kubectl_apply = env.kubectl(&["apply", "--server-side", "-f", dir.to_str().unwrap()]);
+    assert!(kubectl_apply.status.success(), "{}", stderr(&kubectl_apply));
+    assert!(stdout(&kubectl_apply).contains("deployment.apps/api serverside-applied"));
+    assert_code(&diff(&env, &changed, &[]), 0);
+    assert_eq!(stdout(&apply(&env, &changed, &[])), UNCHANGED);
+}

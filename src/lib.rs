@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod diag;
 pub mod error;
 pub mod files;

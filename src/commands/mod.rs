@@ -1,8 +1,10 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
+mod completion;
 mod input;
 mod render;
 mod validate;
+mod version;
 
 use std::io::Write;
 
@@ -11,12 +13,15 @@ use crate::diag::Diagnostic;
 use crate::error::{Error, Result};
 
 pub use input::load_build;
+pub use version::{platform, VersionInfo};
 
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Render(args) => render::run(&cli.global, &args),
         Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Version(args) => version::run(&args),
+        Command::Completion(args) => completion::run(&args),
     }
 }
 

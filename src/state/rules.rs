@@ -11,6 +11,8 @@ use crate::diag::Diagnostics;
 use crate::model::{Project, Service, Target, VolumeSource, Workload};
 use crate::render::{self, volumes, Manifest};
 
+/// The rules that need no rendering; `generated_clashes` runs on the
+/// manifests afterwards, when these found no error.
 pub fn check(project: &Project, _document: &Value) -> Diagnostics {
     let mut diags = Diagnostics::default();
     duplicate_services(project, &mut diags);
@@ -33,9 +35,6 @@ pub fn check(project: &Project, _document: &Value) -> Diagnostics {
                 format!("no app service has a routable Service (a Deployment or DaemonSet with a port, or a StatefulSet with alsoCreateClusterIP), so no Ingress is generated for {host}"),
             );
         }
-    }
-    if !diags.has_errors() {
-        generated_clashes(&render::render(project), &mut diags);
     }
     diags
 }
@@ -107,12 +106,14 @@ fn container_names(project: &Project, svc: &Service, diags: &mut Diagnostics) {
 }
 
 fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
-    let names: Vec<&str> = project
-        .services
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(project.infra.iter().map(|d| d.name.as_str()))
-        .collect();
+    // Every name, for "did you mean"; only needed when a name is unknown.
+    let names = || {
+        project
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(project.infra.iter().map(|d| d.name.as_str()))
+    };
     let check_name = |name: &str, path: String, diags: &mut Diagnostics| {
         if name == svc.name {
             diags.error(
@@ -123,7 +124,7 @@ fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
         }
         match project.lookup(name) {
             None => {
-                let hint = check::closest(name, names.iter().copied())
+                let hint = check::closest(name, names())
                     .map(|n| format!("; did you mean \"{n}\"?"))
                     .unwrap_or_default();
                 diags.error(

@@ -1,7 +1,7 @@
 //! The command line: flags as kubectl users expect them, one subcommand per
 //! job. Parsing only; the work is in `commands`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "CONTEXT")]
     pub context: Option<String>,
     /// Path to the kubeconfig file to use
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<String>,
     /// How long to wait for a single server request (e.g. 10s, 1m; 0 = no limit)
     #[arg(long, global = true, value_name = "DURATION")]
@@ -121,6 +121,33 @@ Examples:
   # render, diff and apply without -f ask the same questions first
   kubectl wizard render")]
     Init(InitArgs),
+    /// Print the version of kubectl-wizard
+    #[command(after_help = "\
+Examples:
+  # Only the version number
+  kubectl wizard version --short
+
+  # Version, git commit and platform as JSON
+  kubectl wizard version -o json")]
+    Version(VersionArgs),
+    /// Print a shell completion script for kubectl-wizard
+    #[command(after_help = "\
+Examples:
+  # bash: load completion for kubectl-wizard in the current shell
+  source <(kubectl wizard completion bash)
+
+  # zsh: install it for every new shell
+  kubectl wizard completion zsh > \"${fpath[1]}/_kubectl-wizard\"
+
+  # fish
+  kubectl wizard completion fish > ~/.config/fish/completions/kubectl-wizard.fish
+
+  # PowerShell
+  kubectl wizard completion powershell | Out-String | Invoke-Expression
+
+`kubectl wizard <TAB>` itself is completed by kubectl's own completion (kubectl 1.26 or
+later) through the kubectl_complete-wizard executable installed beside the plugin.")]
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +166,7 @@ pub struct InitArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct StateArgs {
     /// The state file (YAML or JSON); `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
-    #[arg(short = 'f', long = "filename", value_name = "STATE")]
+    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath)]
     pub filename: Option<String>,
     /// Treat warnings as errors
     #[arg(long)]
@@ -151,7 +178,7 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub state: StateArgs,
     /// Folder to write into (overrides the state's `output_dir`)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub output_dir: Option<String>,
     /// Overwrite files whose content differs
     #[arg(long)]
@@ -208,4 +235,29 @@ pub enum DryRun {
     None,
     Client,
     Server,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print only the version number
+    #[arg(long, conflicts_with = "output")]
+    pub short: bool,
+    /// Print version, git commit and platform in this format
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to write the script for
+    #[arg(value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod complete;
 pub mod diag;
 pub mod error;
 pub mod files;

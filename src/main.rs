@@ -11,6 +11,15 @@ fn main() {
             "error: internal error ({info}); please report this with the state that caused it"
         );
     }));
+    // Cobra's hidden completion entry point, kept off clap so that flags in
+    // the words being completed (`__complete -n ""`) are not parsed as ours.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == "__complete")
+    {
+        kubectl_wizard::complete::main(std::env::args_os().skip(2));
+        return;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

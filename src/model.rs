@@ -4,7 +4,8 @@
 //! never on raw YAML, so the rules of STATE.md live in exactly two places:
 //! `state` (reading and checking) and `render` (mapping to Kubernetes objects).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// The whole project: every service and infrastructure decision.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,8 @@ pub struct Project {
     pub services: Vec<Service>,
     /// Infrastructure decisions (`_infraDecisions`), in state order.
     pub infra: Vec<InfraDecision>,
+    /// Where each name is, for `lookup` (`NameIndex::default()` to build one).
+    pub names: NameIndex,
 }
 
 impl Project {
@@ -30,19 +33,72 @@ impl Project {
             }))
     }
 
-    /// What a name in `dependencies` (or a companion's `dependsOn`) points at.
+    /// What a name in `dependencies` (or a companion's `dependsOn`) points at:
+    /// the first app service of that name, else the first infra decision.
     pub fn lookup(&self, name: &str) -> Option<Target<'_>> {
+        let index = self.names.0.get_or_init(|| self.index_names());
+        // The index is checked against the lists, so a project changed after
+        // its first lookup still gets right (if slower) answers.
+        let indexed = match index.get(name) {
+            Some(Slot::Service(i)) => self
+                .services
+                .get(*i)
+                .filter(|s| s.name == name)
+                .map(Target::Service),
+            Some(Slot::Infra(i)) => self
+                .infra
+                .get(*i)
+                .filter(|d| d.name == name)
+                .map(InfraDecision::target),
+            None => None,
+        };
+        indexed.or_else(|| self.scan(name))
+    }
+
+    fn scan(&self, name: &str) -> Option<Target<'_>> {
         if let Some(svc) = self.services.iter().find(|s| s.name == name) {
             return Some(Target::Service(svc));
         }
         self.infra
             .iter()
             .find(|d| d.name == name)
-            .map(|d| match &d.hosting {
-                Hosting::SelfHosted(svc) => Target::Service(svc.as_ref()),
-                Hosting::Managed { .. } => Target::Managed(d),
-                Hosting::Skip => Target::Skipped,
-            })
+            .map(InfraDecision::target)
+    }
+
+    fn index_names(&self) -> HashMap<String, Slot> {
+        let mut index = HashMap::with_capacity(self.services.len() + self.infra.len());
+        for (i, svc) in self.services.iter().enumerate() {
+            index.entry(svc.name.clone()).or_insert(Slot::Service(i));
+        }
+        for (i, decision) in self.infra.iter().enumerate() {
+            index.entry(decision.name.clone()).or_insert(Slot::Infra(i));
+        }
+        index
+    }
+}
+
+/// The position of every service and infra name, built on the first
+/// `Project::lookup`: every dependency of every service is looked up, and a
+/// scan each time would make large states quadratic. A cache, not data: two
+/// indexes are always equal.
+#[derive(Clone, Default)]
+pub struct NameIndex(OnceLock<HashMap<String, Slot>>);
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Service(usize),
+    Infra(usize),
+}
+
+impl PartialEq for NameIndex {
+    fn eq(&self, _: &NameIndex) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for NameIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NameIndex")
     }
 }
 
@@ -61,6 +117,17 @@ pub struct InfraDecision {
     pub path: String,
     pub name: String,
     pub hosting: Hosting,
+}
+
+impl InfraDecision {
+    /// What a dependency on this decision points at.
+    fn target(&self) -> Target<'_> {
+        match &self.hosting {
+            Hosting::SelfHosted(svc) => Target::Service(svc.as_ref()),
+            Hosting::Managed { .. } => Target::Managed(self),
+            Hosting::Skip => Target::Skipped,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

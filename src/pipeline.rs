@@ -51,7 +51,8 @@ pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Bu
     }
     match loaded.project {
         Some(project) if !diagnostics.has_errors() => {
-            let manifests = render::render(&project);
+            // Rendered once already, by the clash check of `state::load`.
+            let manifests = loaded.manifests;
             Ok(Build {
                 project,
                 manifests,

@@ -1,12 +1,14 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
 mod apply;
+mod completion;
 mod diff;
 mod init;
 mod input;
 mod render;
 mod session;
 mod validate;
+mod version;
 
 use std::io::Write;
 
@@ -15,6 +17,7 @@ use crate::diag::Diagnostic;
 use crate::error::{Error, Result};
 
 pub use input::load_build;
+pub use version::{platform, VersionInfo};
 
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -24,6 +27,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Diff(args) => diff::run(&cli.global, &args),
         Command::Apply(args) => apply::run(&cli.global, &args),
         Command::Init(args) => init::run(&cli.global, &args),
+        Command::Version(args) => version::run(&args),
+        Command::Completion(args) => completion::run(&args),
     }
 }
 

@@ -14,7 +14,8 @@ mod volume;
 use serde_json::Value;
 
 use crate::diag::Diagnostics;
-use crate::model::{Hosting, InfraDecision, Project};
+use crate::model::{Hosting, InfraDecision, NameIndex, Project};
+use crate::render::{self, Manifest};
 use crate::yaml::{self, SyntaxError};
 use reader::{Obj, Reader};
 
@@ -42,6 +43,9 @@ pub struct LoadOptions {
 pub struct Loaded {
     pub project: Option<Project>,
     pub diagnostics: Diagnostics,
+    /// The manifests of `project`, rendered to check that no two clash, so
+    /// that callers need not render again (empty without a project).
+    pub manifests: Vec<Manifest>,
 }
 
 /// Read a state from YAML or JSON text.
@@ -55,13 +59,19 @@ pub fn from_value(document: &Value, options: &LoadOptions) -> Loaded {
     let reader = Reader::default();
     let project = read_document(&reader, document, options);
     let mut diagnostics = reader.into_diagnostics();
+    let mut manifests = Vec::new();
     if let Some(project) = &project {
-        diagnostics.extend(rules::check(project));
+        manifests = render::render(project);
+        diagnostics.extend(rules::check(project, &manifests));
     }
     let project = project.filter(|_| !diagnostics.has_errors());
+    if project.is_none() {
+        manifests.clear();
+    }
     Loaded {
         project,
         diagnostics,
+        manifests,
     }
 }
 
@@ -150,6 +160,7 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
         ingress_host,
         services,
         infra,
+        names: NameIndex::default(),
     }
 }
 

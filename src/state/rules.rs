@@ -9,9 +9,10 @@ use crate::diag::Diagnostics;
 use crate::model::{Project, Service, Target, VolumeSource, Workload};
 use crate::render::{self, volumes, Manifest};
 
-pub fn check(project: &Project) -> Diagnostics {
+/// Every cross-field rule; `manifests` is what `project` renders to.
+pub fn check(project: &Project, manifests: &[Manifest]) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    duplicate_services(project, &mut diags);
+    let repeated_names = duplicate_services(project, &mut diags);
     for svc in project.workloads() {
         container_names(project, svc, &mut diags);
         object_names(svc, &mut diags);
@@ -35,10 +36,14 @@ pub fn check(project: &Project) -> Diagnostics {
         }
     }
     // Services with errors are left out of the model, so what clashes
-    // among the others is real and is reported with the other errors.
-    // A repeated service name is reported above; its objects would only
-    // repeat that finding.
-    generated_clashes(&render::render(&first_of_each_name(project)), &mut diags);
+    // among the others is real and is reported with the other errors. A
+    // repeated service name is reported above; its objects would only
+    // repeat that finding, so then the first service of each name is used.
+    if repeated_names {
+        generated_clashes(&render::render(&first_of_each_name(project)), &mut diags);
+    } else {
+        generated_clashes(manifests, &mut diags);
+    }
     diags
 }
 
@@ -118,7 +123,9 @@ fn first_of_each_name(project: &Project) -> Project {
     unique
 }
 
-fn duplicate_services(project: &Project, diags: &mut Diagnostics) {
+/// Report repeated service names; true when there was one.
+fn duplicate_services(project: &Project, diags: &mut Diagnostics) -> bool {
+    let mut repeated = false;
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let named = project
         .services
@@ -138,10 +145,12 @@ fn duplicate_services(project: &Project, diags: &mut Diagnostics) {
                     "found \"{name}\" again (first at {first}); each service needs its own name"
                 ),
             );
+            repeated = true;
         } else {
             seen.insert(name, path);
         }
     }
+    repeated
 }
 
 /// Container names must be unique within a pod, generated wait-fors
@@ -203,12 +212,14 @@ fn container_names(project: &Project, svc: &Service, diags: &mut Diagnostics) {
 }
 
 fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
-    let names: Vec<&str> = project
-        .services
-        .iter()
-        .map(|s| s.name.as_str())
-        .chain(project.infra.iter().map(|d| d.name.as_str()))
-        .collect();
+    // Every name, for "did you mean"; only needed when a name is unknown.
+    let names = || {
+        project
+            .services
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(project.infra.iter().map(|d| d.name.as_str()))
+    };
     let check_name = |name: &str, path: String, diags: &mut Diagnostics| {
         if name == svc.name {
             diags.error(
@@ -219,7 +230,7 @@ fn dependencies(project: &Project, svc: &Service, diags: &mut Diagnostics) {
         }
         match project.lookup(name) {
             None => {
-                let hint = check::closest(name, names.iter().copied())
+                let hint = check::closest(name, names())
                     .map(|n| format!("; did you mean \"{n}\"?"))
                     .unwrap_or_default();
                 diags.error(

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Build kubectl-wizard and pack release archives, reproducibly, plus a krew
+# manifest for exactly the archives built.
+#
+#   scripts/dist.sh [--target TRIPLE]... [--profile release|dev] [--no-build]
+#
+#   --target TRIPLE  Rust target to pack (repeatable); default: the host.
+#   --profile NAME   Cargo profile (default release; dev packs a debug build,
+#                    for tests).
+#   --no-build       Pack binaries already in $CARGO_TARGET_DIR/[TRIPLE/]PROFILE
+#                    (the release workflow builds them on each OS first).
+#
+# Writes $DIST_DIR (default dist/) with kubectl-wizard-vVERSION-OS-ARCH.tar.gz
+# per target and krew-manifest.yaml (plugin.yaml rendered for those archives;
+# platforms not built here are left out, since a manifest entry without the
+# archive's real sha256 cannot be installed). Prints each sha256.
+#
+# Reproducible: files in a fixed order, owner and group 0 (numeric), modes set
+# explicitly, every mtime = SOURCE_DATE_EPOCH (default: the last commit's
+# time), gzip without name or time stamp. Needs GNU tar (gtar on macOS).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+die() { echo "dist.sh: $*" >&2; exit 2; }
+
+targets=()
+profile=release
+build=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --target) [ $# -ge 2 ] || die "--target needs a value"; targets+=("$2"); shift 2 ;;
+        --target=*) targets+=("${1#--target=}"); shift ;;
+        --profile) [ $# -ge 2 ] || die "--profile needs a value"; profile=$2; shift 2 ;;
+        --profile=*) profile=${1#--profile=}; shift ;;
+        --no-build) build=0; shift ;;
+        -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) die "unknown argument '$1' (see --help)" ;;
+    esac
+done
+case "$profile" in
+    release) profile_dir=release ;;
+    dev) profile_dir=debug ;;
+    *) die "--profile must be release or dev, not '$profile'" ;;
+esac
+
+tar_cmd=tar
+if ! tar --version 2>/dev/null | grep -q 'GNU tar'; then
+    command -v gtar >/dev/null || die "GNU tar is needed (on macOS: brew install gnu-tar)"
+    tar_cmd=gtar
+fi
+if command -v sha256sum >/dev/null; then
+    sha256() { sha256sum "$1" | cut -d' ' -f1; }
+else
+    sha256() { shasum -a 256 "$1" | cut -d' ' -f1; }
+fi
+
+# The [package] version of Cargo.toml, as a release tag.
+version=v$(awk -F'"' '/^\[/{section=$0} section=="[package]" && /^version *=/{print $2; exit}' Cargo.toml)
+[ "$version" != v ] || die "no version in Cargo.toml [package]"
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+host=$(rustc -vV | sed -n 's/^host: //p')
+[ ${#targets[@]} -gt 0 ] || targets=("$host")
+target_dir=${CARGO_TARGET_DIR:-target}
+dist_dir=${DIST_DIR:-dist}
+mkdir -p "$dist_dir"
+
+# krew's os/arch names for a Rust target triple.
+platform_of() {
+    local os arch
+    case "$1" in
+        *-linux-*) os=linux ;;
+        *-apple-darwin) os=darwin ;;
+        *-windows-*) os=windows ;;
+        *) die "no krew os for target $1" ;;
+    esac
+    case "$1" in
+        x86_64-*) arch=amd64 ;;
+        aarch64-*) arch=arm64 ;;
+        *) die "no krew arch for target $1" ;;
+    esac
+    echo "$os-$arch"
+}
+
+# Pack one target; prints "os-arch sha256".
+pack() {
+    local triple=$1 platform exe='' bin_dir stage archive
+    platform=$(platform_of "$triple")
+    case "$platform" in windows-*) exe=.exe ;; esac
+    # The host builds without --target, into the usual target/PROFILE.
+    local target_args=(--target "$triple")
+    bin_dir=$target_dir/$triple/$profile_dir
+    if [ "$triple" = "$host" ]; then
+        target_args=()
+        bin_dir=$target_dir/$profile_dir
+    fi
+    if [ "$build" = 1 ]; then
+        KUBECTL_WIZARD_GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || true) \
+            cargo build --locked --profile "$profile" "${target_args[@]}" --bins >&2
+    fi
+    stage=$(mktemp -d)
+    for name in kubectl-wizard kubectl_complete-wizard; do
+        [ -f "$bin_dir/$name$exe" ] || die "$bin_dir/$name$exe is missing (build it, or drop --no-build)"
+        cp "$bin_dir/$name$exe" "$stage/"
+        chmod 0755 "$stage/$name$exe"
+    done
+    cp LICENSE README.md "$stage/"
+    chmod 0644 "$stage/LICENSE" "$stage/README.md"
+    archive=$dist_dir/kubectl-wizard-$version-$platform.tar.gz
+    "$tar_cmd" --create --format=gnu --directory="$stage" \
+        --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
+        kubectl-wizard$exe kubectl_complete-wizard$exe LICENSE README.md \
+        | gzip -9 -n > "$archive"
+    rm -rf "$stage"
+    echo "$platform $(sha256 "$archive")"
+}
+
+# plugin.yaml with the tag filled in and, for each platform item, the
+# addURIAndSha call replaced by the archive's uri and sha256; the items of
+# platforms not packed here are dropped.
+render_manifest() {
+    awk -v tag="$version" -v shas="$1" '
+        BEGIN {
+            n = split(shas, pairs, " ")
+            for (i = 1; i < n; i += 2) sha[pairs[i]] = pairs[i + 1]
+            print "# Generated by scripts/dist.sh from plugin.yaml for the archives beside it."
+        }
+        function flush() {
+            if (item != "" && keep) printf "%s", item
+            item = ""
+        }
+        /^ *#/ && !started { next }
+        { started = 1; gsub(/\{\{ *\.TagName *\}\}/, tag) }
+        /^    - selector:/ { flush(); in_item = 1; keep = 0 }
+        in_item && $0 != "" && $0 !~ /^    / { flush(); in_item = 0 }
+        /addURIAndSha/ {
+            match($0, /"[^"]*"/)
+            uri = substr($0, RSTART + 1, RLENGTH - 2)
+            match(uri, /-[a-z]+-[a-z0-9]+\.tar\.gz$/)
+            platform = substr(uri, RSTART + 1, RLENGTH - 8)
+            indent = substr($0, 1, match($0, /[^ ]/) - 1)
+            if (platform in sha) {
+                keep = 1
+                $0 = indent "uri: " uri "\n" indent "sha256: " sha[platform]
+            }
+        }
+        in_item { item = item $0 "\n"; next }
+        { print }
+        END { flush() }
+    ' plugin.yaml
+}
+
+pairs=""
+for triple in "${targets[@]}"; do
+    pairs="$pairs $(pack "$triple")"
+done
+render_manifest "$pairs" > "$dist_dir/krew-manifest.yaml"
+
+set -- $pairs
+while [ $# -ge 2 ]; do
+    echo "$2  $dist_dir/kubectl-wizard-$version-$1.tar.gz"
+    shift 2
+done
+echo "krew manifest: $dist_dir/krew-manifest.yaml"

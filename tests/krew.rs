@@ -1,0 +1,328 @@
+//! The krew manifests follow krew's rules: `plugin.yaml` (the template
+//! krew-release-bot renders on a release) and the manifest `scripts/dist.sh`
+//! writes beside the archive it packs, which must carry that archive's
+//! sha256 and Cargo.toml's version.
+//!
+//! krew itself is not available here, so the rules krew and krew-index apply
+//! are checked directly.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const API_VERSION: &str = "krew.googlecontainertools.github.com/v1alpha2";
+const OSES: [&str; 3] = ["linux", "darwin", "windows"];
+const ARCHES: [&str; 2] = ["amd64", "arm64"];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tag() -> String {
+    format!("v{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn parse(text: &str) -> Value {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    serde_json::to_value(yaml).unwrap()
+}
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{pointer} is not a string in the manifest"))
+}
+
+/// Render plugin.yaml as krew-release-bot does: `{{ .TagName }}` is the tag,
+/// `{{ addURIAndSha "URL" .TagName | indent N }}` becomes `uri:` (the URL,
+/// itself a template of the tag) and `sha256:` on the next line indented by
+/// N, here with a stand-in checksum since no asset exists yet.
+fn render_template(template: &str, tag: &str, sha256: &str) -> String {
+    let mut out = String::new();
+    for line in template.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some(call) = trimmed.strip_prefix("{{ addURIAndSha \"") {
+            let (url, rest) = call.split_once('"').unwrap();
+            let pad: usize = rest
+                .trim()
+                .strip_prefix(".TagName | indent ")
+                .and_then(|r| r.strip_suffix("}}"))
+                .unwrap_or_else(|| panic!("unexpected addURIAndSha call: {line}"))
+                .trim()
+                .parse()
+                .unwrap();
+            assert_eq!(pad, indent.len(), "indent must match the column: {line}");
+            let url = url.replace("{{ .TagName }}", tag);
+            out.push_str(&format!("{indent}uri: {url}\n{indent}sha256: {sha256}\n"));
+        } else {
+            let line = line.replace("{{ .TagName }}", tag);
+            assert!(!line.contains("{{"), "unsupported template action: {line}");
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// krew's rules (and krew-index's) for a manifest; returns the platforms as
+/// `os-arch` → (uri, sha256, files' `from`).
+fn check_manifest(manifest: &Value) -> Vec<(String, String, String, Vec<String>)> {
+    assert_eq!(str_at(manifest, "/apiVersion"), API_VERSION);
+    assert_eq!(str_at(manifest, "/kind"), "Plugin");
+    assert_eq!(str_at(manifest, "/metadata/name"), "wizard");
+
+    let version = str_at(manifest, "/spec/version");
+    assert!(is_semver_with_v(version), "spec.version {version:?}");
+    assert_eq!(version, tag(), "spec.version is not Cargo.toml's version");
+    assert_eq!(
+        str_at(manifest, "/spec/homepage"),
+        env!("CARGO_PKG_REPOSITORY")
+    );
+
+    let short = str_at(manifest, "/spec/shortDescription");
+    assert!(
+        !short.trim().is_empty() && !short.contains('\n'),
+        "{short:?}"
+    );
+    assert!(!str_at(manifest, "/spec/description").trim().is_empty());
+
+    let platforms = manifest
+        .pointer("/spec/platforms")
+        .and_then(Value::as_array)
+        .expect("spec.platforms is a list");
+    assert!(!platforms.is_empty(), "no platform");
+    let mut seen = BTreeSet::new();
+    let mut found = Vec::new();
+    for platform in platforms {
+        let labels = platform
+            .pointer("/selector/matchLabels")
+            .and_then(Value::as_object)
+            .expect("selector.matchLabels");
+        let keys: BTreeSet<&str> = labels.keys().map(String::as_str).collect();
+        assert_eq!(keys, BTreeSet::from(["arch", "os"]), "selector labels");
+        assert_eq!(
+            platform["selector"].as_object().unwrap().len(),
+            1,
+            "only matchLabels"
+        );
+        let os = str_at(platform, "/selector/matchLabels/os");
+        let arch = str_at(platform, "/selector/matchLabels/arch");
+        assert!(OSES.contains(&os) && ARCHES.contains(&arch), "{os}/{arch}");
+        assert!(seen.insert((os, arch)), "{os}/{arch} selected twice");
+
+        let uri = str_at(platform, "/uri");
+        assert!(uri.starts_with("https://"), "{uri}");
+        assert!(
+            uri.ends_with(&format!(
+                "/{version}/kubectl-wizard-{version}-{os}-{arch}.tar.gz"
+            )),
+            "{uri}"
+        );
+        let sha = str_at(platform, "/sha256");
+        assert!(
+            sha.len() == 64 && sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+            "sha256 {sha:?}"
+        );
+
+        let exe = if os == "windows" { ".exe" } else { "" };
+        let bin = str_at(platform, "/bin");
+        assert_eq!(bin, format!("kubectl-wizard{exe}"));
+        let files = platform["files"].as_array().expect("files");
+        let mut from = Vec::new();
+        for file in files {
+            let source = str_at(file, "/from");
+            let target = str_at(file, "/to");
+            assert!(!source.is_empty() && !target.is_empty(), "{file}");
+            from.push(source.to_string());
+        }
+        for needed in [
+            bin.to_string(),
+            format!("kubectl_complete-wizard{exe}"),
+            "LICENSE".into(),
+        ] {
+            assert!(from.contains(&needed), "{os}/{arch}: files miss {needed}");
+        }
+        found.push((
+            format!("{os}-{arch}"),
+            uri.to_string(),
+            sha.to_string(),
+            from,
+        ));
+    }
+    found
+}
+
+fn is_semver_with_v(version: &str) -> bool {
+    let Some(rest) = version.strip_prefix('v') else {
+        return false;
+    };
+    let core = rest.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[test]
+fn semver_check() {
+    assert!(is_semver_with_v("v0.1.0"));
+    assert!(is_semver_with_v("v1.2.3-rc.1"));
+    assert!(!is_semver_with_v("0.1.0"));
+    assert!(!is_semver_with_v("v1.2"));
+}
+
+#[test]
+fn the_release_template_renders_to_a_valid_manifest_for_six_platforms() {
+    let template = std::fs::read_to_string(repo().join("plugin.yaml")).unwrap();
+    let rendered = render_template(&template, &tag(), &"0".repeat(64));
+    let platforms = check_manifest(&parse(&rendered));
+    let names: BTreeSet<String> = platforms.into_iter().map(|p| p.0).collect();
+    let all: BTreeSet<String> = OSES
+        .iter()
+        .flat_map(|os| ARCHES.iter().map(move |arch| format!("{os}-{arch}")))
+        .collect();
+    assert_eq!(names, all);
+}
+
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// A target directory holding small stand-ins for the two debug binaries:
+/// packing the real ones (over 100 MB each unoptimised) costs more than a
+/// test should, and the script treats them as opaque files anyway.
+fn stand_in_target(dir: &Path, content: &str) -> PathBuf {
+    let target = dir.join("target");
+    let debug = target.join("debug");
+    std::fs::create_dir_all(&debug).unwrap();
+    for name in ["kubectl-wizard", "kubectl_complete-wizard"] {
+        std::fs::write(
+            debug.join(name),
+            format!("#!/bin/sh\necho {name} {content}\n"),
+        )
+        .unwrap();
+    }
+    target
+}
+
+fn run_dist(target: &Path, out: &Path, umask: &str) -> String {
+    let script = repo().join("scripts/dist.sh");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "umask {umask} && exec '{}' --profile dev --no-build",
+            script.display()
+        ))
+        .env("CARGO_TARGET_DIR", target)
+        .env("DIST_DIR", out)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn host_platform() -> String {
+    kubectl_wizard::commands::platform(std::env::consts::OS, std::env::consts::ARCH)
+        .replace('/', "-")
+}
+
+#[test]
+fn dist_packs_a_reproducible_archive_and_a_manifest_that_matches_it() {
+    let work = tempfile::tempdir().unwrap();
+    let target = stand_in_target(work.path(), "one");
+    let out = work.path().join("dist");
+    let printed = run_dist(&target, &out, "022");
+
+    let archive = out.join(format!(
+        "kubectl-wizard-{}-{}.tar.gz",
+        tag(),
+        host_platform()
+    ));
+    let sha = sha256_of(&archive);
+    assert!(
+        printed.contains(&format!("{sha}  {}", archive.display())),
+        "{printed}"
+    );
+
+    let manifest = std::fs::read_to_string(out.join("krew-manifest.yaml")).unwrap();
+    let platforms = check_manifest(&parse(&manifest));
+    assert_eq!(platforms.len(), 1, "only the platform packed here");
+    let (platform, uri, manifest_sha, from) = &platforms[0];
+    assert_eq!(platform, &host_platform());
+    assert_eq!(
+        manifest_sha, &sha,
+        "the manifest's sha256 is not the archive's"
+    );
+    assert!(uri.ends_with(archive.file_name().unwrap().to_str().unwrap()));
+
+    // The archive: fixed order, root-owned, fixed mtime, the files krew copies.
+    let listing = Command::new("tar")
+        .args(["--numeric-owner", "--utc", "-tvzf"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    let names: Vec<&str> = listing
+        .lines()
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kubectl-wizard",
+            "kubectl_complete-wizard",
+            "LICENSE",
+            "README.md"
+        ]
+    );
+    for name in from {
+        assert!(
+            names.contains(&name.as_str()),
+            "{name} is not in the archive"
+        );
+    }
+    for line in listing.lines() {
+        assert!(line.contains(" 0/0 "), "owner: {line}");
+        assert!(line.contains("2023-11-14 22:13"), "mtime: {line}");
+    }
+    assert!(listing.lines().next().unwrap().starts_with("-rwxr-xr-x"));
+
+    // Same inputs, other file times and umask: the same bytes.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = stand_in_target(&work.path().join("again"), "one");
+    let out_again = work.path().join("dist-again");
+    run_dist(&again, &out_again, "077");
+    let archive_again = out_again.join(archive.file_name().unwrap());
+    assert_eq!(
+        sha256_of(&archive_again),
+        sha,
+        "the archive is not reproducible"
+    );
+
+    // Other binaries: another sha256, and the manifest follows.
+    let changed = stand_in_target(&work.path().join("changed"), "two");
+    let out_changed = work.path().join("dist-changed");
+    run_dist(&changed, &out_changed, "022");
+    let changed_sha = sha256_of(&out_changed.join(archive.file_name().unwrap()));
+    assert_ne!(changed_sha, sha);
+    let changed_manifest = std::fs::read_to_string(out_changed.join("krew-manifest.yaml")).unwrap();
+    assert_eq!(check_manifest(&parse(&changed_manifest))[0].2, changed_sha);
+}
+
+#[test]
+fn dist_rejects_unknown_arguments() {
+    let output = Command::new(repo().join("scripts/dist.sh"))
+        .arg("--frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown argument '--frobnicate'"));
+}

@@ -1,0 +1,229 @@
+//! kubectl plugin conventions: `version`, `completion`, and the
+//! `kubectl_complete-wizard` protocol, driven through the built binaries
+//! (and through the real kubectl when it is installed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+
+fn wizard() -> Command {
+    Command::cargo_bin("kubectl-wizard").unwrap()
+}
+
+fn stdout_of(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn version_variants() {
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        stdout_of(wizard().args(["version", "--short"])),
+        format!("{version}\n")
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(wizard().args(["version", "-o", "json"]))).unwrap();
+    assert_eq!(json["version"], version.as_str());
+    let platform = json["platform"].as_str().unwrap();
+    let (os, arch) = platform.split_once('/').unwrap();
+    assert!(["linux", "darwin", "windows"].contains(&os), "{platform}");
+    assert!(
+        !arch.is_empty() && arch != "x86_64" && arch != "aarch64",
+        "{platform}"
+    );
+    assert!(json["gitCommit"].is_string());
+
+    let plain = stdout_of(wizard().arg("version"));
+    assert!(
+        plain.starts_with(&format!("kubectl-wizard {version} ({platform}")),
+        "{plain}"
+    );
+}
+
+#[test]
+fn version_short_and_output_conflict() {
+    wizard()
+        .args(["version", "--short", "-o", "json"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn help_speaks_of_kubectl_wizard() {
+    let help = stdout_of(wizard().arg("--help"));
+    assert!(
+        help.contains("Usage: kubectl wizard [OPTIONS] <COMMAND>"),
+        "{help}"
+    );
+    let render = stdout_of(wizard().args(["render", "-h"]));
+    assert!(
+        render.contains("Usage: kubectl wizard render [OPTIONS]"),
+        "{render}"
+    );
+    for flag in ["--namespace", "--context", "--kubeconfig"] {
+        assert!(render.contains(flag), "{flag} missing from render help");
+    }
+}
+
+#[test]
+fn completion_scripts_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _kubectl__wizard"),
+        ("zsh", "#compdef kubectl-wizard"),
+        ("fish", "complete -c kubectl-wizard"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let script = stdout_of(wizard().args(["completion", shell]));
+        assert!(script.contains(marker), "{shell}: {marker} missing");
+    }
+    wizard().args(["completion", "tcsh"]).assert().code(2);
+}
+
+/// Run the bash completion function as bash would for `words` (the last
+/// one being completed) and return what it offers.
+fn bash_complete(words: &[&str]) -> String {
+    let script = stdout_of(wizard().args(["completion", "bash"]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("completion.bash");
+    std::fs::write(&path, script).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let program = format!(
+        "source '{}' && complete -p kubectl-wizard >/dev/null && \
+         COMP_WORDS=({}) && COMP_CWORD={cword} && \
+         _kubectl__wizard kubectl-wizard '{}' '{prev}' && echo \"${{COMPREPLY[*]}}\"",
+        path.display(),
+        quoted.join(" "),
+        words[cword],
+    );
+    let output = Process::new("bash")
+        .args(["-c", &program])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn bash_completion_loads_and_completes_subcommands_and_their_flags() {
+    assert_eq!(bash_complete(&["kubectl-wizard", "re"]), "render");
+    assert_eq!(
+        bash_complete(&["kubectl-wizard", "render", "-o", ""]),
+        "yaml json"
+    );
+    assert_eq!(
+        bash_complete(&["kubectl-wizard", "render", "--f"]),
+        "--filename --force"
+    );
+}
+
+fn complete_with(binary: &str, words: &[&str]) -> String {
+    let mut command = Command::cargo_bin(binary).unwrap();
+    if binary == "kubectl-wizard" {
+        command.arg("__complete");
+    }
+    stdout_of(command.args(words))
+}
+
+#[test]
+fn cobra_protocol_from_both_entry_points() {
+    for binary in ["kubectl_complete-wizard", "kubectl-wizard"] {
+        assert_eq!(
+            complete_with(binary, &["re"]),
+            "render\tWrite the manifests of a state as files, or print them\n:4\n"
+        );
+        // Flags in the words are completed, not parsed as our own: a
+        // namespace has no offline candidates, and after it come the
+        // subcommands as before.
+        assert_eq!(complete_with(binary, &["-n", ""]), ":4\n");
+        assert_eq!(
+            complete_with(binary, &["-n", "prod", ""]),
+            complete_with(binary, &[""])
+        );
+        assert_eq!(
+            complete_with(binary, &["render", "-f", ""]),
+            "yaml\nyml\njson\n:8\n"
+        );
+        assert_eq!(complete_with(binary, &["version", "-o", "j"]), "json\n:4\n");
+    }
+}
+
+#[test]
+fn context_values_come_from_the_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts:\n\
+         - name: prod\n  context: {cluster: c, user: u}\n\
+         - name: staging\n  context: {cluster: c, user: u}\n",
+    )
+    .unwrap();
+    let got = stdout_of(
+        Command::cargo_bin("kubectl_complete-wizard")
+            .unwrap()
+            .env_remove("KUBECONFIG")
+            .args(["--kubeconfig", config.to_str().unwrap(), "--context", "st"]),
+    );
+    assert_eq!(got, "staging\n:4\n");
+}
+
+/// A PATH holding only the two built executables, then the system's.
+fn plugin_path() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["kubectl-wizard", "kubectl_complete-wizard"] {
+        let built = assert_cmd::cargo::cargo_bin(name);
+        std::fs::copy(&built, dir.path().join(built.file_name().unwrap())).unwrap();
+    }
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", dir.path().display());
+    (dir, path)
+}
+
+fn kubectl() -> Option<PathBuf> {
+    ["/usr/local/bin/kubectl", "/usr/bin/kubectl"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
+}
+
+fn run_kubectl(kubectl: &Path, path: &str, args: &[&str]) -> std::process::Output {
+    Process::new(kubectl)
+        .args(args)
+        .env("PATH", path)
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_real_kubectl_finds_runs_and_completes_the_plugin() {
+    let Some(kubectl) = kubectl() else {
+        eprintln!("kubectl is not installed: skipping the kubectl round trip");
+        return;
+    };
+    let (_dir, path) = plugin_path();
+
+    let list = run_kubectl(&kubectl, &path, &["plugin", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    let warnings = String::from_utf8_lossy(&list.stderr);
+    assert!(list.status.success(), "{list:?}");
+    assert!(listed.contains("/kubectl-wizard\n"), "{listed}");
+    assert!(!listed.contains("kubectl_complete"), "{listed}");
+    assert!(!warnings.contains("warning"), "{warnings}");
+
+    let version = run_kubectl(&kubectl, &path, &["wizard", "version", "--short"]);
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout),
+        format!("v{}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    let completion = run_kubectl(&kubectl, &path, &["__complete", "wizard", "re"]);
+    let offered = String::from_utf8_lossy(&completion.stdout);
+    assert!(offered.starts_with("render\t"), "{offered}");
+    assert!(offered.ends_with("\n:4\n"), "{offered}");
+}

@@ -11,9 +11,11 @@
 #                    (the release workflow builds them on each OS first).
 #
 # Writes $DIST_DIR (default dist/) with kubectl-wizard-vVERSION-OS-ARCH.tar.gz
-# per target and krew-manifest.yaml (plugin.yaml rendered for those archives;
+# per target, and the krew manifest (plugin.yaml rendered for those archives;
 # platforms not built here are left out, since a manifest entry without the
-# archive's real sha256 cannot be installed). Prints each sha256.
+# archive's real sha256 cannot be installed) to $KREW_MANIFEST (default
+# krew-manifest.yaml at the top of the repo) and $DIST_DIR/krew-manifest.yaml.
+# Prints each sha256.
 #
 # Reproducible: files in a fixed order, owner and group 0 (numeric), modes set
 # explicitly, every mtime = SOURCE_DATE_EPOCH (default: the last commit's
@@ -156,10 +158,16 @@ for triple in "${targets[@]}"; do
     pairs="$pairs $(pack "$triple")"
 done
 render_manifest "$pairs" > "$dist_dir/krew-manifest.yaml"
+manifest=${KREW_MANIFEST:-$root/krew-manifest.yaml}
+if [ "$manifest" != "$dist_dir/krew-manifest.yaml" ]; then
+    # Through a temporary file and a rename: never half a manifest.
+    cp "$dist_dir/krew-manifest.yaml" "$manifest.tmp.$$"
+    mv "$manifest.tmp.$$" "$manifest"
+fi
 
 set -- $pairs
 while [ $# -ge 2 ]; do
     echo "$2  $dist_dir/kubectl-wizard-$version-$1.tar.gz"
     shift 2
 done
-echo "krew manifest: $dist_dir/krew-manifest.yaml"
+echo "krew manifest: $manifest"

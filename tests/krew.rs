@@ -189,6 +189,23 @@ fn the_release_template_renders_to_a_valid_manifest_for_six_platforms() {
     assert_eq!(names, all);
 }
 
+/// The committed manifest is the one `scripts/dist.sh` wrote for the last
+/// local release build: installable as it stands, for this version.
+#[test]
+fn the_committed_krew_manifest_is_valid_for_this_version() {
+    let text = std::fs::read_to_string(repo().join("krew-manifest.yaml")).unwrap();
+    let manifest = parse(&text);
+    assert_eq!(str_at(&manifest, "/spec/version"), tag());
+    let platforms = check_manifest(&manifest);
+    assert!(!platforms.is_empty());
+    for (platform, uri, _sha, _files) in &platforms {
+        assert!(
+            uri.ends_with(&format!("kubectl-wizard-{}-{platform}.tar.gz", tag())),
+            "{uri} is not this version's {platform} archive"
+        );
+    }
+}
+
 fn sha256_of(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -222,6 +239,8 @@ fn run_dist(target: &Path, out: &Path, umask: &str) -> String {
         ))
         .env("CARGO_TARGET_DIR", target)
         .env("DIST_DIR", out)
+        // Never rewrite the repository's own manifest from a test.
+        .env("KREW_MANIFEST", out.join("krew-manifest.yaml"))
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap();

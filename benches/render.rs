@@ -1,5 +1,6 @@
 //! How rendering scales: states of 1 to 10,000 full-featured services, built
-//! (parse + validate + render) and then serialised as one YAML stream.
+//! (parse + validate + render) from YAML and from JSON, and then serialised
+//! as one YAML stream.
 //!
 //! `cargo bench --bench render` measures; `cargo test --benches` runs each
 //! benchmark once, on the small sizes only, to check that it still works.
@@ -309,6 +310,25 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same states saved as JSON, the way web wizards save them.
+fn build_json(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build-json");
+    group.sample_size(10);
+    for &count in sizes() {
+        let tree = kubectl_wizard::yaml::parse(&state(count)).unwrap();
+        let text = serde_json::to_string(&tree).unwrap();
+        group.throughput(Throughput::Elements(count as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &text, |b, text| {
+            b.iter_custom(|n| {
+                timed(n, || {
+                    pipeline::build(black_box(text), "bench", &options()).unwrap()
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
 fn to_yaml(c: &mut Criterion) {
     let mut group = c.benchmark_group("yaml");
     group.sample_size(10);
@@ -328,5 +348,5 @@ fn to_yaml(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, to_yaml);
+criterion_group!(benches, build, build_json, to_yaml);
 criterion_main!(benches);

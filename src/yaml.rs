@@ -22,6 +22,15 @@ pub struct SyntaxError {
 /// Parse YAML or JSON (JSON is YAML) into a JSON value tree. Map keys that
 /// are not strings (`8080: x`) are turned into their string form.
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    // Web wizards save JSON: read it with the JSON parser, several times
+    // faster than the YAML one. Anything it refuses (a YAML flow map such as
+    // `{a: 1}`, a syntax error) goes to the YAML parser, which also gives
+    // the message and position.
+    if text.trim_start().starts_with('{') {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            return Ok(value);
+        }
+    }
     let mut value = serde_yaml::from_str::<Document>(text)
         .map(|doc| doc.0)
         .map_err(|e| {
@@ -419,6 +428,19 @@ mod emit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_is_read_by_the_json_parser_and_flow_yaml_still_works() {
+        let json = parse(r#" {"a": {"b": [1, 2.5, "x"]}, "c": null}"#).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"a": {"b": [1, 2.5, "x"]}, "c": null})
+        );
+        let flow = parse("{a: 1, b: [x, y]}").unwrap();
+        assert_eq!(flow, serde_json::json!({"a": 1, "b": ["x", "y"]}));
+        let err = parse("{\"a\": [1, 2}").unwrap_err();
+        assert!(err.line.is_some(), "{err:?}");
+    }
 
     #[test]
     fn json_and_yaml_give_the_same_tree() {

@@ -201,7 +201,7 @@ pub fn anything(_: &str) -> Result<(), String> {
 /// maxSurge and friends as the state stores them: `1` or `"25%"`.
 pub fn int_or_percent_value(text: &str) -> Result<Value> {
     use crate::model::IntOrPercent;
-    match numbers::parse_int_or_percent(text).map_err(crate::error::Error::Failed)? {
+    match numbers::parse_int_or_percent(text, false).map_err(crate::error::Error::Failed)? {
         IntOrPercent::Int(n) => Ok(Value::from(n)),
         IntOrPercent::Str(s) => Ok(Value::from(s)),
     }

@@ -34,7 +34,7 @@ pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<
     if strategy == "RollingUpdate" {
         let unavailable = ask.optional(
             "maxUnavailable (nodes updated at once, a number or a percentage; Enter for 1)",
-            |a| numbers::parse_int_or_percent(a).map(drop),
+            |a| numbers::parse_int_or_percent(a, false).map(drop),
         )?;
         if let Some(value) = unavailable {
             fields.set("maxUnavailable", ask::int_or_percent_value(&value)?);

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::check;
 use crate::diag::Diagnostics;
+use crate::model::IntOrPercent;
 
 /// Collects diagnostics while objects of one document are read.
 #[derive(Default)]
@@ -352,8 +353,7 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A Kubernetes int-or-string: `"1"` becomes 1, `"25%"` stays a string.
     /// Percentages are at most 100%, except where the API allows more
     /// (`maxSurge` may add more pods than there are).
-    pub fn int_or_percent(&self, key: &str, above_100: bool) -> Option<crate::model::IntOrPercent> {
-        use crate::model::IntOrPercent;
+    pub fn int_or_percent(&self, key: &str, above_100: bool) -> Option<IntOrPercent> {
         let value = self.raw(key)?;
         let text = match value {
             Value::Number(n) => n.to_string(),
@@ -372,33 +372,18 @@ impl<'r, 'v> Obj<'r, 'v> {
         if text.is_empty() {
             return None;
         }
-        if let Ok(n) = text.parse::<i32>() {
-            if n >= 0 {
-                return Some(IntOrPercent::Int(n));
-            }
+        let parsed = check::numbers::int_or_percent(&text, above_100);
+        if parsed.is_none() {
+            self.error(
+                key,
+                format!(
+                    "found {}; expected {}",
+                    describe(value),
+                    check::numbers::int_or_percent_allowed(above_100)
+                ),
+            );
         }
-        let percent = text
-            .strip_suffix('%')
-            .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| above_100 || *p <= 100);
-        match percent {
-            Some(_) => Some(IntOrPercent::Str(text)),
-            None => {
-                let range = if above_100 {
-                    "of at least 0%"
-                } else {
-                    "from 0% to 100%"
-                };
-                self.error(
-                    key,
-                    format!(
-                        "found {}; expected a whole number of at least 0 or a percentage {range}",
-                        describe(value)
-                    ),
-                );
-                None
-            }
-        }
+        parsed
     }
 
     /// The items of a list, each with its path. `null` is an empty list.

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::pod;
 use super::reader::{describe, Obj, Reader};
 use super::volume;
+use crate::check::numbers::is_zero;
 use crate::model::*;
 
 /// Keys a service accepts, whatever its kind; fields that do not apply to
@@ -335,14 +336,6 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
         replicas: read_replicas(obj),
         strategy,
         service_type,
-    }
-}
-
-/// `0` and `0%` alike.
-fn is_zero(value: &IntOrPercent) -> bool {
-    match value {
-        IntOrPercent::Int(n) => *n == 0,
-        IntOrPercent::Str(s) => s.trim_end_matches('%').parse::<u32>() == Ok(0),
     }
 }
 

@@ -349,13 +349,11 @@ fn read_port_list(mesh: &Obj<'_, '_>, key: &str) -> Option<String> {
             return None;
         }
     };
-    match crate::check::numbers::parse_port_list(&ports.join(",")) {
-        Ok(list) => list,
-        Err(why) => {
-            mesh.error(key, why);
-            None
-        }
-    }
+    mesh.checked(
+        key,
+        crate::check::numbers::parse_port_list(&ports.join(",")),
+    )
+    .flatten()
 }
 
 const AUTOSCALING_KEYS: &[&str] = &[

@@ -188,6 +188,12 @@ impl<'r, 'v> Obj<'r, 'v> {
         }
     }
 
+    /// The value a check accepted, or `None` with the check's message
+    /// recorded against `key`.
+    pub fn checked<T>(&self, key: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|why| self.error(key, why)).ok()
+    }
+
     fn has_wrong_type(&self, key: &str) -> bool {
         matches!(self.raw(key), Some(Value::Array(_) | Value::Object(_)))
     }
@@ -195,25 +201,13 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A DNS-1123 label, required.
     pub fn name(&self, key: &str, what: &str) -> Option<String> {
         let name = self.required_string(key, what)?;
-        match check::check_dns_label(&name) {
-            Ok(()) => Some(name),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_dns_label(&name).map(|()| name))
     }
 
     /// An optional DNS-1123 label.
     pub fn optional_name(&self, key: &str) -> Option<String> {
         let name = self.string(key)?;
-        match check::check_dns_label(&name) {
-            Ok(()) => Some(name),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_dns_label(&name).map(|()| name))
     }
 
     /// An integer, or a string holding one (`"8080"`). An empty string reads
@@ -280,13 +274,7 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A port number, 1–65535.
     pub fn port(&self, key: &str) -> Option<i32> {
         let value = self.int(key)?;
-        match check::check_port(value) {
-            Ok(port) => Some(port),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_port(value))
     }
 
     /// A boolean; the strings "true" and "false" are accepted too.
@@ -329,25 +317,13 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A Kubernetes quantity (`10Gi`, `500m`).
     pub fn quantity(&self, key: &str) -> Option<String> {
         let value = self.string(key)?;
-        match check::check_quantity(&value) {
-            Ok(()) => Some(value),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_quantity(&value).map(|()| value))
     }
 
     /// An absolute path, required.
     pub fn absolute_path(&self, key: &str, what: &str) -> Option<String> {
         let path = self.required_string(key, what)?;
-        match check::check_absolute_path(&path) {
-            Ok(()) => Some(path),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_absolute_path(&path).map(|()| path))
     }
 
     /// A Kubernetes int-or-string: `"1"` becomes 1, `"25%"` stays a string.

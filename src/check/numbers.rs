@@ -21,14 +21,17 @@ pub fn parse_port(text: &str) -> Result<i32, String> {
 pub fn parse_at_least(text: &str, min: i64) -> Result<i64, String> {
     let value = parse_whole(text)
         .map_err(|_| format!("found \"{text}\"; expected a whole number of at least {min}"))?;
+    at_least(value, min).map(i64::from)
+}
+
+/// A number of at least `min` that fits the API's 32-bit fields.
+pub fn at_least(value: i64, min: i64) -> Result<i32, String> {
     if value < min {
         return Err(format!(
             "found {value}; expected a whole number of at least {min}"
         ));
     }
-    i32::try_from(value)
-        .map(i64::from)
-        .map_err(|_| format!("found {value}; that is too large"))
+    i32::try_from(value).map_err(|_| format!("found {value}; that is too large"))
 }
 
 /// What an int-or-percent field accepts. `above_100` where the API allows

@@ -233,28 +233,24 @@ impl<'r, 'v> Obj<'r, 'v> {
     }
 
     /// An integer within `min..=max`, as an `i32`.
-    pub fn int_in(&self, key: &str, min: i64, max: i64) -> Option<i32> {
+    pub fn int_in(&self, key: &str, min: i32, max: i32) -> Option<i32> {
         let value = self.int(key)?;
-        if (min..=max).contains(&value) {
-            Some(value as i32)
-        } else if max == i64::from(i32::MAX) {
-            self.error(
-                key,
-                format!("found {value}; expected a whole number of at least {min}"),
-            );
-            None
-        } else {
-            self.error(
-                key,
-                format!("found {value}; expected a whole number from {min} to {max}"),
-            );
-            None
-        }
+        let in_range = i32::try_from(value)
+            .ok()
+            .filter(|v| (min..=max).contains(v))
+            .ok_or_else(|| format!("found {value}; expected a whole number from {min} to {max}"));
+        self.checked(key, in_range)
+    }
+
+    /// An `i32` of at least `min` (replicas, partition, counts).
+    pub fn at_least(&self, key: &str, min: i64) -> Option<i32> {
+        let value = self.int(key)?;
+        self.checked(key, check::numbers::at_least(value, min))
     }
 
     /// A non-negative `i32` (replicas, partition, counts).
     pub fn non_negative(&self, key: &str) -> Option<i32> {
-        self.int_in(key, 0, i64::from(i32::MAX))
+        self.at_least(key, 0)
     }
 
     /// A non-negative `i64` (durations in seconds).

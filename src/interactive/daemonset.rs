@@ -64,13 +64,10 @@ pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<
 }
 
 fn ask_tolerations(ask: &mut Ask<'_>) -> Result<Vec<Value>> {
-    let mut tolerations = Vec::new();
-    let mut more = ask.yes("Add tolerations (also run on nodes with taints)?", false)?;
-    while more {
-        tolerations.push(ask_toleration(ask)?);
-        more = ask.yes("Add another toleration?", false)?;
+    if !ask.yes("Add tolerations (also run on nodes with taints)?", false)? {
+        return Ok(Vec::new());
     }
-    Ok(tolerations)
+    ask.repeat("Add another toleration?", |ask, _| ask_toleration(ask))
 }
 
 fn ask_toleration(ask: &mut Ask<'_>) -> Result<Value> {

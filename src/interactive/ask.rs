@@ -255,10 +255,11 @@ pub fn anything(_: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// maxSurge and friends as the state stores them: `1` or `"25%"`.
+/// maxSurge and friends as the state stores them: `1` or `"25%"`. The
+/// caller has checked the range already.
 pub fn int_or_percent_value(text: &str) -> Result<Value> {
     use crate::model::IntOrPercent;
-    match numbers::parse_int_or_percent(text, false).map_err(Error::Failed)? {
+    match numbers::parse_int_or_percent(text, true).map_err(Error::Failed)? {
         IntOrPercent::Int(n) => Ok(Value::from(n)),
         IntOrPercent::Str(s) => Ok(Value::from(s)),
     }

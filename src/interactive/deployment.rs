@@ -50,18 +50,18 @@ pub fn ask(
 }
 
 fn ask_rolling_update(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
-    let check = |a: &str| numbers::parse_int_or_percent(a, false).map(drop);
+    // A rollout may surge past the replica count, as the state file allows.
     let surge = ask.text(
         "maxSurge (extra pods during a rollout, a number or a percentage)",
         Some("1"),
-        check,
+        |a| numbers::parse_int_or_percent(a, true).map(drop),
     )?;
     let surge_is_zero = is_zero(&surge);
     let unavailable = ask.text(
         "maxUnavailable (pods that may be down during a rollout)",
         Some("0"),
         |a| {
-            check(a)?;
+            numbers::parse_int_or_percent(a, false)?;
             if surge_is_zero && is_zero(a) {
                 return Err(format!(
                     "found {a} with maxSurge {surge}; at least one of them must be above 0 or no pod could ever be replaced"

@@ -85,10 +85,16 @@ impl Env {
             .unwrap()
     }
 
-    /// `STATE` written and applied.
-    fn applied() -> (Env, PathBuf) {
+    /// A new server and `STATE` written beside its kubeconfig.
+    fn with_state() -> (Env, PathBuf) {
         let env = Env::new();
         let state = env.write_state(STATE);
+        (env, state)
+    }
+
+    /// `STATE` written and applied.
+    fn applied() -> (Env, PathBuf) {
+        let (env, state) = Env::with_state();
         assert_code(&apply(&env, &state, &[]), 0);
         (env, state)
     }
@@ -160,8 +166,7 @@ deployment.apps/api unchanged
 
 #[test]
 fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
 
     let first = apply(&env, &state, &[]);
     assert_code(&first, 0);
@@ -219,8 +224,7 @@ fn a_changed_state_shows_exactly_the_changed_lines() {
 
 #[test]
 fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let out = diff(&env, &state, &[]);
     assert_code(&out, 1);
     let text = stdout(&out);
@@ -403,8 +407,7 @@ fn a_secret_key_removed_from_the_state_is_not_deleted() {
 
 #[test]
 fn dry_runs_persist_nothing() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let server = apply(&env, &state, &["--dry-run=server"]);
     assert_code(&server, 0);
     assert_eq!(
@@ -438,8 +441,7 @@ fn dry_runs_persist_nothing() {
 
 #[test]
 fn throttling_and_server_errors_are_retried() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.set_retry_after(0);
     faults.throttle_next(2);
@@ -456,8 +458,7 @@ fn throttling_and_server_errors_are_retried() {
 
 #[test]
 fn dropped_connections_are_retried_then_reported() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.drop_next(2);
     let out = apply(&env, &state, &[]);
@@ -480,8 +481,7 @@ fn dropped_connections_are_retried_then_reported() {
 
 #[test]
 fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/configmaps/"));
     faults.hang_next(100);
@@ -509,8 +509,7 @@ fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
 
 #[test]
 fn connection_problems_get_one_clear_line() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
 
     let wrong_context = env.wizard(&["diff", "-f", state.to_str().unwrap(), "--context", "prod"]);
     assert_code(&wrong_context, 3);
@@ -547,8 +546,7 @@ fn connection_problems_get_one_clear_line() {
 
 #[test]
 fn wait_succeeds_when_the_workloads_become_ready() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
     assert_code(&out, 0);
     let text = stdout(&out);

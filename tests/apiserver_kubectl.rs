@@ -21,38 +21,23 @@ struct Cluster {
     kubeconfig: PathBuf,
 }
 
-fn kubectl_available() -> bool {
-    let found = Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_ok();
-    if !found {
-        eprintln!("SKIPPED: `kubectl` is not on PATH; these tests drive the real kubectl");
-    }
-    found
-}
-
 impl Cluster {
-    fn start() -> Option<Cluster> {
+    fn start() -> Cluster {
         Cluster::start_with(ServerOptions::default())
     }
 
-    fn start_with(options: ServerOptions) -> Option<Cluster> {
-        if !kubectl_available() {
-            return None;
-        }
+    fn start_with(options: ServerOptions) -> Cluster {
         let server = TestApiServer::start_with(options);
         let dir = TempDir::new().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig");
         server
             .write_kubeconfig(&kubeconfig)
             .expect("write kubeconfig");
-        Some(Cluster {
+        Cluster {
             server,
             dir,
             kubeconfig,
-        })
+        }
     }
 
     fn kubectl(&self, args: &[&str]) -> Output {
@@ -66,7 +51,8 @@ impl Cluster {
             .env_remove("KUBECONFIG")
             .env("KUBECTL_EXTERNAL_DIFF", "diff -u -N")
             .output()
-            .expect("run kubectl")
+            // No skipping when kubectl is missing: a test that cannot run must not pass.
+            .expect("kubectl runs (these tests drive the real kubectl; is it on PATH?)")
     }
 
     /// Runs kubectl, expecting success; returns stdout.
@@ -316,9 +302,7 @@ fn apply_shop(cluster: &Cluster) -> (String, String) {
 
 #[test]
 fn server_side_apply_of_a_realistic_set() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let (_, stdout) = apply_shop(&cluster);
     let expected = [
         "namespace/shop serverside-applied",
@@ -385,9 +369,7 @@ fn server_side_apply_of_a_realistic_set() {
 
 #[test]
 fn get_shows_defaults_and_kubectl_ownership() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     apply_shop(&cluster);
     let deploy = cluster.get_json(&["deploy", "web", "-n", "shop"]);
     let spec = &deploy["spec"];
@@ -427,9 +409,7 @@ fn get_shows_defaults_and_kubectl_ownership() {
 
 #[test]
 fn controller_rolls_out_workloads_and_completes_jobs() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     apply_shop(&cluster);
     // Watches the Deployment until the controller reports it ready.
     let out = cluster.ok(&[
@@ -482,9 +462,7 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
 
 #[test]
 fn diff_is_clean_after_apply_and_shows_a_change() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let (dir, _) = apply_shop(&cluster);
     let (stdout, _) = cluster.exits(0, &["diff", "--server-side", "-f", &dir]);
     assert_eq!(stdout, "");
@@ -520,9 +498,7 @@ fn diff_is_clean_after_apply_and_shows_a_change() {
 
 #[test]
 fn apply_conflicts_with_another_manager_until_forced() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     apply_shop(&cluster);
     let file = cluster.write("other/web.yaml", &WEB.replace("replicas: 2", "replicas: 4"));
     let args = [
@@ -552,9 +528,7 @@ fn apply_conflicts_with_another_manager_until_forced() {
 
 #[test]
 fn apply_conflicts_with_an_update_manager() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     apply_shop(&cluster);
     cluster.ok(&[
         "patch",
@@ -593,9 +567,7 @@ data:
 
 #[test]
 fn reapplying_without_a_field_removes_it() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
     let trimmed = LABELLED
@@ -610,9 +582,7 @@ fn reapplying_without_a_field_removes_it() {
 
 #[test]
 fn a_field_shared_with_another_manager_stays() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
     // Same value from a second manager: shared ownership, no conflict.
@@ -645,9 +615,7 @@ fn unchanged_apply_keeps_resource_version() {
         ready_delay: None,
         ..ServerOptions::default()
     };
-    let Some(cluster) = Cluster::start_with(options) else {
-        return;
-    };
+    let cluster = Cluster::start_with(options);
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
     let before = cluster.stored("v1", "ConfigMap", "default", "settings");
@@ -668,9 +636,7 @@ fn unchanged_apply_keeps_resource_version() {
 
 #[test]
 fn secret_string_data_is_stored_as_data() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     cluster.ok(&[
         "apply",
         "--server-side",
@@ -692,9 +658,7 @@ fn secret_string_data_is_stored_as_data() {
 
 #[test]
 fn server_dry_run_persists_nothing() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let file = cluster.write("cm.yaml", LABELLED);
     let out = cluster.ok(&["apply", "--server-side", "--dry-run=server", "-f", &file]);
     assert_eq!(
@@ -714,9 +678,7 @@ fn server_dry_run_persists_nothing() {
 
 #[test]
 fn missing_object_and_namespace_are_not_found() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let (_, stderr) = cluster.exits(1, &["get", "deploy", "missing"]);
     assert_eq!(
         stderr.trim(),
@@ -732,9 +694,7 @@ fn missing_object_and_namespace_are_not_found() {
 
 #[test]
 fn invalid_objects_are_rejected_with_422_messages() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let bad = WEB
         .split("---")
         .nth(1)
@@ -764,18 +724,14 @@ fn rejected_credentials_give_kubectl_unauthorized() {
         allow_anonymous: false,
         ..ServerOptions::default()
     };
-    let Some(cluster) = Cluster::start_with(options) else {
-        return;
-    };
+    let cluster = Cluster::start_with(options);
     let (_, stderr) = cluster.exits(1, &["get", "configmaps"]);
     assert!(
         stderr.contains("error: You must be logged in to the server"),
         "{stderr}"
     );
 
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     cluster.ok(&["get", "configmaps"]);
     cluster.server.faults().reject_tokens(true);
     let (_, stderr) = cluster.exits(1, &["get", "configmaps"]);
@@ -787,9 +743,7 @@ fn rejected_credentials_give_kubectl_unauthorized() {
 
 #[test]
 fn kubectl_retries_throttled_requests() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     cluster.ok(&["get", "namespaces"]);
     let faults = cluster.server.faults();
     faults.only_paths_containing(Some("/configmaps"));
@@ -901,9 +855,7 @@ fn serves_many_concurrent_clients() {
 
 #[test]
 fn get_watch_streams_changes() {
-    let Some(cluster) = Cluster::start() else {
-        return;
-    };
+    let cluster = Cluster::start();
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
     let cache = cluster.dir.path().join("cache");
@@ -1002,9 +954,7 @@ fn deleted_namespaces_terminate_then_vanish() {
         ready_delay: Some(Duration::from_secs(2)),
         ..ServerOptions::default()
     };
-    let Some(cluster) = Cluster::start_with(options) else {
-        return;
-    };
+    let cluster = Cluster::start_with(options);
     cluster.ok(&[
         "apply",
         "--server-side",

@@ -1,12 +1,14 @@
 //! `kubectl wizard diff` and `apply` against the test API server, and the
 //! real kubectl (/usr/bin/kubectl) against what they leave behind.
 
+mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::{status, stderr, stdout};
 use serde_json::Value;
 use support::{ServerOptions, TestApiServer};
 
@@ -83,6 +85,32 @@ impl Env {
             .unwrap()
     }
 
+    /// A new server and `STATE` written beside its kubeconfig.
+    fn with_state() -> (Env, PathBuf) {
+        let env = Env::new();
+        let state = env.write_state(STATE);
+        (env, state)
+    }
+
+    /// `STATE` written and applied.
+    fn applied() -> (Env, PathBuf) {
+        let (env, state) = Env::with_state();
+        assert_code(&apply(&env, &state, &[]), 0);
+        (env, state)
+    }
+
+    /// Runs kubectl, expecting success.
+    fn kubectl_ok(&self, args: &[&str]) -> Output {
+        let out = self.kubectl(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    }
+
+    /// `spec.replicas` of the Deployment `api` as the server stores it.
+    fn replicas(&self) -> Value {
+        self.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"].clone()
+    }
+
     fn get(&self, api_version: &str, kind: &str, name: &str) -> Option<Value> {
         self.server.get(api_version, kind, "shop", name)
     }
@@ -92,22 +120,10 @@ impl Env {
     }
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
 #[track_caller]
 fn assert_code(output: &Output, expected: i32) {
     assert_eq!(
-        code(output),
+        status(output),
         expected,
         "stdout:\n{}\nstderr:\n{}",
         stdout(output),
@@ -115,16 +131,19 @@ fn assert_code(output: &Output, expected: i32) {
     );
 }
 
-fn apply(env: &Env, state: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["apply", "-f", state.to_str().unwrap()];
+/// `kubectl wizard <command> -f <state> <extra>`.
+fn wizard_on(env: &Env, command: &str, state: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![command, "-f", state.to_str().unwrap()];
     args.extend_from_slice(extra);
     env.wizard(&args)
 }
 
+fn apply(env: &Env, state: &Path, extra: &[&str]) -> Output {
+    wizard_on(env, "apply", state, extra)
+}
+
 fn diff(env: &Env, state: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["diff", "-f", state.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    env.wizard(&args)
+    wizard_on(env, "diff", state, extra)
 }
 
 const CREATED: &str = "\
@@ -147,8 +166,7 @@ deployment.apps/api unchanged
 
 #[test]
 fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
 
     let first = apply(&env, &state, &[]);
     assert_code(&first, 0);
@@ -180,9 +198,7 @@ fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
 
 #[test]
 fn a_changed_state_shows_exactly_the_changed_lines() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
+    let (env, _) = Env::applied();
 
     let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 3"));
     let out = diff(&env, &changed, &[]);
@@ -203,16 +219,12 @@ fn a_changed_state_shows_exactly_the_changed_lines() {
     // Piped output carries no colour codes.
     assert!(!text.contains('\x1b'));
     // The diff was a dry run: nothing changed on the server.
-    assert_eq!(
-        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
-        2
-    );
+    assert_eq!(env.replicas(), 2);
 }
 
 #[test]
 fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let out = diff(&env, &state, &[]);
     assert_code(&out, 1);
     let text = stdout(&out);
@@ -240,9 +252,7 @@ fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
 
 #[test]
 fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
+    let (env, state) = Env::applied();
     let requests = env.server.requests();
     assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 5);
     // One list per kind and namespace (the state before, to tell
@@ -283,10 +293,8 @@ fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
 
 #[test]
 fn another_managers_field_is_a_conflict_unless_forced() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
-    let patched = env.kubectl(&[
+    let (env, state) = Env::applied();
+    env.kubectl_ok(&[
         "patch",
         "deployment",
         "api",
@@ -297,7 +305,6 @@ fn another_managers_field_is_a_conflict_unless_forced() {
         "-p",
         r#"{"spec":{"replicas":5}}"#,
     ]);
-    assert!(patched.status.success(), "{}", stderr(&patched));
 
     let refused = apply(&env, &state, &[]);
     assert_code(&refused, 1);
@@ -313,31 +320,23 @@ fn another_managers_field_is_a_conflict_unless_forced() {
         errors.contains("1 of 5 objects were not applied: deployment.apps/api (failed)"),
         "{errors}"
     );
-    assert_eq!(
-        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
-        5
-    );
+    assert_eq!(env.replicas(), 5);
 
     let forced = apply(&env, &state, &["--force-conflicts"]);
     assert_code(&forced, 0);
     assert!(stdout(&forced).contains("deployment.apps/api serverside-applied\n"));
-    assert_eq!(
-        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
-        2
-    );
+    assert_eq!(env.replicas(), 2);
 }
 
 #[test]
 fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
+    let (env, state) = Env::applied();
     assert_eq!(
         env.secret_data(),
         serde_json::json!({"API_KEY": "Q0hBTkdFX01F", "DB_PASSWORD": "Q0hBTkdFX01F"})
     );
     // The real value, set the way people do.
-    let patched = env.kubectl(&[
+    env.kubectl_ok(&[
         "patch",
         "secret",
         "api-secrets",
@@ -346,7 +345,6 @@ fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
         "-p",
         r#"{"data":{"API_KEY":"cmVhbC1rZXk="}}"#,
     ]);
-    assert!(patched.status.success(), "{}", stderr(&patched));
 
     assert_code(&diff(&env, &state, &[]), 0);
     // The apply leaves the value to its new owner: nothing to write.
@@ -359,16 +357,14 @@ fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
 
 #[test]
 fn a_secret_value_applied_by_another_manager_survives_reapply() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
+    let (env, state) = Env::applied();
     let manifest = env.path("vault.yaml");
     std::fs::write(
         &manifest,
         "apiVersion: v1\nkind: Secret\nmetadata: {name: api-secrets, namespace: shop}\ndata: {DB_PASSWORD: ZnJvbS12YXVsdA==}\n",
     )
     .unwrap();
-    let vault = env.kubectl(&[
+    env.kubectl_ok(&[
         "apply",
         "--server-side",
         "--field-manager",
@@ -377,7 +373,6 @@ fn a_secret_value_applied_by_another_manager_survives_reapply() {
         "-f",
         manifest.to_str().unwrap(),
     ]);
-    assert!(vault.status.success(), "{}", stderr(&vault));
 
     assert_code(&apply(&env, &state, &[]), 0);
     assert_eq!(env.secret_data()["DB_PASSWORD"], "ZnJvbS12YXVsdA==");
@@ -386,10 +381,8 @@ fn a_secret_value_applied_by_another_manager_survives_reapply() {
 
 #[test]
 fn a_secret_key_removed_from_the_state_is_not_deleted() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
-    let patched = env.kubectl(&[
+    let (env, _) = Env::applied();
+    env.kubectl_ok(&[
         "patch",
         "secret",
         "api-secrets",
@@ -398,7 +391,6 @@ fn a_secret_key_removed_from_the_state_is_not_deleted() {
         "-p",
         r#"{"data":{"DB_PASSWORD":"aHVudGVyMg=="}}"#,
     ]);
-    assert!(patched.status.success(), "{}", stderr(&patched));
 
     let fewer = env.write_state(&STATE.replace("      - {key: DB_PASSWORD, type: secret}\n", ""));
     assert_code(&diff(&env, &fewer, &["--show-secrets"]), 1);
@@ -415,8 +407,7 @@ fn a_secret_key_removed_from_the_state_is_not_deleted() {
 
 #[test]
 fn dry_runs_persist_nothing() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let server = apply(&env, &state, &["--dry-run=server"]);
     assert_code(&server, 0);
     assert_eq!(
@@ -445,16 +436,12 @@ fn dry_runs_persist_nothing() {
     assert_code(&server, 0);
     assert!(stdout(&server).contains("deployment.apps/api serverside-applied (server dry run)\n"));
     assert!(stdout(&server).contains("configmap/api-config unchanged (server dry run)\n"));
-    assert_eq!(
-        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
-        2
-    );
+    assert_eq!(env.replicas(), 2);
 }
 
 #[test]
 fn throttling_and_server_errors_are_retried() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.set_retry_after(0);
     faults.throttle_next(2);
@@ -466,16 +453,12 @@ fn throttling_and_server_errors_are_retried() {
     let out = apply(&env, &changed, &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("deployment.apps/api serverside-applied\n"));
-    assert_eq!(
-        env.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"],
-        4
-    );
+    assert_eq!(env.replicas(), 4);
 }
 
 #[test]
 fn dropped_connections_are_retried_then_reported() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.drop_next(2);
     let out = apply(&env, &state, &[]);
@@ -498,8 +481,7 @@ fn dropped_connections_are_retried_then_reported() {
 
 #[test]
 fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/configmaps/"));
     faults.hang_next(100);
@@ -527,8 +509,7 @@ fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
 
 #[test]
 fn connection_problems_get_one_clear_line() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
 
     let wrong_context = env.wizard(&["diff", "-f", state.to_str().unwrap(), "--context", "prod"]);
     assert_code(&wrong_context, 3);
@@ -565,8 +546,7 @@ fn connection_problems_get_one_clear_line() {
 
 #[test]
 fn wait_succeeds_when_the_workloads_become_ready() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
+    let (env, state) = Env::with_state();
     let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
     assert_code(&out, 0);
     let text = stdout(&out);
@@ -591,6 +571,16 @@ fn wait_times_out_naming_the_workload() {
     );
 }
 
+/// `kubectl diff --server-side` of a rendered folder, as `manager` (or as
+/// kubectl's own field manager).
+fn kubectl_diff(env: &Env, dir: &Path, manager: Option<&str>) -> Output {
+    let mut args = vec!["diff", "--server-side", "-f", dir.to_str().unwrap()];
+    if let Some(manager) = manager {
+        args.extend(["--field-manager", manager]);
+    }
+    env.kubectl(&args)
+}
+
 /// The rendered files of a state, without kustomization.yaml (which kubectl
 /// would take for an object).
 fn render_dir(env: &Env, state: &Path) -> PathBuf {
@@ -610,12 +600,9 @@ fn render_dir(env: &Env, state: &Path) -> PathBuf {
 
 #[test]
 fn kubectl_sees_and_agrees_with_what_wizard_applied() {
-    let env = Env::new();
-    let state = env.write_state(STATE);
-    assert_code(&apply(&env, &state, &[]), 0);
+    let (env, state) = Env::applied();
 
-    let got = env.kubectl(&["get", "deployment", "api", "-n", "shop", "-o", "json"]);
-    assert!(got.status.success(), "{}", stderr(&got));
+    let got = env.kubectl_ok(&["get", "deployment", "api", "-n", "shop", "-o", "json"]);
     let deployment: Value = serde_json::from_slice(&got.stdout).unwrap();
     assert_eq!(deployment["spec"]["replicas"], 2);
     assert_eq!(
@@ -624,78 +611,28 @@ fn kubectl_sees_and_agrees_with_what_wizard_applied() {
     );
 
     let dir = render_dir(&env, &state);
-    let dir_arg = dir.to_str().unwrap();
-    let kubectl_diff = env.kubectl(&[
-        "diff",
-        "--server-side",
-        "--field-manager",
-        "kubectl-wizard",
-        "-f",
-        dir_arg,
-    ]);
-    assert_eq!(
-        code(&kubectl_diff),
-        0,
-        "{}{}",
-        stdout(&kubectl_diff),
-        stderr(&kubectl_diff)
-    );
+    assert_code(&kubectl_diff(&env, &dir, Some("kubectl-wizard")), 0);
     assert_code(&diff(&env, &state, &[]), 0);
 
     let changed = env.write_state(&STATE.replace("MODE, value: fast", "MODE, value: slow"));
     let dir = render_dir(&env, &changed);
-    let kubectl_diff = env.kubectl(&[
-        "diff",
-        "--server-side",
-        "--field-manager",
-        "kubectl-wizard",
-        "-f",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        code(&kubectl_diff),
-        1,
-        "{}{}",
-        stdout(&kubectl_diff),
-        stderr(&kubectl_diff)
-    );
-    assert!(stdout(&kubectl_diff).contains("+  MODE: slow"));
+    let theirs = kubectl_diff(&env, &dir, Some("kubectl-wizard"));
+    assert_code(&theirs, 1);
+    assert!(stdout(&theirs).contains("+  MODE: slow"));
     let ours = diff(&env, &changed, &[]);
     assert_code(&ours, 1);
     assert!(stdout(&ours).contains("-  MODE: fast\n+  MODE: slow\n"));
 
     // After wizard applies the change, both agree again.
     assert_code(&apply(&env, &changed, &[]), 0);
-    let kubectl_diff = env.kubectl(&[
-        "diff",
-        "--server-side",
-        "--field-manager",
-        "kubectl-wizard",
-        "-f",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        code(&kubectl_diff),
-        0,
-        "{}{}",
-        stdout(&kubectl_diff),
-        stderr(&kubectl_diff)
-    );
+    assert_code(&kubectl_diff(&env, &dir, Some("kubectl-wizard")), 0);
     assert_code(&diff(&env, &changed, &[]), 0);
 
     // kubectl's own server-side apply (its own field manager) works on the
     // objects too: same values, so it co-owns them without conflict, and
     // wizard still sees them in sync.
-    let kubectl_diff = env.kubectl(&["diff", "--server-side", "-f", dir.to_str().unwrap()]);
-    assert_eq!(
-        code(&kubectl_diff),
-        0,
-        "{}{}",
-        stdout(&kubectl_diff),
-        stderr(&kubectl_diff)
-    );
-    let kubectl_apply = env.kubectl(&["apply", "--server-side", "-f", dir.to_str().unwrap()]);
-    assert!(kubectl_apply.status.success(), "{}", stderr(&kubectl_apply));
+    assert_code(&kubectl_diff(&env, &dir, None), 0);
+    let kubectl_apply = env.kubectl_ok(&["apply", "--server-side", "-f", dir.to_str().unwrap()]);
     assert!(stdout(&kubectl_apply).contains("deployment.apps/api serverside-applied"));
     assert_code(&diff(&env, &changed, &[]), 0);
     assert_eq!(stdout(&apply(&env, &changed, &[])), UNCHANGED);

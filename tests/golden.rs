@@ -7,14 +7,23 @@ mod common;
 use common::{assert_tree_eq, example, render_file, Rendered};
 use serde_json::json;
 
-fn assert_files(rendered: &Rendered, expected: &[&str]) {
-    let mut expected: Vec<&str> = expected.to_vec();
+/// Exactly `resources` and the kustomization are written; see
+/// `assert_kustomization`.
+fn assert_files(rendered: &Rendered, namespace: &str, resources: &[&str]) {
+    let mut expected: Vec<&str> = resources.to_vec();
+    expected.push("kustomization.yaml");
     expected.sort_unstable();
     assert_eq!(rendered.names(), expected, "the set of files written");
+    assert_kustomization(rendered, namespace, resources);
 }
 
 fn assert_file(rendered: &Rendered, name: &str, expected: serde_json::Value) {
     assert_tree_eq(rendered.file(name), &expected, name);
+}
+
+/// Metadata of an object of app `app`.
+fn labelled(namespace: &str, name: &str, app: &str) -> serde_json::Value {
+    json!({"name": name, "namespace": namespace, "labels": {"app": app}})
 }
 
 /// The kustomization lists exactly the files `render` reported, in the
@@ -53,11 +62,7 @@ mod statefulset_example {
 
     #[test]
     fn writes_exactly_the_seed_files() {
-        let rendered = rendered();
-        let mut all = FILES.to_vec();
-        all.push("kustomization.yaml");
-        assert_files(&rendered, &all);
-        assert_kustomization(&rendered, "production", FILES);
+        assert_files(&rendered(), "production", FILES);
     }
 
     #[test]
@@ -221,16 +226,12 @@ mod deployment_example {
     }
 
     fn labelled(name: &str, app: &str) -> serde_json::Value {
-        json!({"name": name, "namespace": "shop", "labels": {"app": app}})
+        super::labelled("shop", name, app)
     }
 
     #[test]
     fn writes_every_object_once_in_apply_order() {
-        let rendered = rendered();
-        let mut all = FILES.to_vec();
-        all.push("kustomization.yaml");
-        assert_files(&rendered, &all);
-        assert_kustomization(&rendered, "shop", FILES);
+        assert_files(&rendered(), "shop", FILES);
     }
 
     #[test]
@@ -590,17 +591,13 @@ mod multi_service_example {
     }
 
     fn labelled(name: &str, app: &str) -> serde_json::Value {
-        json!({"name": name, "namespace": "storefront", "labels": {"app": app}})
+        super::labelled("storefront", name, app)
     }
 
     #[test]
     fn writes_every_object_once_in_apply_order() {
-        let rendered = rendered();
-        let mut all = FILES.to_vec();
-        all.push("kustomization.yaml");
         // The Managed database gets configuration only, the Skip nothing.
-        assert_files(&rendered, &all);
-        assert_kustomization(&rendered, "storefront", FILES);
+        assert_files(&rendered(), "storefront", FILES);
     }
 
     #[test]

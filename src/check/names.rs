@@ -132,22 +132,32 @@ pub fn check_env_key(key: &str) -> Result<(), String> {
     }
 }
 
+/// One label: a valid key and a valid value.
+pub fn check_label(key: &str, value: &str) -> Result<(), String> {
+    check_label_key(key)?;
+    check_label_value(value)
+}
+
+/// The pairs of a node selector written as `"k=v, k2=v2"`, trimmed, each
+/// checked as a label; an entry that is not `key=value` is an error.
+pub fn selector_pairs(text: &str) -> impl Iterator<Item = Result<(&str, &str), String>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(move |pair| match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                let (k, v) = (k.trim(), v.trim());
+                check_label(k, v).map(|()| (k, v))
+            }
+            _ => Err(format!(
+                "found \"{pair}\" in \"{text}\"; each entry must be key=value, separated by commas"
+            )),
+        })
+}
+
 /// A node selector written as `"k=v, k2=v2"`: each pair a label key and value.
 pub fn check_selector(text: &str) -> Result<(), String> {
-    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                check_label_key(k.trim())?;
-                check_label_value(v.trim())?;
-            }
-            _ => {
-                return Err(format!(
-                "found \"{pair}\" in \"{text}\"; each entry must be key=value, separated by commas"
-            ))
-            }
-        }
-    }
-    Ok(())
+    selector_pairs(text).try_for_each(|pair| pair.map(drop))
 }
 
 /// The candidate closest to `word` by edit distance, when it is close enough

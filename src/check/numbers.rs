@@ -21,34 +21,61 @@ pub fn parse_port(text: &str) -> Result<i32, String> {
 pub fn parse_at_least(text: &str, min: i64) -> Result<i64, String> {
     let value = parse_whole(text)
         .map_err(|_| format!("found \"{text}\"; expected a whole number of at least {min}"))?;
+    at_least(value, min).map(i64::from)
+}
+
+/// A number of at least `min` that fits the API's 32-bit fields.
+pub fn at_least(value: i64, min: i64) -> Result<i32, String> {
     if value < min {
         return Err(format!(
             "found {value}; expected a whole number of at least {min}"
         ));
     }
-    i32::try_from(value)
-        .map(i64::from)
-        .map_err(|_| format!("found {value}; that is too large"))
+    i32::try_from(value).map_err(|_| format!("found {value}; that is too large"))
+}
+
+/// What an int-or-percent field accepts. `above_100` where the API allows
+/// a percentage above 100% (`maxSurge` may add more pods than there are).
+pub fn int_or_percent_allowed(above_100: bool) -> String {
+    let range = if above_100 {
+        "of at least 0%"
+    } else {
+        "from 0% to 100%"
+    };
+    format!("a whole number of at least 0 or a percentage {range}")
 }
 
 /// A Kubernetes int-or-string such as maxSurge: `1` is a count, `25%` a
-/// share of the replicas (0% to 100%).
-pub fn parse_int_or_percent(text: &str) -> Result<IntOrPercent, String> {
+/// share of the replicas; `None` when the text is neither.
+pub fn int_or_percent(text: &str, above_100: bool) -> Option<IntOrPercent> {
     let text = text.trim();
     if let Ok(n) = text.parse::<i32>() {
         if n >= 0 {
-            return Ok(IntOrPercent::Int(n));
+            return Some(IntOrPercent::Int(n));
         }
     }
-    let percent = text
-        .strip_suffix('%')
+    text.strip_suffix('%')
         .and_then(|p| p.parse::<u32>().ok())
-        .filter(|p| *p <= 100);
-    match percent {
-        Some(_) => Ok(IntOrPercent::Str(text.to_string())),
-        None => Err(format!(
-            "found \"{text}\"; expected a whole number of at least 0 or a percentage from 0% to 100%"
-        )),
+        .filter(|p| above_100 || *p <= 100)
+        .map(|_| IntOrPercent::Str(text.to_string()))
+}
+
+/// `int_or_percent` with a message that says what was found.
+pub fn parse_int_or_percent(text: &str, above_100: bool) -> Result<IntOrPercent, String> {
+    int_or_percent(text, above_100).ok_or_else(|| {
+        format!(
+            "found \"{}\"; expected {}",
+            text.trim(),
+            int_or_percent_allowed(above_100)
+        )
+    })
+}
+
+/// `0` and `0%` alike: a rollout step that lets no pod change.
+pub fn is_zero(value: &IntOrPercent) -> bool {
+    match value {
+        IntOrPercent::Int(n) => *n == 0,
+        IntOrPercent::Str(s) => s.trim_end_matches('%').parse::<u32>() == Ok(0),
     }
 }
 
@@ -90,14 +117,14 @@ mod tests {
 
     #[test]
     fn int_or_percent() {
-        assert_eq!(parse_int_or_percent("1"), Ok(IntOrPercent::Int(1)));
+        assert_eq!(parse_int_or_percent("1", false), Ok(IntOrPercent::Int(1)));
         assert_eq!(
-            parse_int_or_percent("25%"),
+            parse_int_or_percent("25%", false),
             Ok(IntOrPercent::Str("25%".into()))
         );
-        assert!(parse_int_or_percent("101%").is_err());
-        assert!(parse_int_or_percent("-1").is_err());
-        assert!(parse_int_or_percent("1.5").is_err());
+        assert!(parse_int_or_percent("101%", false).is_err());
+        assert!(parse_int_or_percent("-1", false).is_err());
+        assert!(parse_int_or_percent("1.5", false).is_err());
     }
 
     #[test]

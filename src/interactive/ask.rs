@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::prompts::{Prompter, Text};
 use crate::check::{self, numbers};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Typed for the answers that leave a suggested value out.
 const NONE: &str = "none";
@@ -99,16 +99,13 @@ impl<'p> Ask<'p> {
         default: Option<&str>,
         taken: &[String],
     ) -> Result<String> {
-        let default = default.filter(|d| !taken.iter().any(|t| t == d));
-        self.text(prompt, default, |answer| {
-            check::check_dns_label(answer)?;
-            if taken.iter().any(|t| t == answer) {
-                return Err(format!(
-                    "found \"{answer}\", which is already used here; pick another name"
-                ));
-            }
-            Ok(())
-        })
+        self.unused(
+            prompt,
+            default,
+            taken,
+            check::check_dns_label,
+            "which is already used here; pick another name",
+        )
     }
 
     /// An absolute path that none of `taken` already uses.
@@ -118,33 +115,93 @@ impl<'p> Ask<'p> {
         default: Option<&str>,
         taken: &[String],
     ) -> Result<String> {
-        let default = default.filter(|d| !taken.iter().any(|t| t == d));
+        self.unused(
+            prompt,
+            default,
+            taken,
+            check::check_absolute_path,
+            "where something is already mounted; pick another path",
+        )
+    }
+
+    /// An answer that passes `check` and is none of `taken`; `clash` says
+    /// why a taken one is refused. A taken default is not offered.
+    fn unused(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        taken: &[String],
+        check: fn(&str) -> Result<(), String>,
+        clash: &str,
+    ) -> Result<String> {
+        let is_taken = |answer: &str| taken.iter().any(|t| t == answer);
+        let default = default.filter(|d| !is_taken(d));
         self.text(prompt, default, |answer| {
-            check::check_absolute_path(answer)?;
-            if taken.iter().any(|t| t == answer) {
-                return Err(format!(
-                    "found \"{answer}\", where something is already mounted; pick another path"
-                ));
+            check(answer)?;
+            if is_taken(answer) {
+                return Err(format!("found \"{answer}\", {clash}"));
             }
             Ok(())
         })
     }
 
+    /// A required answer turned into a value by `parse`, which also judges
+    /// it while it is typed.
+    pub fn parsed<T>(
+        &mut self,
+        prompt: &str,
+        default: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T> {
+        let answer = self.text(prompt, default, |a| parse(a).map(drop))?;
+        parse(&answer).map_err(Error::Failed)
+    }
+
+    /// Like `parsed`, for an answer that may be left empty.
+    pub fn optional_parsed<T>(
+        &mut self,
+        prompt: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>> {
+        let answer = self.optional(prompt, |a| parse(a).map(drop))?;
+        answer.map(|a| parse(&a)).transpose().map_err(Error::Failed)
+    }
+
     /// A whole number of at least `min`.
     pub fn number(&mut self, prompt: &str, default: i64, min: i64) -> Result<i64> {
-        let answer = self.text(prompt, Some(&default.to_string()), |a| {
-            numbers::parse_at_least(a, min).map(drop)
-        })?;
-        numbers::parse_at_least(&answer, min).map_err(crate::error::Error::Failed)
+        self.parsed(prompt, Some(&default.to_string()), |a| {
+            numbers::parse_at_least(a, min)
+        })
     }
 
     /// A whole number of at least `min`, or nothing (Enter).
     pub fn optional_number(&mut self, prompt: &str, min: i64) -> Result<Option<i64>> {
-        let answer = self.optional(prompt, |a| numbers::parse_at_least(a, min).map(drop))?;
-        answer
-            .map(|a| numbers::parse_at_least(&a, min))
-            .transpose()
-            .map_err(crate::error::Error::Failed)
+        self.optional_parsed(prompt, |a| numbers::parse_at_least(a, min))
+    }
+
+    /// A container's command, or the image's default (Enter).
+    pub fn command(&mut self) -> Result<Option<String>> {
+        self.optional(
+            "Command, run with sh -c (Enter for the image's default)",
+            anything,
+        )
+    }
+
+    /// Items asked one after another, each followed by `another` (a yes/no
+    /// whose default is no). `item` sees the items asked so far.
+    pub fn repeat<T>(
+        &mut self,
+        another: &str,
+        mut item: impl FnMut(&mut Self, &[T]) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        loop {
+            let next = item(self, &items)?;
+            items.push(next);
+            if !self.yes(another, false)? {
+                return Ok(items);
+            }
+        }
     }
 
     /// A Kubernetes quantity with a suggested value (`none` leaves it out).
@@ -198,10 +255,11 @@ pub fn anything(_: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// maxSurge and friends as the state stores them: `1` or `"25%"`.
+/// maxSurge and friends as the state stores them: `1` or `"25%"`. The
+/// caller has checked the range already.
 pub fn int_or_percent_value(text: &str) -> Result<Value> {
     use crate::model::IntOrPercent;
-    match numbers::parse_int_or_percent(text).map_err(crate::error::Error::Failed)? {
+    match numbers::parse_int_or_percent(text, true).map_err(Error::Failed)? {
         IntOrPercent::Int(n) => Ok(Value::from(n)),
         IntOrPercent::Str(s) => Ok(Value::from(s)),
     }

@@ -34,7 +34,13 @@ pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<
     if strategy == "RollingUpdate" {
         let unavailable = ask.optional(
             "maxUnavailable (nodes updated at once, a number or a percentage; Enter for 1)",
-            |a| numbers::parse_int_or_percent(a).map(drop),
+            |a| match numbers::parse_int_or_percent(a, false)? {
+                // No maxSurge here, so 0 would let no pod be replaced.
+                value if numbers::is_zero(&value) => Err(format!(
+                    "found {a}; a DaemonSet's rolling update must take at least one pod down at a time"
+                )),
+                _ => Ok(()),
+            },
         )?;
         if let Some(value) = unavailable {
             fields.set("maxUnavailable", ask::int_or_percent_value(&value)?);
@@ -64,13 +70,10 @@ pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<
 }
 
 fn ask_tolerations(ask: &mut Ask<'_>) -> Result<Vec<Value>> {
-    let mut tolerations = Vec::new();
-    let mut more = ask.yes("Add tolerations (also run on nodes with taints)?", false)?;
-    while more {
-        tolerations.push(ask_toleration(ask)?);
-        more = ask.yes("Add another toleration?", false)?;
+    if !ask.yes("Add tolerations (also run on nodes with taints)?", false)? {
+        return Ok(Vec::new());
     }
-    Ok(tolerations)
+    ask.repeat("Add another toleration?", |ask, _| ask_toleration(ask))
 }
 
 fn ask_toleration(ask: &mut Ask<'_>) -> Result<Value> {

@@ -8,7 +8,6 @@ use super::service::{Current, Taken};
 use super::{volumes, Fields};
 use crate::check::numbers;
 use crate::error::Result;
-use crate::model::IntOrPercent;
 
 const SERVICE_TYPES: &[Choice] = &[
     ("ClusterIP", "reachable inside the cluster (default)"),
@@ -51,18 +50,18 @@ pub fn ask(
 }
 
 fn ask_rolling_update(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
-    let check = |a: &str| numbers::parse_int_or_percent(a).map(drop);
+    // A rollout may surge past the replica count, as the state file allows.
     let surge = ask.text(
         "maxSurge (extra pods during a rollout, a number or a percentage)",
         Some("1"),
-        check,
+        |a| numbers::parse_int_or_percent(a, true).map(drop),
     )?;
     let surge_is_zero = is_zero(&surge);
     let unavailable = ask.text(
         "maxUnavailable (pods that may be down during a rollout)",
         Some("0"),
         |a| {
-            check(a)?;
+            numbers::parse_int_or_percent(a, false)?;
             if surge_is_zero && is_zero(a) {
                 return Err(format!(
                     "found {a} with maxSurge {surge}; at least one of them must be above 0 or no pod could ever be replaced"
@@ -77,11 +76,7 @@ fn ask_rolling_update(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
 }
 
 fn is_zero(text: &str) -> bool {
-    match numbers::parse_int_or_percent(text) {
-        Ok(IntOrPercent::Int(n)) => n == 0,
-        Ok(IntOrPercent::Str(s)) => s == "0%",
-        Err(_) => false,
-    }
+    numbers::int_or_percent(text, false).is_some_and(|v| numbers::is_zero(&v))
 }
 
 /// Earlier services this one waits for: only those with a Service to wait

@@ -36,11 +36,7 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
             )?,
         );
     }
-    let command = ask.optional(
-        "Command, run with sh -c (Enter for the image's default)",
-        ask::anything,
-    )?;
-    fields.set_some("command", command);
+    fields.set_some("command", ask.command()?);
     let args = ask.optional(
         "Arguments, separated by spaces (Enter for none)",
         ask::anything,
@@ -51,7 +47,7 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
         ask.choose("When the container fails", RESTART_POLICIES, 0)?,
     );
     if ask.yes("Set retry, parallelism and time limits?", false)? {
-        ask_limits(ask, fields)?;
+        ask_numbers(ask, LIMITS, fields)?;
     }
     if cron && ask.yes("Set history limits, a start deadline or suspend it?", false)? {
         ask_cron_limits(ask, fields)?;
@@ -59,53 +55,56 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
     Ok(())
 }
 
-fn ask_limits(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
-    let questions: [(&str, &str, i64); 5] = [
-        (
-            "backoffLimit",
-            "Retries before the job counts as failed (Enter for 6)",
-            0,
-        ),
-        ("completions", "Successful pods needed (Enter for 1)", 0),
-        ("parallelism", "Pods running at once (Enter for 1)", 0),
-        (
-            "activeDeadlineSeconds",
-            "Time limit in seconds (Enter for none)",
-            1,
-        ),
-        (
-            "ttlSecondsAfterFinished",
-            "Delete the finished job after this many seconds (Enter to keep it)",
-            0,
-        ),
-    ];
-    for (key, prompt, min) in questions {
+/// Optional numbers: the state key, the question and the least value.
+type NumberQuestions = [(&'static str, &'static str, i64)];
+
+const LIMITS: &NumberQuestions = &[
+    (
+        "backoffLimit",
+        "Retries before the job counts as failed (Enter for 6)",
+        0,
+    ),
+    ("completions", "Successful pods needed (Enter for 1)", 0),
+    ("parallelism", "Pods running at once (Enter for 1)", 0),
+    (
+        "activeDeadlineSeconds",
+        "Time limit in seconds (Enter for none)",
+        1,
+    ),
+    (
+        "ttlSecondsAfterFinished",
+        "Delete the finished job after this many seconds (Enter to keep it)",
+        0,
+    ),
+];
+
+const CRON_LIMITS: &NumberQuestions = &[
+    (
+        "successfulJobsHistoryLimit",
+        "Finished jobs to keep (Enter for 3)",
+        0,
+    ),
+    (
+        "failedJobsHistoryLimit",
+        "Failed jobs to keep (Enter for 1)",
+        0,
+    ),
+    (
+        "startingDeadlineSeconds",
+        "Skip a run that cannot start within this many seconds (Enter for no limit)",
+        0,
+    ),
+];
+
+fn ask_numbers(ask: &mut Ask<'_>, questions: &NumberQuestions, fields: &mut Fields) -> Result<()> {
+    for &(key, prompt, min) in questions {
         fields.set_some(key, ask.optional_number(prompt, min)?);
     }
     Ok(())
 }
 
 fn ask_cron_limits(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
-    let questions: [(&str, &str, i64); 3] = [
-        (
-            "successfulJobsHistoryLimit",
-            "Finished jobs to keep (Enter for 3)",
-            0,
-        ),
-        (
-            "failedJobsHistoryLimit",
-            "Failed jobs to keep (Enter for 1)",
-            0,
-        ),
-        (
-            "startingDeadlineSeconds",
-            "Skip a run that cannot start within this many seconds (Enter for no limit)",
-            0,
-        ),
-    ];
-    for (key, prompt, min) in questions {
-        fields.set_some(key, ask.optional_number(prompt, min)?);
-    }
+    ask_numbers(ask, CRON_LIMITS, fields)?;
     if ask.yes("Create it suspended (no runs until you resume it)?", false)? {
         fields.set("suspend", true);
     }

@@ -59,14 +59,9 @@ pub fn ask_state(prompter: &mut dyn Prompter, namespace: Option<&str>) -> Result
     )?;
     let has_ingress = ingress.is_some();
     state.set("ingress", ingress.unwrap_or_default());
-    let mut services: Vec<Value> = Vec::new();
-    loop {
-        let entry = service::ask_service(&mut ask, services.len() + 1, &services, has_ingress)?;
-        services.push(entry);
-        if !ask.yes("Add another service?", false)? {
-            break;
-        }
-    }
+    let services = ask.repeat("Add another service?", |ask, services| {
+        service::ask_service(ask, services.len() + 1, services, has_ingress)
+    })?;
     state.set("_services", Value::Array(services));
     Ok(state.into_value())
 }

@@ -129,12 +129,9 @@ fn ask_probe(ask: &mut Ask<'_>, port: Option<i64>, delay: i64) -> Result<Value> 
 
 fn ask_probe_port(ask: &mut Ask<'_>, port: Option<i64>) -> Result<i64> {
     let default = port.map(|p| p.to_string());
-    let answer = ask.text("Port", default.as_deref(), |a| {
-        numbers::parse_port(a).map(drop)
-    })?;
-    numbers::parse_port(&answer)
-        .map(i64::from)
-        .map_err(Error::Failed)
+    ask.parsed("Port", default.as_deref(), |a| {
+        numbers::parse_port(a).map(i64::from)
+    })
 }
 
 fn ask_resources(ask: &mut Ask<'_>) -> Result<Value> {
@@ -160,24 +157,19 @@ fn ask_resources(ask: &mut Ask<'_>) -> Result<Value> {
 }
 
 fn ask_env(ask: &mut Ask<'_>, service: &str) -> Result<Vec<Value>> {
-    let mut vars: Vec<Value> = Vec::new();
-    loop {
-        let keys: Vec<String> = vars
-            .iter()
-            .filter_map(|v| v.get("key")?.as_str().map(str::to_string))
-            .collect();
+    ask.repeat("Add another variable?", |ask, vars: &[Value]| {
         let key = ask.text("Variable name, e.g. APP_ENV", None, |a| {
             check::check_env_key(a)?;
-            if keys.iter().any(|k| k == a) {
+            if vars
+                .iter()
+                .any(|v| v.get("key").and_then(Value::as_str) == Some(a))
+            {
                 return Err(format!("found \"{a}\" again; each variable is set once"));
             }
             Ok(())
         })?;
-        vars.push(ask_env_value(ask, service, key)?);
-        if !ask.yes("Add another variable?", false)? {
-            return Ok(vars);
-        }
-    }
+        ask_env_value(ask, service, key)
+    })
 }
 
 fn ask_env_value(ask: &mut Ask<'_>, service: &str, key: String) -> Result<Value> {
@@ -202,41 +194,27 @@ fn ask_env_value(ask: &mut Ask<'_>, service: &str, key: String) -> Result<Value>
 }
 
 fn ask_init_containers(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
-    let mut containers = Vec::new();
-    loop {
-        let mut c = Fields::default();
-        ask_container(ask, "Init container name, e.g. migrate", taken, &mut c)?;
-        let command = ask.optional(
-            "Command, run with sh -c (Enter for the image's default)",
-            ask::anything,
-        )?;
-        c.set_some("command", command);
-        containers.push(c.into_value());
-        if !ask.yes("Add another init container?", false)? {
-            return Ok(containers);
-        }
-    }
+    ask.repeat("Add another init container?", |ask, _| {
+        let c = ask_container(ask, "Init container name, e.g. migrate", taken)?;
+        Ok(c.into_value())
+    })
 }
 
-/// Name and image of an extra container; the name must be new in the pod.
-fn ask_container(ask: &mut Ask<'_>, prompt: &str, taken: &mut Taken, c: &mut Fields) -> Result<()> {
+/// Name, image and command of an extra container; the name must be new
+/// in the pod.
+fn ask_container(ask: &mut Ask<'_>, prompt: &str, taken: &mut Taken) -> Result<Fields> {
+    let mut c = Fields::default();
     let name = ask.name(prompt, None, &taken.containers)?;
     taken.containers.push(name.clone());
     c.set("name", name);
     c.set("image", ask.text("Image", None, ask::not_empty)?);
-    Ok(())
+    c.set_some("command", ask.command()?);
+    Ok(c)
 }
 
 fn ask_sidecars(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
-    let mut sidecars = Vec::new();
-    loop {
-        let mut c = Fields::default();
-        ask_container(ask, "Sidecar name, e.g. log-shipper", taken, &mut c)?;
-        let command = ask.optional(
-            "Command, run with sh -c (Enter for the image's default)",
-            ask::anything,
-        )?;
-        c.set_some("command", command);
+    ask.repeat("Add another sidecar?", |ask, _| {
+        let mut c = ask_container(ask, "Sidecar name, e.g. log-shipper", taken)?;
         let native = ask.yes(
             "Native sidecar (Kubernetes 1.28+: starts before and stops after the main container)?",
             true,
@@ -257,11 +235,8 @@ fn ask_sidecars(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
             c.set("sharedVolume", volume);
             c.set("sharedMount", mount);
         }
-        sidecars.push(c.into_value());
-        if !ask.yes("Add another sidecar?", false)? {
-            return Ok(sidecars);
-        }
-    }
+        Ok(c.into_value())
+    })
 }
 
 fn ask_mesh(ask: &mut Ask<'_>) -> Result<Value> {
@@ -309,11 +284,8 @@ fn ask_mesh(ask: &mut Ask<'_>) -> Result<Value> {
 
 /// Ports as `8080,9090`, however they were typed.
 fn ask_port_list(ask: &mut Ask<'_>, prompt: &str) -> Result<Option<String>> {
-    let answer = ask.optional(prompt, |a| numbers::parse_port_list(a).map(drop))?;
-    match answer {
-        Some(text) => numbers::parse_port_list(&text).map_err(Error::Failed),
-        None => Ok(None),
-    }
+    let ports = ask.optional_parsed(prompt, numbers::parse_port_list)?;
+    Ok(ports.flatten())
 }
 
 fn ask_autoscaling(ask: &mut Ask<'_>, replicas: Option<i64>) -> Result<Value> {

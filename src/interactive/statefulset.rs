@@ -75,17 +75,16 @@ pub fn ask(
 
 /// Claim templates, one after another: each pod gets its own volume.
 fn ask_claim_templates(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
-    let mut templates = Vec::new();
-    let mut more = ask.yes(
+    if !ask.yes(
         "Add a volume claim template (persistent storage for each pod)?",
         true,
-    )?;
-    while more {
-        ask.heading(&format!("Claim template {}", templates.len() + 1));
-        templates.push(ask_claim_template(ask, taken)?);
-        more = ask.yes("Add another claim template?", false)?;
+    )? {
+        return Ok(Vec::new());
     }
-    Ok(templates)
+    ask.repeat("Add another claim template?", |ask, templates| {
+        ask.heading(&format!("Claim template {}", templates.len() + 1));
+        ask_claim_template(ask, taken)
+    })
 }
 
 fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Value> {

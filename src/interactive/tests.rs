@@ -432,6 +432,49 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
 }
 
 #[test]
+fn rollout_answers_are_judged_like_the_state_file() {
+    // maxSurge may exceed 100%; a DaemonSet may not take 0 pods down.
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("web")),
+        ("Kind of workload", Enter),
+        ("Container image", Type("web:1")),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("maxSurge", Type("150%")),
+        ("maxUnavailable", Type("101%")), // above 100%: asked again
+        ("maxUnavailable", Enter),
+        ("Add volumes", No),
+    ]);
+    steps.extend(no_groups("Deployment"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Type("agent")),
+        ("Kind of workload", Pick("DaemonSet")),
+        ("Container image", Type("agent:1")),
+        ("Container port", Enter),
+        ("Update strategy", Enter),
+        ("maxUnavailable", Type("0%")), // no pod could be replaced: asked again
+        ("maxUnavailable", Type("2")),
+        ("Node selector", Enter),
+        ("Add tolerations", No),
+        ("node's namespaces", Tick(&[])),
+        ("Add volumes", No),
+    ]);
+    steps.extend(no_groups("DaemonSet"));
+    steps.push(("Add another service", No));
+    let (state, script) = run(steps);
+
+    let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(rejected, ["101%", "0%"]);
+    assert_eq!(state["_services"][0]["maxSurge"], "150%");
+    assert_eq!(state["_services"][1]["maxUnavailable"], 2);
+    build(&state);
+}
+
+#[test]
 fn running_out_of_answers_cancels() {
     let mut script = Script::new(default_project());
     let outcome = ask_state(&mut script, Some("shop"));

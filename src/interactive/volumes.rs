@@ -62,14 +62,13 @@ const LOCALITIES: &[Choice] = &[
 
 /// `volumes`, one after another behind a yes/no.
 pub fn ask_volumes(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
-    let mut volumes = Vec::new();
-    let mut more = ask.yes("Add volumes (storage, config files, scratch space)?", false)?;
-    while more {
-        ask.heading(&format!("Volume {}", volumes.len() + 1));
-        volumes.push(ask_volume(ask, volumes.len(), taken)?);
-        more = ask.yes("Add another volume?", false)?;
+    if !ask.yes("Add volumes (storage, config files, scratch space)?", false)? {
+        return Ok(Vec::new());
     }
-    Ok(volumes)
+    ask.repeat("Add another volume?", |ask, volumes| {
+        ask.heading(&format!("Volume {}", volumes.len() + 1));
+        ask_volume(ask, volumes.len(), taken)
+    })
 }
 
 fn ask_volume(ask: &mut Ask<'_>, index: usize, taken: &mut Taken) -> Result<Value> {

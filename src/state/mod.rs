@@ -125,13 +125,7 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
         .unwrap_or_else(|| "k8s".into());
     let ingress_host = obj.string("ingress").and_then(|host| {
         let host = host.trim().to_string();
-        match crate::check::check_host(&host) {
-            Ok(()) => Some(host),
-            Err(why) => {
-                obj.error("ingress", why);
-                None
-            }
-        }
+        obj.checked("ingress", crate::check::check_host(&host).map(|()| host))
     });
     for (key, alias) in [
         ("_services", "services"),

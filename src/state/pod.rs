@@ -349,13 +349,11 @@ fn read_port_list(mesh: &Obj<'_, '_>, key: &str) -> Option<String> {
             return None;
         }
     };
-    match crate::check::numbers::parse_port_list(&ports.join(",")) {
-        Ok(list) => list,
-        Err(why) => {
-            mesh.error(key, why);
-            None
-        }
-    }
+    mesh.checked(
+        key,
+        crate::check::numbers::parse_port_list(&ports.join(",")),
+    )
+    .flatten()
 }
 
 const AUTOSCALING_KEYS: &[&str] = &[
@@ -371,17 +369,15 @@ pub fn read_autoscaling(obj: &Obj<'_, '_>) -> Option<Autoscaling> {
     if a.bool("enabled") != Some(true) {
         return None;
     }
-    let min = a.int_in("minReplicas", 1, i64::from(i32::MAX)).unwrap_or(1);
-    let max = a
-        .int_in("maxReplicas", 1, i64::from(i32::MAX))
-        .unwrap_or(10);
+    let min = a.at_least("minReplicas", 1).unwrap_or(1);
+    let max = a.at_least("maxReplicas", 1).unwrap_or(10);
     if max < min {
         a.error(
             "maxReplicas",
             format!("found {max}; maxReplicas must be at least minReplicas ({min})"),
         );
     }
-    let percent = |k: &str| a.int_in(k, 1, i64::from(i32::MAX));
+    let percent = |k: &str| a.at_least(k, 1);
     Some(Autoscaling {
         min_replicas: min,
         max_replicas: max,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::check;
 use crate::diag::Diagnostics;
+use crate::model::IntOrPercent;
 
 /// Collects diagnostics while objects of one document are read.
 #[derive(Default)]
@@ -187,6 +188,12 @@ impl<'r, 'v> Obj<'r, 'v> {
         }
     }
 
+    /// The value a check accepted, or `None` with the check's message
+    /// recorded against `key`.
+    pub fn checked<T>(&self, key: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|why| self.error(key, why)).ok()
+    }
+
     fn has_wrong_type(&self, key: &str) -> bool {
         matches!(self.raw(key), Some(Value::Array(_) | Value::Object(_)))
     }
@@ -194,25 +201,13 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A DNS-1123 label, required.
     pub fn name(&self, key: &str, what: &str) -> Option<String> {
         let name = self.required_string(key, what)?;
-        match check::check_dns_label(&name) {
-            Ok(()) => Some(name),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_dns_label(&name).map(|()| name))
     }
 
     /// An optional DNS-1123 label.
     pub fn optional_name(&self, key: &str) -> Option<String> {
         let name = self.string(key)?;
-        match check::check_dns_label(&name) {
-            Ok(()) => Some(name),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_dns_label(&name).map(|()| name))
     }
 
     /// An integer, or a string holding one (`"8080"`). An empty string reads
@@ -238,28 +233,24 @@ impl<'r, 'v> Obj<'r, 'v> {
     }
 
     /// An integer within `min..=max`, as an `i32`.
-    pub fn int_in(&self, key: &str, min: i64, max: i64) -> Option<i32> {
+    pub fn int_in(&self, key: &str, min: i32, max: i32) -> Option<i32> {
         let value = self.int(key)?;
-        if (min..=max).contains(&value) {
-            Some(value as i32)
-        } else if max == i64::from(i32::MAX) {
-            self.error(
-                key,
-                format!("found {value}; expected a whole number of at least {min}"),
-            );
-            None
-        } else {
-            self.error(
-                key,
-                format!("found {value}; expected a whole number from {min} to {max}"),
-            );
-            None
-        }
+        let in_range = i32::try_from(value)
+            .ok()
+            .filter(|v| (min..=max).contains(v))
+            .ok_or_else(|| format!("found {value}; expected a whole number from {min} to {max}"));
+        self.checked(key, in_range)
+    }
+
+    /// An `i32` of at least `min` (replicas, partition, counts).
+    pub fn at_least(&self, key: &str, min: i64) -> Option<i32> {
+        let value = self.int(key)?;
+        self.checked(key, check::numbers::at_least(value, min))
     }
 
     /// A non-negative `i32` (replicas, partition, counts).
     pub fn non_negative(&self, key: &str) -> Option<i32> {
-        self.int_in(key, 0, i64::from(i32::MAX))
+        self.at_least(key, 0)
     }
 
     /// A non-negative `i64` (durations in seconds).
@@ -279,13 +270,7 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A port number, 1–65535.
     pub fn port(&self, key: &str) -> Option<i32> {
         let value = self.int(key)?;
-        match check::check_port(value) {
-            Ok(port) => Some(port),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_port(value))
     }
 
     /// A boolean; the strings "true" and "false" are accepted too.
@@ -328,32 +313,19 @@ impl<'r, 'v> Obj<'r, 'v> {
     /// A Kubernetes quantity (`10Gi`, `500m`).
     pub fn quantity(&self, key: &str) -> Option<String> {
         let value = self.string(key)?;
-        match check::check_quantity(&value) {
-            Ok(()) => Some(value),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_quantity(&value).map(|()| value))
     }
 
     /// An absolute path, required.
     pub fn absolute_path(&self, key: &str, what: &str) -> Option<String> {
         let path = self.required_string(key, what)?;
-        match check::check_absolute_path(&path) {
-            Ok(()) => Some(path),
-            Err(why) => {
-                self.error(key, why);
-                None
-            }
-        }
+        self.checked(key, check::check_absolute_path(&path).map(|()| path))
     }
 
     /// A Kubernetes int-or-string: `"1"` becomes 1, `"25%"` stays a string.
     /// Percentages are at most 100%, except where the API allows more
     /// (`maxSurge` may add more pods than there are).
-    pub fn int_or_percent(&self, key: &str, above_100: bool) -> Option<crate::model::IntOrPercent> {
-        use crate::model::IntOrPercent;
+    pub fn int_or_percent(&self, key: &str, above_100: bool) -> Option<IntOrPercent> {
         let value = self.raw(key)?;
         let text = match value {
             Value::Number(n) => n.to_string(),
@@ -372,33 +344,18 @@ impl<'r, 'v> Obj<'r, 'v> {
         if text.is_empty() {
             return None;
         }
-        if let Ok(n) = text.parse::<i32>() {
-            if n >= 0 {
-                return Some(IntOrPercent::Int(n));
-            }
+        let parsed = check::numbers::int_or_percent(&text, above_100);
+        if parsed.is_none() {
+            self.error(
+                key,
+                format!(
+                    "found {}; expected {}",
+                    describe(value),
+                    check::numbers::int_or_percent_allowed(above_100)
+                ),
+            );
         }
-        let percent = text
-            .strip_suffix('%')
-            .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| above_100 || *p <= 100);
-        match percent {
-            Some(_) => Some(IntOrPercent::Str(text)),
-            None => {
-                let range = if above_100 {
-                    "of at least 0%"
-                } else {
-                    "from 0% to 100%"
-                };
-                self.error(
-                    key,
-                    format!(
-                        "found {}; expected a whole number of at least 0 or a percentage {range}",
-                        describe(value)
-                    ),
-                );
-                None
-            }
-        }
+        parsed
     }
 
     /// The items of a list, each with its path. `null` is an empty list.

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::pod;
 use super::reader::{describe, Obj, Reader};
 use super::volume;
+use crate::check::{self, numbers::is_zero};
 use crate::model::*;
 
 /// Keys a service accepts, whatever its kind; fields that do not apply to
@@ -338,14 +339,6 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
     }
 }
 
-/// `0` and `0%` alike.
-fn is_zero(value: &IntOrPercent) -> bool {
-    match value {
-        IntOrPercent::Int(n) => *n == 0,
-        IntOrPercent::Str(s) => s.trim_end_matches('%').parse::<u32>() == Ok(0),
-    }
-}
-
 /// The API server rejects a rolling update where both maxSurge and
 /// maxUnavailable are zero: no pod could ever be replaced.
 fn check_rollout_can_progress(obj: &Obj<'_, '_>, strategy: &DeploymentStrategy) {
@@ -448,65 +441,39 @@ fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
     }
 }
 
-/// `"k=v, k2=v2"` or a map.
+/// `"k=v, k2=v2"` or a map; every pair is a label. Each bad pair is
+/// reported, the good ones are kept.
 fn read_node_selector(obj: &Obj<'_, '_>) -> BTreeMap<String, String> {
-    let mut selector = BTreeMap::new();
-    match obj.raw("nodeSelector") {
-        None => {}
-        Some(Value::String(text)) => {
-            for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                match pair.split_once('=') {
-                    Some((k, v)) if !k.trim().is_empty() => {
-                        insert_label(obj, &mut selector, k.trim(), v.trim());
-                    }
-                    _ => obj.error(
-                        "nodeSelector",
-                        format!("found \"{pair}\" in \"{text}\"; each entry must be key=value, separated by commas"),
-                    ),
-                }
-            }
-        }
-        Some(Value::Object(map)) => {
-            for (k, v) in map {
+    let pairs: Vec<Result<(String, String), String>> = match obj.raw("nodeSelector") {
+        None => Vec::new(),
+        Some(Value::String(text)) => check::names::selector_pairs(text)
+            .map(|pair| pair.map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| {
                 let value = match v {
                     Value::String(s) => s.clone(),
                     Value::Number(_) | Value::Bool(_) => v.to_string(),
                     other => {
-                        obj.error(
-                            "nodeSelector",
-                            format!("found {} for key {k}; expected a string", describe(other)),
-                        );
-                        continue;
+                        return Err(format!(
+                            "found {} for key {k}; expected a string",
+                            describe(other)
+                        ))
                     }
                 };
-                insert_label(obj, &mut selector, k, &value);
-            }
-        }
-        Some(other) => obj.error(
-            "nodeSelector",
-            format!(
-                "found {}; expected \"key=value, key2=value2\" or a map",
-                describe(other)
-            ),
-        ),
-    }
-    selector
-}
-
-fn insert_label(
-    obj: &Obj<'_, '_>,
-    selector: &mut BTreeMap<String, String>,
-    key: &str,
-    value: &str,
-) {
-    match crate::check::names::check_label_key(key)
-        .and_then(|()| crate::check::names::check_label_value(value))
-    {
-        Ok(()) => {
-            selector.insert(key.to_string(), value.to_string());
-        }
-        Err(why) => obj.error("nodeSelector", why),
-    }
+                check::names::check_label(k, &value).map(|()| (k.clone(), value))
+            })
+            .collect(),
+        Some(other) => vec![Err(format!(
+            "found {}; expected \"key=value, key2=value2\" or a map",
+            describe(other)
+        ))],
+    };
+    pairs
+        .into_iter()
+        .filter_map(|pair| pair.map_err(|why| obj.error("nodeSelector", why)).ok())
+        .collect()
 }
 
 fn read_job(obj: &Obj<'_, '_>) -> JobSpec {
@@ -565,7 +532,7 @@ fn read_cronjob(obj: &Obj<'_, '_>) -> Option<CronJobSpec> {
         "schedule",
         "a schedule (five-field cron expression) for a CronJob",
     );
-    if let Some(Err(why)) = schedule.as_deref().map(crate::check::check_schedule) {
+    if let Some(Err(why)) = schedule.as_deref().map(check::check_schedule) {
         obj.error("schedule", why);
     }
     // The other fields are checked even without a schedule.

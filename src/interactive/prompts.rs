@@ -93,6 +93,16 @@ impl Terminal {
         let _ = self.term.write_line("");
     }
 
+    /// `text` broken into lines that fit the terminal after the theme's
+    /// two-column mark ("? ", "✘ "), keeping `reserve` columns free on the
+    /// last line for what follows it (the default, the typed answer).
+    /// dialoguer erases a question by counting the lines it wrote, so a
+    /// line the terminal wraps by itself would stay on screen half-erased.
+    fn fit(&self, text: &str, reserve: usize) -> String {
+        let width = usize::from(self.term.size().1).saturating_sub(MARK_WIDTH);
+        fit(text, width, reserve)
+    }
+
     fn before_asking(&self) -> Result<()> {
         if interrupt::happened() {
             self.restore();
@@ -100,6 +110,46 @@ impl Terminal {
         }
         Ok(())
     }
+}
+
+/// Columns taken by the theme's mark before a prompt or an error.
+const MARK_WIDTH: usize = 2;
+
+/// Columns kept free after a prompt for dialoguer's ` (default) › ` and a
+/// short answer.
+const ANSWER_ROOM: usize = 16;
+
+/// Break `text` at spaces into lines of at most `width` columns, the last
+/// one at most `width - reserve`; continuation lines are indented as far as
+/// the mark before the first one. A word longer than a line stays whole.
+pub fn fit(text: &str, width: usize, reserve: usize) -> String {
+    use dialoguer::console::measure_text_width;
+    let indent = " ".repeat(MARK_WIDTH);
+    let fits = |line: &str, room: usize| measure_text_width(line) <= room;
+    if width == 0 || fits(text, width.saturating_sub(reserve)) {
+        return text.to_string();
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && !fits(&format!("{line} {word}"), width) {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    // The last line also leaves room for what follows it.
+    let last_room = width.saturating_sub(reserve);
+    if !fits(&line, last_room) {
+        if let Some((head, tail)) = line.rsplit_once(' ') {
+            lines.push(head.to_string());
+            line = tail.to_string();
+        }
+    }
+    lines.push(line);
+    lines.join(&format!("\n{indent}"))
 }
 
 impl Default for Terminal {
@@ -118,10 +168,11 @@ impl Prompter for Terminal {
     fn text(&mut self, question: &Text<'_>) -> Result<String> {
         self.before_asking()?;
         let check = question.check;
+        let reserve = ANSWER_ROOM + question.default.map_or(0, str::len);
         let mut input = Input::<String>::with_theme(&self.theme)
-            .with_prompt(question.prompt)
+            .with_prompt(self.fit(question.prompt, reserve))
             .allow_empty(question.allow_empty)
-            .validate_with(|answer: &String| check(answer.trim()));
+            .validate_with(|answer: &String| check(answer.trim()).map_err(|why| self.fit(&why, 0)));
         if let Some(default) = question.default {
             input = input.default(default.to_string());
         }
@@ -132,7 +183,7 @@ impl Prompter for Terminal {
     fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
         self.before_asking()?;
         let select = Select::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(self.fit(prompt, ANSWER_ROOM))
             .items(items)
             .default(default);
         self.finish(select.interact_on(&self.term))
@@ -142,7 +193,7 @@ impl Prompter for Terminal {
         self.before_asking()?;
         let prompt = format!("{prompt} (space ticks, Enter confirms)");
         let select = MultiSelect::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(self.fit(&prompt, ANSWER_ROOM))
             .items(items);
         self.finish(select.interact_on(&self.term))
     }
@@ -151,7 +202,7 @@ impl Prompter for Terminal {
         self.before_asking()?;
         // Every answer ends with Enter, so a stray key never answers.
         let confirm = Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(self.fit(prompt, ANSWER_ROOM))
             .default(default)
             .wait_for_newline(true);
         self.finish(confirm.interact_on(&self.term))

@@ -480,3 +480,25 @@ fn running_out_of_answers_cancels() {
     let outcome = ask_state(&mut script, Some("shop"));
     assert!(matches!(outcome, Err(crate::error::Error::Cancelled)));
 }
+
+#[test]
+fn long_questions_are_broken_into_lines_the_terminal_does_not_wrap() {
+    use super::prompts::fit;
+    // What fits is left alone.
+    assert_eq!(fit("Namespace", 78, 16), "Namespace");
+    let taint =
+        "Taint key, e.g. node-role.kubernetes.io/control-plane (Enter to tolerate every taint)";
+    assert_eq!(
+        fit(taint, 78, 0),
+        "Taint key, e.g. node-role.kubernetes.io/control-plane (Enter to tolerate every\n  taint)"
+    );
+    // The last line keeps room for the default and the answer.
+    let partition =
+        "Partition (only pods with an ordinal at or above it are updated; 0 updates all)";
+    assert_eq!(
+        fit(partition, 40, 16),
+        "Partition (only pods with an ordinal at\n  or above it are updated; 0 updates\n  all)"
+    );
+    // No terminal width known: nothing to fit.
+    assert_eq!(fit(partition, 0, 16), partition);
+}

@@ -14,7 +14,7 @@ pub const ACCESS_MODES: &[Choice] = &[
     ("ReadOnlyMany", "read-only by many nodes"),
     (
         "ReadWriteMany",
-        "read-write by many nodes (needs a storage class that supports it)",
+        "read-write by many nodes (if the storage class supports it)",
     ),
     ("ReadWriteOncePod", "read-write by a single pod"),
 ];

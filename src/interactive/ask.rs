@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 /// Typed for the answers that leave a suggested value out.
 const NONE: &str = "none";
 
+/// What a volume name that is refused already is.
+pub const VOLUME_TAKEN: &str = "the name of a volume of this pod";
+
 /// A choice in a list: the value stored in the state, and what it means.
 pub type Choice = (&'static str, &'static str);
 
@@ -92,20 +95,17 @@ impl<'p> Ask<'p> {
         Ok(Some(answer).filter(|a| !a.eq_ignore_ascii_case(NONE)))
     }
 
-    /// A DNS-1123 name that none of `taken` already uses.
+    /// A DNS-1123 name that none of `taken` already uses; `taken_as` says
+    /// what a taken name already is ("the name of another service").
     pub fn name(
         &mut self,
         prompt: &str,
         default: Option<&str>,
         taken: &[String],
+        taken_as: &str,
     ) -> Result<String> {
-        self.unused(
-            prompt,
-            default,
-            taken,
-            check::check_dns_label,
-            "which is already used here; pick another name",
-        )
+        let clash = format!("which is already {taken_as}; pick another name");
+        self.unused(prompt, default, taken, check::check_dns_label, &clash)
     }
 
     /// An absolute path that none of `taken` already uses.
@@ -120,7 +120,7 @@ impl<'p> Ask<'p> {
             default,
             taken,
             check::check_absolute_path,
-            "where something is already mounted; pick another path",
+            "where the main container already mounts another volume; pick another path",
         )
     }
 

@@ -28,6 +28,11 @@ const ENV_TYPES: &[Choice] = &[
     ),
 ];
 
+/// What a container name that is refused already is; the main container
+/// takes the service's name, which a new user may not know.
+const CONTAINER_TAKEN: &str =
+    "the name of a container in this pod (the main one is named after the service)";
+
 const MESHES: &[Choice] = &[("istio", ""), ("linkerd", ""), ("consul", ""), ("kuma", "")];
 
 pub fn ask_groups(
@@ -204,7 +209,7 @@ fn ask_init_containers(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value
 /// in the pod.
 fn ask_container(ask: &mut Ask<'_>, prompt: &str, taken: &mut Taken) -> Result<Fields> {
     let mut c = Fields::default();
-    let name = ask.name(prompt, None, &taken.containers)?;
+    let name = ask.name(prompt, None, &taken.containers, CONTAINER_TAKEN)?;
     taken.containers.push(name.clone());
     c.set("name", name);
     c.set("image", ask.text("Image", None, ask::not_empty)?);
@@ -224,7 +229,12 @@ fn ask_sidecars(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
             "Share a folder with the main container (e.g. its logs)?",
             false,
         )? {
-            let volume = ask.name("Shared volume name", Some("shared"), &taken.volumes)?;
+            let volume = ask.name(
+                "Shared volume name",
+                Some("shared"),
+                &taken.volumes,
+                ask::VOLUME_TAKEN,
+            )?;
             taken.volumes.push(volume.clone());
             let mount = ask.mount_path(
                 "Mount path, the same in both containers",

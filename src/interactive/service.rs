@@ -51,7 +51,12 @@ pub fn ask_service(
 ) -> Result<Value> {
     ask.heading(&format!("Service {number}"));
     let names: Vec<String> = earlier.iter().filter_map(service_name).collect();
-    let name = ask.name("Service name, e.g. web", None, &names)?;
+    let name = ask.name(
+        "Service name, e.g. web",
+        None,
+        &names,
+        "the name of another service",
+    )?;
     let kind = ask.choose("Kind of workload", KINDS, 0)?;
     let image = ask.text("Container image, e.g. nginx:1.27", None, ask::not_empty)?;
     let mut fields = Fields::default();

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::ask::{Ask, Choice};
+use super::ask::{Ask, Choice, VOLUME_TAKEN};
 use super::service::{Current, Taken};
 use super::{volumes, Fields};
 use crate::check;
@@ -93,7 +93,12 @@ fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Value> {
     } else {
         "logs"
     };
-    let name = ask.name("Claim template name", Some(default_name), &taken.volumes)?;
+    let name = ask.name(
+        "Claim template name",
+        Some(default_name),
+        &taken.volumes,
+        VOLUME_TAKEN,
+    )?;
     let default_mount = format!("/var/lib/{name}");
     let mount_path = ask.mount_path(
         "Mount path in the container",

@@ -207,6 +207,11 @@ fn a_deployment_with_every_volume_type_and_every_group() {
     assert!(script.rejected[0]
         .1
         .contains("at least one of them must be above 0"));
+    // The main container's name is taken, and the explanation says so.
+    assert_eq!(
+        script.rejected[2].1,
+        "found \"web\", which is already the name of a container in this pod (the main one is named after the service); pick another name"
+    );
     let web = &state["_services"][0];
     assert_eq!(web["serviceType"], "NodePort");
     assert_eq!(web["maxSurge"], 0);
@@ -411,7 +416,7 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
             ("".to_string(), "an answer is required here".to_string()),
             (
                 "migrate".to_string(),
-                "found \"migrate\", which is already used here; pick another name".to_string()
+                "found \"migrate\", which is already the name of another service; pick another name".to_string()
             )
         ]
     );

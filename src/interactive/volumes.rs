@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::ask::{Ask, Choice};
+use super::ask::{Ask, Choice, VOLUME_TAKEN};
 use super::service::Taken;
 use super::Fields;
 use crate::check;
@@ -95,7 +95,7 @@ fn ask_name(
     taken: &mut Taken,
     fields: &mut Fields,
 ) -> Result<()> {
-    let name = ask.name("Volume name", Some(default), &taken.volumes)?;
+    let name = ask.name("Volume name", Some(default), &taken.volumes, VOLUME_TAKEN)?;
     taken.volumes.push(name.clone());
     fields.set("name", name);
     Ok(())

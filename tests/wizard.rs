@@ -67,7 +67,9 @@ fn answer_statefulset(p: &mut PtySession) {
     answer(p, "Headless Service name", "");
     answer(p, "Pod management policy", DOWN);
     answer(p, "Update strategy", "");
-    answer(p, "Partition", "2");
+    // A partition above the replica count would update no pod: asked again.
+    answer(p, "Partition, 0 to 3", "4");
+    answer(p, "found 4, above the 3 replicas", "2");
     answer(p, "Also create a regular ClusterIP Service", "y");
     answer(p, "Add a volume claim template", "");
     answer(p, "Claim template name", "");

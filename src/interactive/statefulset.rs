@@ -53,11 +53,7 @@ pub fn ask(
     let strategy = ask.choose("Update strategy", STRATEGIES, 0)?;
     fields.set("strategy", strategy);
     if strategy == "RollingUpdate" {
-        let partition = ask.number(
-            "Partition (only pods with an ordinal at or above it are updated; 0 updates all)",
-            0,
-            0,
-        )?;
+        let partition = ask_partition(ask, current.replicas.unwrap_or(1))?;
         fields.set("partition", partition);
     }
     let cluster_ip = ask.yes(
@@ -71,6 +67,22 @@ pub fn ask(
     let templates = ask_claim_templates(ask, taken)?;
     fields.set("volumeClaimTemplates", Value::Array(templates));
     Ok(())
+}
+
+/// A partition above the replica count would hold back every pod, which
+/// a state file only warns about; here it is asked again.
+fn ask_partition(ask: &mut Ask<'_>, replicas: i64) -> Result<i64> {
+    let prompt = format!(
+        "Partition, 0 to {replicas} (only pods with an ordinal at or above it are updated; 0 updates all)"
+    );
+    ask.parsed(&prompt, Some("0"), |a| {
+        match check::numbers::parse_at_least(a, 0)? {
+            n if n > replicas => Err(format!(
+                "found {n}, above the {replicas} replicas: no pod would ever be updated; expected 0 to {replicas}"
+            )),
+            n => Ok(n),
+        }
+    })
 }
 
 /// Claim templates, one after another: each pod gets its own volume.

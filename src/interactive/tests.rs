@@ -100,14 +100,15 @@ fn deployment_volumes() -> Vec<Step> {
         ("Volume type", Pick("configMap")),
         ("ConfigMap name", Type("web-settings")),
         ("Only this key", Type("settings.json")),
-        ("Mount path", Type("/etc/web/settings.json")),
-        ("read-only", Enter),
+        (
+            "Path of the file in the container",
+            Type("/etc/web/settings.json"),
+        ),
         ("another volume", Yes),
         ("Volume type", Pick("secret")),
         ("Secret name", Type("web-tls")),
         ("Only this key", Enter),
-        ("Mount path", Type("/etc/tls")),
-        ("read-only", Yes),
+        ("Mount path in the container (a folder", Type("/etc/tls")),
         ("another volume", Yes),
         ("Volume type", Pick("hostPath")),
         ("Volume name", Enter),
@@ -226,7 +227,16 @@ fn a_deployment_with_every_volume_type_and_every_group() {
     assert_eq!(web["volumes"][1]["readOnly"], true);
     assert_eq!(web["volumes"][2]["name"], "empty-2");
     assert_eq!(web["volumes"][2]["medium"], "Memory");
-    assert_eq!(web["volumes"][3]["key"], "settings.json");
+    // Always read-only in Kubernetes, so not asked.
+    assert_eq!(
+        web["volumes"][3],
+        json!({"type": "configMap", "configMapName": "web-settings", "key": "settings.json",
+               "mountPath": "/etc/web/settings.json"})
+    );
+    assert_eq!(
+        web["volumes"][4],
+        json!({"type": "secret", "secretName": "web-tls", "mountPath": "/etc/tls"})
+    );
     assert_eq!(web["volumes"][5]["hostType"], "Socket");
     assert_eq!(web["volumes"][5]["mountPath"], "/var/run/docker.sock");
     assert_eq!(

@@ -82,8 +82,9 @@ fn ask_volume(ask: &mut Ask<'_>, index: usize, taken: &mut Taken) -> Result<Valu
         "secret" => ask_projected(ask, "Secret", "secretName", taken, &mut fields)?,
         _ => ask_host_path(ask, index, taken, &mut fields)?,
     }
-    let read_only = ask.yes("Mount it read-only?", false)?;
-    if read_only {
+    // Kubernetes mounts ConfigMaps and Secrets read-only whatever is asked.
+    let writable = !matches!(kind, "configMap" | "secret");
+    if writable && ask.yes("Mount it read-only?", false)? {
         fields.set("readOnly", true);
     }
     Ok(fields.into_value())
@@ -101,13 +102,25 @@ fn ask_name(
     Ok(())
 }
 
+const MOUNT_PROMPT: &str = "Mount path in the container";
+
 fn ask_mount(
     ask: &mut Ask<'_>,
     default: Option<&str>,
     taken: &mut Taken,
     fields: &mut Fields,
 ) -> Result<()> {
-    let path = ask.mount_path("Mount path in the container", default, &taken.mounts)?;
+    ask_mount_as(ask, MOUNT_PROMPT, default, taken, fields)
+}
+
+fn ask_mount_as(
+    ask: &mut Ask<'_>,
+    prompt: &str,
+    default: Option<&str>,
+    taken: &mut Taken,
+    fields: &mut Fields,
+) -> Result<()> {
+    let path = ask.mount_path(prompt, default, &taken.mounts)?;
     taken.mounts.push(path.clone());
     fields.set("mountPath", path);
     Ok(())
@@ -196,8 +209,13 @@ fn ask_projected(
         &format!("Only this key, mounted as one file (Enter for every key of the {what})"),
         check::check_env_key,
     )?;
+    // One key is mounted with subPath: the path names the file itself.
+    let prompt = match &key {
+        Some(key) => format!("Path of the file in the container, e.g. /etc/app/{key}"),
+        None => format!("{MOUNT_PROMPT} (a folder holding one file per key)"),
+    };
     fields.set_some("key", key);
-    ask_mount(ask, None, taken, fields)
+    ask_mount_as(ask, &prompt, None, taken, fields)
 }
 
 fn ask_host_path(

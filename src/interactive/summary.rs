@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use super::ask::{self, Ask};
 use super::prompts::Prompter;
 use crate::error::{Error, Result};
@@ -32,6 +34,15 @@ fn summary_lines(build: &Result<pipeline::Build>) -> Vec<String> {
             )];
             for m in &build.manifests {
                 lines.push(format!("  {:<40} {} {}", m.file_name, m.kind, m.name));
+                if m.kind == "Ingress" {
+                    lines.extend(ingress_routes(&m.object));
+                }
+            }
+            let has_ingress = build.manifests.iter().any(|m| m.kind == "Ingress");
+            if let (Some(host), false) = (&build.project.ingress_host, has_ingress) {
+                lines.push(format!(
+                    "  No Ingress for {host}: none of the services has a ClusterIP Service to route to."
+                ));
             }
             lines.push(format!(
                 "  {:<40} lists them for kubectl apply -k",
@@ -50,6 +61,27 @@ fn summary_lines(build: &Result<pipeline::Build>) -> Vec<String> {
         }
         Err(other) => vec![format!("\nThese answers cannot be rendered: {other}")],
     }
+}
+
+/// Where the Ingress sends each path, so a new user sees which service
+/// answers at `/` (the first one that has a Service).
+fn ingress_routes(ingress: &Value) -> Vec<String> {
+    let rules = ingress["spec"]["rules"].as_array().into_iter().flatten();
+    rules
+        .flat_map(|rule| {
+            let host = rule["host"].as_str().unwrap_or_default();
+            let paths = rule["http"]["paths"].as_array().into_iter().flatten();
+            paths.map(move |route| {
+                let service = &route["backend"]["service"];
+                format!(
+                    "      {host}{} -> Service {} port {}",
+                    route["path"].as_str().unwrap_or("/"),
+                    service["name"].as_str().unwrap_or_default(),
+                    service["port"]["number"]
+                )
+            })
+        })
+        .collect()
 }
 
 /// Save the state's text at `path`, atomically. An existing file is

@@ -517,3 +517,41 @@ fn long_questions_are_broken_into_lines_the_terminal_does_not_wrap() {
     // No terminal width known: nothing to fit.
     assert_eq!(fit(partition, 0, 16), partition);
 }
+
+/// What the summary says for a state given as text.
+fn summary(text: &str) -> Vec<String> {
+    let mut script = Script::new(Vec::new());
+    super::show_summary(&mut script, text, None);
+    script.said
+}
+
+#[test]
+fn the_summary_shows_where_the_ingress_sends_each_path() {
+    let said = summary(
+        "ingress: shop.example.com\n_services:\n- {name: web, image: web:1, port: 8080}\n- {name: api, image: api:1, port: 9000}\n",
+    );
+    let routes: Vec<&str> = said
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| l.contains(" -> "))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            "shop.example.com/ -> Service web port 8080",
+            "shop.example.com/api -> Service api port 9000"
+        ]
+    );
+}
+
+#[test]
+fn the_summary_says_why_an_ingress_host_gives_no_ingress() {
+    let said = summary(
+        "ingress: shop.example.com\n_services:\n- {name: migrate, kind: Job, image: api:1}\n",
+    );
+    assert!(
+        said.iter().any(|l| l.trim()
+            == "No Ingress for shop.example.com: none of the services has a ClusterIP Service to route to."),
+        "{said:#?}"
+    );
+}

@@ -70,7 +70,8 @@ fn answer_statefulset(p: &mut PtySession) {
     // A partition above the replica count would update no pod: asked again.
     answer(p, "Partition, 0 to 3", "4");
     answer(p, "found 4, above the 3 replicas", "2");
-    answer(p, "Also create a regular ClusterIP Service", "y");
+    // With an Ingress host, the question says the Ingress routes to it.
+    answer(p, "Ingress will also route to it", "y");
     answer(p, "Add a volume claim template", "");
     answer(p, "Claim template name", "");
     answer(p, "Mount path in the container", "");

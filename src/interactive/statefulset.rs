@@ -56,9 +56,16 @@ pub fn ask(
         let partition = ask_partition(ask, current.replicas.unwrap_or(1))?;
         fields.set("partition", partition);
     }
+    // The Ingress routes to every app service with a ClusterIP Service, so
+    // with a host this answer also decides whether it is exposed there.
+    let exposure = if current.ingress {
+        "; the Ingress will also route to it"
+    } else {
+        ""
+    };
     let cluster_ip = ask.yes(
         &format!(
-            "Also create a regular ClusterIP Service \"{}\" (one address for all pods, needed for an Ingress)?",
+            "Also create a regular ClusterIP Service \"{}\" (one address for all pods{exposure})?",
             current.name
         ),
         current.ingress && current.port.is_some(),

@@ -73,7 +73,9 @@ pub fn ask_groups(
     }
     let scalable = matches!(current.kind, "Deployment" | "StatefulSet");
     if scalable && ask.yes("Scale automatically with a HorizontalPodAutoscaler?", false)? {
-        fields.set("autoscaling", ask_autoscaling(ask, current.replicas)?);
+        let scaling = ask_autoscaling(ask, current.replicas)?;
+        ask_missing_requests(ask, &scaling, fields)?;
+        fields.set("autoscaling", scaling);
     }
     Ok(())
 }
@@ -137,6 +139,53 @@ fn ask_probe_port(ask: &mut Ask<'_>, port: Option<i64>) -> Result<i64> {
     ask.parsed("Port", default.as_deref(), |a| {
         numbers::parse_port(a).map(i64::from)
     })
+}
+
+/// An autoscaler measures use as a percentage of the container's request:
+/// a target whose request is not set would never scale anything, so the
+/// request is asked for here.
+fn ask_missing_requests(ask: &mut Ask<'_>, scaling: &Value, fields: &mut Fields) -> Result<()> {
+    let needs = [
+        (
+            "targetCPU",
+            "cpu_request",
+            "CPU request (the autoscaler measures CPU use against it)",
+            "100m",
+        ),
+        (
+            "targetMemory",
+            "memory_request",
+            "Memory request (the autoscaler measures memory use against it)",
+            "128Mi",
+        ),
+    ];
+    for (target, key, prompt, default) in needs {
+        let is_set = fields
+            .get("resources")
+            .and_then(|r| r.get(key))
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty());
+        if scaling.get(target).is_none() || is_set {
+            continue;
+        }
+        let request = ask.text(prompt, Some(default), check::check_quantity)?;
+        if fields.get_mut("resources").is_none() {
+            fields.set("resources", no_resources());
+        }
+        if let Some(Value::Object(resources)) = fields.get_mut("resources") {
+            resources.insert(key.to_string(), Value::from(request));
+        }
+    }
+    Ok(())
+}
+
+/// Resources as `ask_resources` stores them, every value left empty.
+fn no_resources() -> Value {
+    let mut resources = Fields::default();
+    for key in ["cpu_request", "cpu_limit", "memory_request", "memory_limit"] {
+        resources.set(key, "");
+    }
+    resources.into_value()
 }
 
 fn ask_resources(ask: &mut Ask<'_>) -> Result<Value> {

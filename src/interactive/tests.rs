@@ -555,3 +555,52 @@ fn the_summary_says_why_an_ingress_host_gives_no_ingress() {
         "{said:#?}"
     );
 }
+
+#[test]
+fn autoscaling_asks_for_the_requests_its_targets_are_measured_against() {
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("web")),
+        ("Kind of workload", Enter),
+        ("Container image", Type("web:1")),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("maxSurge", Enter),
+        ("maxUnavailable", Enter),
+        ("Add volumes", No),
+        ("health checks", No),
+        ("CPU and memory", No),
+        ("environment variables", No),
+        ("init containers", No),
+        ("sidecar containers", No),
+        ("service mesh", No),
+        ("Scale automatically", Yes),
+        ("Minimum replicas", Enter),
+        ("Maximum replicas", Enter),
+        ("Target CPU use", Enter),
+        ("Target memory use", Type("70")),
+        ("CPU request (the autoscaler", Enter),
+        ("Memory request (the autoscaler", Type("256Mi")),
+        ("Add another service", No),
+    ]);
+    let (state, _) = run(steps);
+    let web = &state["_services"][0];
+    assert_eq!(
+        web["resources"],
+        json!({"cpu_request": "100m", "cpu_limit": "", "memory_request": "256Mi", "memory_limit": ""})
+    );
+    assert_eq!(web["autoscaling"]["targetMemory"], 70);
+    let build = build(&state);
+    let deployment = build
+        .manifests
+        .iter()
+        .find(|m| m.kind == "Deployment")
+        .unwrap();
+    let container = &deployment.object["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        container["resources"],
+        json!({"requests": {"cpu": "100m", "memory": "256Mi"}})
+    );
+}

@@ -108,7 +108,9 @@ fn init_saves_a_statefulset_and_a_deployment_that_render() {
     let mut p = spawn(dir.path(), &["init"]);
     answer_project(&mut p);
     answer_statefulset(&mut p);
-    answer(&mut p, "Add another service?", "y");
+    // A yes/no question takes y or n, and explains so.
+    answer(&mut p, "Add another service?", "maybe");
+    answer(&mut p, "answer y (yes) or n (no)", "y");
 
     // A name that is not a DNS label is explained and asked again.
     answer(&mut p, "Service name", "Web");

@@ -37,9 +37,10 @@ pub fn has_terminal() -> bool {
 /// namespace.
 pub fn ask_state(prompter: &mut dyn Prompter, namespace: Option<&str>) -> Result<Value> {
     let mut ask = Ask::new(prompter);
-    ask.say("Answer each question and press Enter; Enter alone takes the value in parentheses.");
-    ask.say("In a list, move with the arrow keys (or j/k). Ctrl-C stops without writing anything.");
-    ask.say("Enter first the services others wait for (a database, say): a Deployment can wait only for services entered before it.");
+    ask.say("Answer each question with Enter; Enter alone takes the value in parentheses.");
+    ask.say("In a list, move with the arrow keys (or j/k). Ctrl-C stops, writing nothing.");
+    ask.say("Enter first the services others wait for (a database, say): a Deployment");
+    ask.say("can wait only for services entered before it.");
     ask.heading("Project");
     let mut state = Fields::default();
     let namespace = ask.text(

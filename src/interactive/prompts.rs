@@ -6,7 +6,7 @@ use std::io::ErrorKind;
 
 use dialoguer::console::Term;
 use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Input, MultiSelect, Select};
+use dialoguer::{Input, MultiSelect, Select};
 
 use crate::error::{Error, Result};
 
@@ -112,6 +112,15 @@ impl Terminal {
     }
 }
 
+/// A typed answer to a yes/no question.
+pub fn yes_or_no(answer: &str) -> std::result::Result<bool, String> {
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(true),
+        "n" | "no" => Ok(false),
+        other => Err(format!("found \"{other}\"; answer y (yes) or n (no)")),
+    }
+}
+
 /// Columns taken by the theme's mark before a prompt or an error.
 const MARK_WIDTH: usize = 2;
 
@@ -200,16 +209,23 @@ impl Prompter for Terminal {
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
         self.before_asking()?;
-        // Every answer ends with Enter, so a stray key never answers.
-        let confirm = Confirm::with_theme(&self.theme)
-            .with_prompt(self.fit(prompt, ANSWER_ROOM))
-            .default(default)
-            .wait_for_newline(true);
-        self.finish(confirm.interact_on(&self.term))
+        // A typed y/n rather than dialoguer's Confirm: Confirm redraws only
+        // the last line of its question, so a question that needs two lines
+        // left copies of its first line on screen. Every answer ends with
+        // Enter, so a stray key never answers.
+        let shown = if default { "yes" } else { "no" };
+        let input = Input::<String>::with_theme(&self.theme)
+            .with_prompt(self.fit(&format!("{prompt} (y/n)"), ANSWER_ROOM + shown.len()))
+            .default(shown.to_string())
+            .validate_with(|answer: &String| {
+                yes_or_no(answer).map(drop).map_err(|why| self.fit(&why, 0))
+            });
+        let answer = self.finish(input.interact_text_on(&self.term))?;
+        yes_or_no(&answer).map_err(Error::Failed)
     }
 
     fn say(&mut self, line: &str) {
-        let _ = self.term.write_line(line);
+        let _ = self.term.write_line(&self.fit(line, 0));
     }
 
     fn heading(&mut self, title: &str) {

@@ -604,3 +604,16 @@ fn autoscaling_asks_for_the_requests_its_targets_are_measured_against() {
         json!({"requests": {"cpu": "100m", "memory": "256Mi"}})
     );
 }
+
+#[test]
+fn a_yes_no_answer_is_y_or_n_in_any_case() {
+    use super::prompts::yes_or_no;
+    assert_eq!(yes_or_no("y"), Ok(true));
+    assert_eq!(yes_or_no(" YES "), Ok(true));
+    assert_eq!(yes_or_no("N"), Ok(false));
+    assert_eq!(yes_or_no("no"), Ok(false));
+    assert_eq!(
+        yes_or_no("maybe"),
+        Err("found \"maybe\"; answer y (yes) or n (no)".to_string())
+    );
+}

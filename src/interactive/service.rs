@@ -51,11 +51,21 @@ pub fn ask_service(
 ) -> Result<Value> {
     ask.heading(&format!("Service {number}"));
     let names: Vec<String> = earlier.iter().filter_map(service_name).collect();
+    // A service's own Service takes its name, so a StatefulSet's headless
+    // Service name is taken too.
+    let headless = earlier
+        .iter()
+        .filter_map(|s| s.get("headlessServiceName")?.as_str());
+    let taken: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(headless.map(str::to_string))
+        .collect();
     let name = ask.name(
         "Service name, e.g. web",
         None,
-        &names,
-        "the name of another service",
+        &taken,
+        "the name of another service or of a StatefulSet's headless Service",
     )?;
     let kind = ask.choose("Kind of workload", KINDS, 0)?;
     let image = ask.text("Container image, e.g. nginx:1.27", None, ask::not_empty)?;

@@ -426,7 +426,7 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
             ("".to_string(), "an answer is required here".to_string()),
             (
                 "migrate".to_string(),
-                "found \"migrate\", which is already the name of another service; pick another name".to_string()
+                "found \"migrate\", which is already the name of another service or of a StatefulSet's headless Service; pick another name".to_string()
             )
         ]
     );
@@ -616,4 +616,42 @@ fn a_yes_no_answer_is_y_or_n_in_any_case() {
         yes_or_no("maybe"),
         Err("found \"maybe\"; answer y (yes) or n (no)".to_string())
     );
+}
+
+#[test]
+fn a_service_may_not_take_the_name_of_a_headless_service() {
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("db")),
+        ("Kind of workload", Pick("StatefulSet")),
+        ("Container image", Type("postgres:16")),
+        ("Container port", Type("5432")),
+        ("Replicas", Enter),
+        ("Headless Service name", Enter),
+        ("Pod management policy", Enter),
+        ("Update strategy", Enter),
+        ("Partition", Enter),
+        ("ClusterIP Service", Enter),
+        ("volume claim template", No),
+    ]);
+    steps.extend(no_groups("StatefulSet"));
+    steps.extend([
+        ("Add another service", Yes),
+        ("Service name", Type("db-headless")), // db's headless Service
+        ("Service name", Type("db-migrate")),
+        ("Kind of workload", Pick("Job")),
+        ("Container image", Type("postgres:16")),
+        ("Command", Enter),
+        ("Arguments", Enter),
+        ("When the container fails", Enter),
+        ("time limits", No),
+    ]);
+    steps.extend(no_groups("Job"));
+    steps.push(("Add another service", No));
+    let (state, script) = run(steps);
+
+    let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(rejected, ["db-headless"]);
+    assert_eq!(state["_services"][1]["name"], "db-migrate");
+    build(&state);
 }

@@ -124,9 +124,13 @@ pub fn yes_or_no(answer: &str) -> std::result::Result<bool, String> {
 /// Columns taken by the theme's mark before a prompt or an error.
 const MARK_WIDTH: usize = 2;
 
-/// Columns kept free after a prompt for dialoguer's ` (default) › ` and a
-/// short answer.
-const ANSWER_ROOM: usize = 16;
+/// Columns kept free after a prompt for dialoguer's ` (default) › `.
+const PROMPT_END: usize = 6;
+
+/// Columns kept free after a prompt for a typed answer: one that runs past
+/// the line's end leaves the question half-erased too, so a typical image
+/// or path must fit.
+const ANSWER_ROOM: usize = 30;
 
 /// Break `text` at spaces into lines of at most `width` columns, the last
 /// one at most `width - reserve`; continuation lines are indented as far as
@@ -177,7 +181,7 @@ impl Prompter for Terminal {
     fn text(&mut self, question: &Text<'_>) -> Result<String> {
         self.before_asking()?;
         let check = question.check;
-        let reserve = ANSWER_ROOM + question.default.map_or(0, str::len);
+        let reserve = PROMPT_END + ANSWER_ROOM + question.default.map_or(0, str::len);
         let mut input = Input::<String>::with_theme(&self.theme)
             .with_prompt(self.fit(question.prompt, reserve))
             .allow_empty(question.allow_empty)
@@ -192,7 +196,7 @@ impl Prompter for Terminal {
     fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
         self.before_asking()?;
         let select = Select::with_theme(&self.theme)
-            .with_prompt(self.fit(prompt, ANSWER_ROOM))
+            .with_prompt(self.fit(prompt, PROMPT_END))
             .items(items)
             .default(default);
         self.finish(select.interact_on(&self.term))
@@ -202,7 +206,7 @@ impl Prompter for Terminal {
         self.before_asking()?;
         let prompt = format!("{prompt} (space ticks, Enter confirms)");
         let select = MultiSelect::with_theme(&self.theme)
-            .with_prompt(self.fit(&prompt, ANSWER_ROOM))
+            .with_prompt(self.fit(&prompt, PROMPT_END))
             .items(items);
         self.finish(select.interact_on(&self.term))
     }
@@ -215,7 +219,7 @@ impl Prompter for Terminal {
         // Enter, so a stray key never answers.
         let shown = if default { "yes" } else { "no" };
         let input = Input::<String>::with_theme(&self.theme)
-            .with_prompt(self.fit(&format!("{prompt} (y/n)"), ANSWER_ROOM + shown.len()))
+            .with_prompt(self.fit(&format!("{prompt} (y/n)"), PROMPT_END + shown.len() + 3))
             .default(shown.to_string())
             .validate_with(|answer: &String| {
                 yes_or_no(answer).map(drop).map_err(|why| self.fit(&why, 0))

@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32> {
     interactive::show_summary(&mut terminal, &text, namespace);
     let saved = interactive::save(&mut Ask::new(&mut terminal), path, &text)?;
     eprintln!(
-        "Next: kubectl wizard render -f {0}   (or diff/apply -f {0})",
+        "Next: kubectl wizard render -f {}   (diff and apply take -f too)",
         saved.display()
     );
     Ok(EXIT_OK)

@@ -508,6 +508,24 @@ fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
 }
 
 #[test]
+fn a_server_too_slow_for_the_request_timeout_is_a_cluster_failure() {
+    // Every answer comes after the time-out: nothing is applied, and the
+    // exit status is the cluster-failure one (3), not "some objects" (1).
+    let (env, state) = Env::with_state();
+    env.server.faults().set_latency_ms(400);
+    let out = apply(&env, &state, &["--request-timeout", "100ms"]);
+    assert_code(&out, 3);
+    let errors = stderr(&out);
+    assert!(
+        errors.contains(
+            "error: namespace/shop: no answer within the request timeout of 100ms (4 attempt(s))"
+        ),
+        "{errors}"
+    );
+    assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
 fn connection_problems_get_one_clear_line() {
     let (env, state) = Env::with_state();
 

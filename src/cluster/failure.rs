@@ -36,6 +36,12 @@ impl Failure {
         matches!(self, Failure::Rejected(status) if status.code == 404 && status.details_kind == "namespaces")
     }
 
+    /// Whether the server gave no answer at all (every attempt timed out
+    /// or lost its connection), as opposed to refusing the request.
+    pub fn is_no_answer(&self) -> bool {
+        matches!(self, Failure::TimedOut { .. } | Failure::Dropped { .. })
+    }
+
     /// Whether `--force-conflicts` would have made the request succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Failure::Rejected(status) if status.code == 409 && !status.conflicts().is_empty())

@@ -155,12 +155,25 @@ fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
     {
         eprintln!("hint: other field managers own fields the state sets; run again with --force-conflicts to take them over");
     }
-    Err(Error::Incomplete(format!(
+    let message = format!(
         "{} of {} objects were not applied: {}",
         missing.len(),
         manifests.len(),
         missing.join(", ")
-    )))
+    );
+    // Nothing applied and no answer from the server at all (every failure
+    // a time-out or a broken connection): the cluster failed, not the
+    // state's objects, so the exit status says so (3, not 1).
+    let applied_none = !outcomes.iter().any(|o| matches!(o, Outcome::Applied(_)));
+    let no_answer = outcomes.iter().all(|o| match o {
+        Outcome::Failed(f) => f.is_no_answer(),
+        _ => true,
+    });
+    Err(if applied_none && no_answer {
+        Error::Failed(message)
+    } else {
+        Error::Incomplete(message)
+    })
 }
 
 /// Wait for the workloads that were applied.

@@ -655,3 +655,38 @@ fn kubectl_sees_and_agrees_with_what_wizard_applied() {
     assert_code(&diff(&env, &changed, &[]), 0);
     assert_eq!(stdout(&apply(&env, &changed, &[])), UNCHANGED);
 }
+
+#[test]
+fn kubectl_scale_takes_replicas_and_a_reapply_names_it_until_forced() {
+    // `kubectl scale` writes through the `/scale` subresource; the server
+    // records manager "kubectl" (subresource scale) as owner of
+    // .spec.replicas, so apply of another count conflicts with it.
+    let (env, state) = Env::applied();
+    let scaled = env.kubectl_ok(&["scale", "deployment", "api", "-n", "shop", "--replicas=5"]);
+    assert!(stdout(&scaled).contains("deployment.apps/api scaled"));
+    assert_eq!(env.replicas(), 5);
+
+    let preview = diff(&env, &state, &[]);
+    assert_code(&preview, 3);
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains(
+        "error: deployment.apps/api: conflict with another field manager: .spec.replicas is owned by \"kubectl\""
+    ), "{}", stderr(&out));
+    assert_eq!(env.replicas(), 5);
+
+    let forced = apply(&env, &state, &["--force-conflicts"]);
+    assert_code(&forced, 0);
+    assert!(stdout(&forced).contains("deployment.apps/api serverside-applied\n"));
+    assert_eq!(env.replicas(), 2);
+    let got = env.kubectl_ok(&[
+        "get",
+        "deployment",
+        "api",
+        "-n",
+        "shop",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(stdout(&got), "2");
+}

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::merge::{self, strip_nulls};
 use super::resources::ResourceType;
 use super::router::{ObjectRoute, Query};
+use super::scale;
 use super::selector::Selector;
 use super::ssa::{self, ownable_view, read_managed};
 use super::status::{self, ApiError, Cause};
@@ -63,6 +64,9 @@ impl ObjectRequest<'_> {
 /// Serves one request on an object collection or object.
 pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
     reject_binary_bodies(req)?;
+    if req.route.subresource.as_deref() == Some("scale") {
+        return scale_request(store, req);
+    }
     match (req.method, req.route.name.as_deref()) {
         ("GET", Some(name)) => get(store, req, name),
         ("GET", None) => list(store, req),
@@ -317,7 +321,7 @@ fn write_update(
         .cloned()
         .ok_or_else(|| ApiError::not_found(rt, name))?;
     check_resource_version(rt, name, &candidate, &live)?;
-    let status_write = req.route.subresource.is_some();
+    let status_write = req.route.subresource.as_deref() == Some("status");
     let candidate = if status_write {
         with_status_of(&live, &candidate)
     } else {
@@ -352,6 +356,51 @@ fn write_update(
             dry_run: req.dry_run()?,
         },
     ))
+}
+
+/// GET, PUT or PATCH on `<workload>/scale`: reads and writes
+/// `spec.replicas` through an `autoscaling/v1` Scale.
+fn scale_request(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    let Some(name) = req.route.name.as_deref() else {
+        return Err(ApiError::method_not_allowed(req.method));
+    };
+    let live = store
+        .get(&req.key(name))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(req.rt(), name))?;
+    let current = scale::view(&live);
+    let written = match req.method {
+        "GET" => return Ok(Reply::ok(current)),
+        "PUT" => object_body(parse_json_or_yaml(req.body)?)?,
+        "PATCH" => {
+            let body = parse_json(req.body)?;
+            let media_type = req.content_type.split(';').next().unwrap_or("").trim();
+            match media_type {
+                "application/merge-patch+json" => merge::merge_patch(&current, &body),
+                "application/strategic-merge-patch+json" => {
+                    merge::strategic_merge(&current, &body).map_err(ApiError::bad_request)?
+                }
+                "application/json-patch+json" => {
+                    merge::json_patch(&current, &body).map_err(ApiError::bad_request)?
+                }
+                other => return Err(ApiError::unsupported_media_type(other)),
+            }
+        }
+        other => return Err(ApiError::method_not_allowed(other)),
+    };
+    let mut candidate = scale::with_replicas(&live, &written).map_err(|detail| {
+        let cause = Cause::invalid("spec.replicas", "", &detail);
+        ApiError::invalid("Scale", "autoscaling", name, vec![cause])
+    })?;
+    // A Scale written with a resourceVersion is checked against the workload's.
+    if let Some(version) = written.pointer("/metadata/resourceVersion") {
+        candidate["metadata"]["resourceVersion"] = version.clone();
+    }
+    let reply = write_update(store, req, name, candidate)?;
+    Ok(Reply {
+        code: reply.code,
+        body: scale::view(&reply.body),
+    })
 }
 
 /// A `/status` write changes only status.

@@ -16,6 +16,7 @@ mod http;
 mod merge;
 mod resources;
 mod router;
+mod scale;
 mod schema;
 mod selector;
 mod ssa;

@@ -690,3 +690,45 @@ fn kubectl_scale_takes_replicas_and_a_reapply_names_it_until_forced() {
     ]);
     assert_eq!(stdout(&got), "2");
 }
+
+#[test]
+fn a_secret_made_by_kubectl_create_keeps_its_values_and_gets_only_missing_keys() {
+    // `kubectl create namespace|secret generic` send protobuf bodies, as
+    // client-go's typed clients do; the Secret exists before wizard's
+    // first apply, holding one of the state's keys and one of its own.
+    let (env, state) = Env::with_state();
+    env.kubectl_ok(&["create", "namespace", "shop"]);
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "api-secrets",
+        "-n",
+        "shop",
+        "--from-literal=API_KEY=real-key",
+        "--from-literal=EXTRA=kept",
+    ]);
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "cmVhbC1rZXk=", "EXTRA": "a2VwdA=="})
+    );
+
+    let preview = diff(&env, &state, &[]);
+    assert_code(&preview, 1);
+    assert!(
+        stdout(&preview)
+            .contains(" data:\n   API_KEY: '***'\n+  DB_PASSWORD: '***'\n   EXTRA: '***'\n"),
+        "{}",
+        stdout(&preview)
+    );
+    assert!(!stdout(&preview).contains("cmVhbC1rZXk="));
+
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("secret/api-secrets serverside-applied\n"));
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "cmVhbC1rZXk=", "DB_PASSWORD": "Q0hBTkdFX01F", "EXTRA": "a2VwdA=="})
+    );
+    assert_code(&diff(&env, &state, &[]), 0);
+}

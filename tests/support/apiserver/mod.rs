@@ -14,6 +14,7 @@ mod fieldset;
 mod handlers;
 mod http;
 mod merge;
+mod protobuf;
 mod resources;
 mod router;
 mod scale;

@@ -573,6 +573,22 @@ fn wait_succeeds_when_the_workloads_become_ready() {
 }
 
 #[test]
+fn wait_says_a_job_is_complete_not_ready() {
+    let env = Env::new();
+    let state = env.write_state(
+        "namespace: shop\n_services:\n  - {name: migrate, kind: Job, image: \"tool:1\", command: \"migrate\"}\n",
+    );
+    let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("job.batch/migrate complete (1/1)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("job.batch/migrate ready"), "{text}");
+}
+
+#[test]
 fn wait_times_out_naming_the_workload() {
     let env = Env::with(ServerOptions {
         ready_delay: None,

@@ -226,16 +226,26 @@ async fn wait_for(
     }
 }
 
+/// What a finished workload is: a Job completes, the others get ready.
+fn done_word(reference: &str) -> &'static str {
+    if reference.starts_with("job.batch/") {
+        "complete"
+    } else {
+        "ready"
+    }
+}
+
 /// `deployment.apps/api (1/3 ready: 1 of 3 updated replicas available)`.
 fn describe(reference: &str, state: &Rollout) -> String {
+    let word = done_word(reference);
     match state {
-        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} ready)"),
+        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} {word})"),
         Rollout::Waiting {
             ready,
             desired,
             reason,
         } => {
-            format!("{reference} ({ready}/{desired} ready: {reason})")
+            format!("{reference} ({ready}/{desired} {word}: {reason})")
         }
         Rollout::Failed(why) => format!("{reference} ({why})"),
     }
@@ -282,7 +292,7 @@ impl Progress {
                 }
                 match state {
                     Rollout::Done { ready, desired } => {
-                        println!("{reference} ready ({ready}/{desired})")
+                        println!("{reference} {} ({ready}/{desired})", done_word(reference))
                     }
                     other => println!("{}", describe(reference, other)),
                 }

@@ -748,3 +748,21 @@ fn a_secret_made_by_kubectl_create_keeps_its_values_and_gets_only_missing_keys()
     );
     assert_code(&diff(&env, &state, &[]), 0);
 }
+
+#[test]
+fn a_rollout_finishing_during_a_reapply_is_not_a_change() {
+    // Right after the first apply the controller marks the Deployment
+    // ready (300 ms later), a status write that moves its resourceVersion.
+    // The second apply lists the objects before that, and its ConfigMap
+    // (two 500s, retried) delays the Deployment until after it: the
+    // Deployment's content is the same, so it is still "unchanged".
+    let (env, state) = Env::applied();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/configmaps/api-config"));
+    faults.fail_next(2);
+    let again = apply(&env, &state, &[]);
+    assert_code(&again, 0);
+    assert_eq!(stdout(&again), UNCHANGED);
+    let status = &env.get("apps/v1", "Deployment", "api").unwrap()["status"];
+    assert_eq!(status["readyReplicas"], 2, "the controller ran meanwhile");
+}

@@ -12,6 +12,7 @@ use super::selector::Selector;
 use super::ssa::{self, ownable_view, read_managed};
 use super::status::{self, ApiError, Cause};
 use super::store::{ObjectKey, Store};
+use super::typed;
 use super::write::{self, commit, prepare, Commit, Reply};
 
 /// Everything a verb needs from the HTTP request.
@@ -491,6 +492,7 @@ fn server_side_apply(
     check_type(rt, &config)?;
     check_identity(req, &config, Some(name))?;
     strip_nulls(&mut config);
+    typed::check_apply(rt.kind, req.namespace(), name, &config)?;
     let key = req.key(name);
     let live = store.get(&key).cloned();
     match &live {

@@ -23,6 +23,7 @@ mod selector;
 mod ssa;
 mod status;
 mod store;
+mod typed;
 mod validation;
 mod watch_stream;
 mod write;

@@ -766,3 +766,64 @@ fn a_rollout_finishing_during_a_reapply_is_not_a_change() {
     let status = &env.get("apps/v1", "Deployment", "api").unwrap()["status"];
     assert_eq!(status["readyReplicas"], 2, "the controller ran meanwhile");
 }
+
+/// kubectl-wizard with `KUBECONFIG` set (no `--kubeconfig`).
+fn wizard_with_kubeconfig_env(env: &Env, kubeconfig: &str, args: &[&str]) -> Output {
+    Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", env.dir.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_kubeconfig_list_skips_missing_files_as_kubectl_does() {
+    let (env, state) = Env::applied();
+    let missing = env.path("missing-kubeconfig");
+    let list = std::env::join_paths([missing.as_path(), env.kubeconfig.as_path()]).unwrap();
+    let list = list.to_str().unwrap();
+    let state = state.to_str().unwrap();
+    assert_code(
+        &wizard_with_kubeconfig_env(&env, list, &["diff", "-f", state]),
+        0,
+    );
+
+    // None of the files exists: one line, a cluster failure.
+    let other = env.path("also-missing");
+    let none = std::env::join_paths([missing.as_path(), other.as_path()]).unwrap();
+    let out = wizard_with_kubeconfig_env(&env, none.to_str().unwrap(), &["diff", "-f", state]);
+    assert_code(&out, 3);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot read the kubeconfig KUBECONFIG={}: none of its files exists\n",
+            none.to_str().unwrap()
+        )
+    );
+}
+
+#[test]
+fn a_malformed_kubeconfig_is_one_line() {
+    let (env, state) = Env::with_state();
+    let broken = env.path("broken-kubeconfig");
+    std::fs::write(&broken, "apiVersion: v1\nclusters: 5\n").unwrap();
+    let out = Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(["diff", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_code(&out, 3);
+    let errors = stderr(&out);
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    assert!(
+        errors.starts_with(&format!(
+            "error: cannot read the kubeconfig {}: ",
+            broken.display()
+        )),
+        "{errors}"
+    );
+    assert!(errors.contains("line 2 column 11"), "{errors}");
+}

@@ -827,3 +827,23 @@ fn a_malformed_kubeconfig_is_one_line() {
     );
     assert!(errors.contains("line 2 column 11"), "{errors}");
 }
+
+#[test]
+fn apply_finishes_quietly_when_its_reader_goes_away() {
+    // `kubectl wizard apply … | head -1`: the pipe closes after the first
+    // line; the apply still completes every phase, with no panic message.
+    let (env, state) = Env::with_state();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-wizard"))
+        .args(["apply", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&env.kubeconfig)
+        .env_remove("KUBECONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert_eq!(stderr(&out), "");
+    assert!(env.get("apps/v1", "Deployment", "api").is_some());
+}

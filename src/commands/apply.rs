@@ -29,9 +29,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     if args.dry_run == DryRun::Client {
         // Checked and rendered; nothing is sent.
         for manifest in &build.manifests {
-            println!("{} serverside-applied (dry run)", manifest.reference());
+            say!("{} serverside-applied (dry run)", manifest.reference());
         }
-        println!(
+        say!(
             "{} object(s) checked (dry run; nothing was sent)",
             build.manifests.len()
         );
@@ -57,7 +57,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         })
         .await
         .map_err(|fatal| Error::Failed(fatal.to_string()))?;
-        println!("{}", summary(&outcomes, suffix));
+        say!("{}", summary(&outcomes, suffix));
         let waited = if args.wait {
             wait_for(
                 &transport,
@@ -82,13 +82,13 @@ fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str) {
             let verb = match change {
                 Change::Created => "created",
                 Change::CreatedUnchecked => {
-                    println!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
+                    say!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
                     return;
                 }
                 Change::Configured => "serverside-applied",
                 Change::Unchanged => "unchanged",
             };
-            println!("{reference} {verb}{suffix}");
+            say!("{reference} {verb}{suffix}");
         }
         Outcome::Failed(failure) => eprintln!("error: {reference}: {failure}"),
         Outcome::Skipped { because } => {
@@ -201,7 +201,7 @@ async fn wait_for(
     progress.finish();
     match result {
         Ok(()) => {
-            println!("{} workload(s) ready", workloads.len());
+            say!("{} workload(s) ready", workloads.len());
             Ok(())
         }
         Err(WaitError::TimedOut(pending)) => {
@@ -278,7 +278,7 @@ impl Progress {
                     _ => r.clone(),
                 })
                 .collect();
-            print!(
+            say_partial!(
                 "\r\x1b[Kwaiting {}: {} of {} ready; {}",
                 humanize(self.started.elapsed()),
                 states.len() - pending.len(),
@@ -292,9 +292,9 @@ impl Progress {
                 }
                 match state {
                     Rollout::Done { ready, desired } => {
-                        println!("{reference} {} ({ready}/{desired})", done_word(reference))
+                        say!("{reference} {} ({ready}/{desired})", done_word(reference))
                     }
-                    other => println!("{}", describe(reference, other)),
+                    other => say!("{}", describe(reference, other)),
                 }
                 self.last.insert(reference.clone(), state.clone());
             }
@@ -304,7 +304,7 @@ impl Progress {
 
     fn finish(&self) {
         if self.terminal {
-            print!("\r\x1b[K");
+            say_partial!("\r\x1b[K");
             let _ = std::io::stdout().flush();
         }
     }

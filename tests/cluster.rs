@@ -847,3 +847,49 @@ fn apply_finishes_quietly_when_its_reader_goes_away() {
     assert_eq!(stderr(&out), "");
     assert!(env.get("apps/v1", "Deployment", "api").is_some());
 }
+
+#[test]
+fn a_server_that_is_not_kubernetes_is_named_as_such() {
+    // Something answers on the kubeconfig's address, but with bare 404s
+    // (a web server, a proxy): the message says what came back.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{BufRead, BufReader, Write};
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                // Answer each request once its headers are read (keep-alive).
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        let reply = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+                        if stream.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let env = Env::new();
+    let kubeconfig = env.path("web-server-kubeconfig");
+    let text = std::fs::read_to_string(&env.kubeconfig).unwrap().replace(
+        &format!("127.0.0.1:{}", env.server.port()),
+        &format!("127.0.0.1:{port}"),
+    );
+    std::fs::write(&kubeconfig, text).unwrap();
+    let state = env.write_state(STATE);
+    let out = Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(["diff", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_code(&out, 3);
+    assert!(stderr(&out).contains(
+        "error: namespace/shop: 404 Not Found, with an empty answer (is the kubeconfig's server a Kubernetes API server?)\n"
+    ), "{}", stderr(&out));
+}

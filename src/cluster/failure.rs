@@ -171,12 +171,26 @@ impl fmt::Display for ApiStatus {
                 fields.join(", ")
             );
         }
+        // Without a Status (a proxy, or a server that is not Kubernetes)
+        // the HTTP reason phrase stands in for the reason.
         let reason = if self.reason.is_empty() {
-            String::new()
+            http::StatusCode::from_u16(self.code)
+                .ok()
+                .and_then(|code| code.canonical_reason())
+                .map(|phrase| format!(" {phrase}"))
+                .unwrap_or_default()
         } else {
             format!(" {}", self.reason)
         };
-        write!(f, "{}{reason}: {}", self.code, self.message)?;
+        if self.message.is_empty() {
+            write!(
+                f,
+                "{}{reason}, with an empty answer (is the kubeconfig's server a Kubernetes API server?)",
+                self.code
+            )?;
+        } else {
+            write!(f, "{}{reason}: {}", self.code, self.message)?;
+        }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
@@ -238,7 +252,19 @@ mod tests {
     #[test]
     fn a_body_that_is_not_a_status_becomes_the_message() {
         let status = ApiStatus::parse(502, b"<html>Bad Gateway</html>\n");
-        assert_eq!(status.to_string(), "502: <html>Bad Gateway</html>");
+        assert_eq!(
+            status.to_string(),
+            "502 Bad Gateway: <html>Bad Gateway</html>"
+        );
+    }
+
+    #[test]
+    fn an_empty_answer_says_so() {
+        let status = ApiStatus::parse(404, b"");
+        assert_eq!(
+            status.to_string(),
+            "404 Not Found, with an empty answer (is the kubeconfig's server a Kubernetes API server?)"
+        );
     }
 
     #[test]

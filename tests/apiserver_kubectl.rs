@@ -977,3 +977,35 @@ fn deleted_namespaces_terminate_then_vanish() {
         cluster.server.get("v1", "Namespace", "", "shop").is_none()
     });
 }
+
+#[test]
+fn server_side_apply_refuses_undeclared_fields_and_wrong_types_as_a_real_server_does() {
+    let cluster = Cluster::start();
+    let deployment = |extra: &str, replicas: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: q, namespace: default}}\n\
+             spec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{a: b}}}}\n  template:\n    \
+             metadata: {{labels: {{a: b}}}}\n    spec:\n      containers:\n      - name: c\n        \
+             image: i\n        resources: {{limits: {{cpu: 1}}}}\n{extra}"
+        )
+    };
+    let unknown = cluster.write("unknown.yaml", &deployment("        bogus: 1\n", "2"));
+    let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &unknown]);
+    assert!(
+        stderr.contains("Error from server (BadRequest): failed to create typed patch object (default/q; apps/v1, Kind=Deployment): .spec.template.spec.containers[0].bogus: field not declared in schema"),
+        "{stderr}"
+    );
+    let wrong_type = cluster.write("wrong.yaml", &deployment("", "\"2\""));
+    let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &wrong_type]);
+    assert!(stderr.contains("invalid type: string \"2\""), "{stderr}");
+    assert!(cluster
+        .server
+        .get("apps/v1", "Deployment", "default", "q")
+        .is_none());
+
+    // A number where a quantity goes is fine, as on a real server.
+    let good = cluster.write("good.yaml", &deployment("", "2"));
+    assert!(cluster
+        .ok(&["apply", "--server-side", "-f", &good])
+        .contains("deployment.apps/q serverside-applied"));
+}

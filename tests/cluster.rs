@@ -508,6 +508,24 @@ fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
 }
 
 #[test]
+fn a_server_too_slow_for_the_request_timeout_is_a_cluster_failure() {
+    // Every answer comes after the time-out: nothing is applied, and the
+    // exit status is the cluster-failure one (3), not "some objects" (1).
+    let (env, state) = Env::with_state();
+    env.server.faults().set_latency_ms(400);
+    let out = apply(&env, &state, &["--request-timeout", "100ms"]);
+    assert_code(&out, 3);
+    let errors = stderr(&out);
+    assert!(
+        errors.contains(
+            "error: namespace/shop: no answer within the request timeout of 100ms (4 attempt(s))"
+        ),
+        "{errors}"
+    );
+    assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
 fn connection_problems_get_one_clear_line() {
     let (env, state) = Env::with_state();
 
@@ -552,6 +570,22 @@ fn wait_succeeds_when_the_workloads_become_ready() {
     let text = stdout(&out);
     assert!(text.contains("deployment.apps/api ready (2/2)\n"), "{text}");
     assert!(text.ends_with("1 workload(s) ready\n"), "{text}");
+}
+
+#[test]
+fn wait_says_a_job_is_complete_not_ready() {
+    let env = Env::new();
+    let state = env.write_state(
+        "namespace: shop\n_services:\n  - {name: migrate, kind: Job, image: \"tool:1\", command: \"migrate\"}\n",
+    );
+    let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("job.batch/migrate complete (1/1)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("job.batch/migrate ready"), "{text}");
 }
 
 #[test]
@@ -636,4 +670,226 @@ fn kubectl_sees_and_agrees_with_what_wizard_applied() {
     assert!(stdout(&kubectl_apply).contains("deployment.apps/api serverside-applied"));
     assert_code(&diff(&env, &changed, &[]), 0);
     assert_eq!(stdout(&apply(&env, &changed, &[])), UNCHANGED);
+}
+
+#[test]
+fn kubectl_scale_takes_replicas_and_a_reapply_names_it_until_forced() {
+    // `kubectl scale` writes through the `/scale` subresource; the server
+    // records manager "kubectl" (subresource scale) as owner of
+    // .spec.replicas, so apply of another count conflicts with it.
+    let (env, state) = Env::applied();
+    let scaled = env.kubectl_ok(&["scale", "deployment", "api", "-n", "shop", "--replicas=5"]);
+    assert!(stdout(&scaled).contains("deployment.apps/api scaled"));
+    assert_eq!(env.replicas(), 5);
+
+    let preview = diff(&env, &state, &[]);
+    assert_code(&preview, 3);
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains(
+        "error: deployment.apps/api: conflict with another field manager: .spec.replicas is owned by \"kubectl\""
+    ), "{}", stderr(&out));
+    assert_eq!(env.replicas(), 5);
+
+    let forced = apply(&env, &state, &["--force-conflicts"]);
+    assert_code(&forced, 0);
+    assert!(stdout(&forced).contains("deployment.apps/api serverside-applied\n"));
+    assert_eq!(env.replicas(), 2);
+    let got = env.kubectl_ok(&[
+        "get",
+        "deployment",
+        "api",
+        "-n",
+        "shop",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(stdout(&got), "2");
+}
+
+#[test]
+fn a_secret_made_by_kubectl_create_keeps_its_values_and_gets_only_missing_keys() {
+    // `kubectl create namespace|secret generic` send protobuf bodies, as
+    // client-go's typed clients do; the Secret exists before wizard's
+    // first apply, holding one of the state's keys and one of its own.
+    let (env, state) = Env::with_state();
+    env.kubectl_ok(&["create", "namespace", "shop"]);
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "api-secrets",
+        "-n",
+        "shop",
+        "--from-literal=API_KEY=real-key",
+        "--from-literal=EXTRA=kept",
+    ]);
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "cmVhbC1rZXk=", "EXTRA": "a2VwdA=="})
+    );
+
+    let preview = diff(&env, &state, &[]);
+    assert_code(&preview, 1);
+    assert!(
+        stdout(&preview)
+            .contains(" data:\n   API_KEY: '***'\n+  DB_PASSWORD: '***'\n   EXTRA: '***'\n"),
+        "{}",
+        stdout(&preview)
+    );
+    assert!(!stdout(&preview).contains("cmVhbC1rZXk="));
+
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("secret/api-secrets serverside-applied\n"));
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "cmVhbC1rZXk=", "DB_PASSWORD": "Q0hBTkdFX01F", "EXTRA": "a2VwdA=="})
+    );
+    assert_code(&diff(&env, &state, &[]), 0);
+}
+
+#[test]
+fn a_rollout_finishing_during_a_reapply_is_not_a_change() {
+    // Right after the first apply the controller marks the Deployment
+    // ready (300 ms later), a status write that moves its resourceVersion.
+    // The second apply lists the objects before that, and its ConfigMap
+    // (two 500s, retried) delays the Deployment until after it: the
+    // Deployment's content is the same, so it is still "unchanged".
+    let (env, state) = Env::applied();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/configmaps/api-config"));
+    faults.fail_next(2);
+    let again = apply(&env, &state, &[]);
+    assert_code(&again, 0);
+    assert_eq!(stdout(&again), UNCHANGED);
+    let status = &env.get("apps/v1", "Deployment", "api").unwrap()["status"];
+    assert_eq!(status["readyReplicas"], 2, "the controller ran meanwhile");
+}
+
+/// kubectl-wizard with `KUBECONFIG` set (no `--kubeconfig`).
+fn wizard_with_kubeconfig_env(env: &Env, kubeconfig: &str, args: &[&str]) -> Output {
+    Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", env.dir.path())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_kubeconfig_list_skips_missing_files_as_kubectl_does() {
+    let (env, state) = Env::applied();
+    let missing = env.path("missing-kubeconfig");
+    let list = std::env::join_paths([missing.as_path(), env.kubeconfig.as_path()]).unwrap();
+    let list = list.to_str().unwrap();
+    let state = state.to_str().unwrap();
+    assert_code(
+        &wizard_with_kubeconfig_env(&env, list, &["diff", "-f", state]),
+        0,
+    );
+
+    // None of the files exists: one line, a cluster failure.
+    let other = env.path("also-missing");
+    let none = std::env::join_paths([missing.as_path(), other.as_path()]).unwrap();
+    let out = wizard_with_kubeconfig_env(&env, none.to_str().unwrap(), &["diff", "-f", state]);
+    assert_code(&out, 3);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot read the kubeconfig KUBECONFIG={}: none of its files exists\n",
+            none.to_str().unwrap()
+        )
+    );
+}
+
+#[test]
+fn a_malformed_kubeconfig_is_one_line() {
+    let (env, state) = Env::with_state();
+    let broken = env.path("broken-kubeconfig");
+    std::fs::write(&broken, "apiVersion: v1\nclusters: 5\n").unwrap();
+    let out = Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(["diff", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_code(&out, 3);
+    let errors = stderr(&out);
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+    assert!(
+        errors.starts_with(&format!(
+            "error: cannot read the kubeconfig {}: ",
+            broken.display()
+        )),
+        "{errors}"
+    );
+    assert!(errors.contains("line 2 column 11"), "{errors}");
+}
+
+#[test]
+fn apply_finishes_quietly_when_its_reader_goes_away() {
+    // `kubectl wizard apply … | head -1`: the pipe closes after the first
+    // line; the apply still completes every phase, with no panic message.
+    let (env, state) = Env::with_state();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-wizard"))
+        .args(["apply", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&env.kubeconfig)
+        .env_remove("KUBECONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert_eq!(stderr(&out), "");
+    assert!(env.get("apps/v1", "Deployment", "api").is_some());
+}
+
+#[test]
+fn a_server_that_is_not_kubernetes_is_named_as_such() {
+    // Something answers on the kubeconfig's address, but with bare 404s
+    // (a web server, a proxy): the message says what came back.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{BufRead, BufReader, Write};
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                // Answer each request once its headers are read (keep-alive).
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        let reply = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+                        if stream.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let env = Env::new();
+    let kubeconfig = env.path("web-server-kubeconfig");
+    let text = std::fs::read_to_string(&env.kubeconfig).unwrap().replace(
+        &format!("127.0.0.1:{}", env.server.port()),
+        &format!("127.0.0.1:{port}"),
+    );
+    std::fs::write(&kubeconfig, text).unwrap();
+    let state = env.write_state(STATE);
+    let out = Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(["diff", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_code(&out, 3);
+    assert!(stderr(&out).contains(
+        "error: namespace/shop: 404 Not Found, with an empty answer (is the kubeconfig's server a Kubernetes API server?)\n"
+    ), "{}", stderr(&out));
 }

@@ -182,7 +182,7 @@ async fn apply_one(
     params.force = options.force_conflicts;
     params.dry_run = options.dry_run;
     match transport.apply(&target, &object, &params).await {
-        Ok(reply) => Ok(change(live, &reply, options.dry_run)),
+        Ok(reply) => Ok(change(live, &object, &reply, options.dry_run)),
         // A dry run cannot see the namespace that the same apply would
         // create first; the object would be created there.
         Err(failure) if options.dry_run && failure.is_missing_namespace() => {
@@ -194,9 +194,11 @@ async fn apply_one(
 
 /// What an apply did, from the object before (`None` when unknown) and the
 /// server's reply. A real apply that changes nothing keeps the
-/// resourceVersion; a dry run never changes it, so there the content
-/// decides.
-pub fn change(live: Option<Option<&Value>>, reply: &Reply, dry_run: bool) -> Change {
+/// resourceVersion; but a controller may have written the status between
+/// the list and the apply (a rollout finishing), which moves it too, so
+/// the same content outside status and bookkeeping is also "unchanged".
+/// A dry run never moves the resourceVersion: there only the content counts.
+pub fn change(live: Option<Option<&Value>>, sent: &Value, reply: &Reply, dry_run: bool) -> Change {
     if reply.code == 201 {
         return Change::Created;
     }
@@ -206,26 +208,43 @@ pub fn change(live: Option<Option<&Value>>, reply: &Reply, dry_run: bool) -> Cha
         Some(Some(live)) => live,
     };
     let result = &reply.body;
-    let same = if dry_run {
-        let (mut before, mut after) = (live.clone(), result.clone());
-        for object in [&mut before, &mut after] {
-            strip::strip(object);
-            // Items of a list carry no apiVersion and kind.
-            if let Some(map) = object.as_object_mut() {
-                map.shift_remove("apiVersion");
-                map.shift_remove("kind");
-            }
-        }
-        before == after
-    } else {
-        let version = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
-        version(live).is_some() && version(live) == version(result)
-    };
-    if same {
+    let version = |o: &Value| o.pointer("/metadata/resourceVersion").cloned();
+    let same_version = !dry_run && version(live).is_some() && version(live) == version(result);
+    if same_version || same_content(live, sent, result) {
         Change::Unchanged
     } else {
         Change::Configured
     }
+}
+
+/// Whether two versions of an object hold the same content, leaving out
+/// status, server bookkeeping, and annotations that appeared without this
+/// apply sending them (a controller's, like
+/// `deployment.kubernetes.io/revision` on a Deployment's first rollout).
+fn same_content(live: &Value, sent: &Value, result: &Value) -> bool {
+    let (mut before, mut after) = (live.clone(), result.clone());
+    let annotations = |o: &Value| o.pointer("/metadata/annotations").cloned();
+    let (had, asked) = (annotations(live), annotations(sent));
+    if let Some(Value::Object(added)) = after.pointer_mut("/metadata/annotations") {
+        added.retain(|key, _| {
+            had.as_ref().is_some_and(|a| a.get(key).is_some())
+                || asked.as_ref().is_some_and(|a| a.get(key).is_some())
+        });
+        if added.is_empty() && had.is_none() {
+            if let Some(Value::Object(metadata)) = after.get_mut("metadata") {
+                metadata.shift_remove("annotations");
+            }
+        }
+    }
+    for object in [&mut before, &mut after] {
+        strip::strip(object);
+        // Items of a list carry no apiVersion and kind.
+        if let Some(map) = object.as_object_mut() {
+            map.shift_remove("apiVersion");
+            map.shift_remove("kind");
+        }
+    }
+    before == after
 }
 
 #[cfg(test)]
@@ -244,11 +263,11 @@ mod tests {
     #[test]
     fn a_missing_object_is_created() {
         assert_eq!(
-            change(Some(None), &reply(200, object("1", 1)), false),
+            change(Some(None), &json!({}), &reply(200, object("1", 1)), false),
             Change::Created
         );
         assert_eq!(
-            change(None, &reply(201, object("1", 1)), false),
+            change(None, &json!({}), &reply(201, object("1", 1)), false),
             Change::Created
         );
     }
@@ -257,11 +276,57 @@ mod tests {
     fn the_resource_version_tells_a_real_apply() {
         let live = object("5", 1);
         assert_eq!(
-            change(Some(Some(&live)), &reply(200, object("5", 1)), false),
+            change(
+                Some(Some(&live)),
+                &json!({}),
+                &reply(200, object("5", 1)),
+                false
+            ),
             Change::Unchanged
         );
         assert_eq!(
-            change(Some(Some(&live)), &reply(200, object("6", 2)), false),
+            change(
+                Some(Some(&live)),
+                &json!({}),
+                &reply(200, object("6", 2)),
+                false
+            ),
+            Change::Configured
+        );
+    }
+
+    #[test]
+    fn a_status_written_meanwhile_is_no_change() {
+        // A controller marked the rollout done between the list and the
+        // apply: a new resourceVersion, the same content.
+        let live = object("5", 1);
+        let mut answer = object("7", 1);
+        answer["status"] = json!({"readyReplicas": 1});
+        answer["metadata"]["annotations"] = json!({"deployment.kubernetes.io/revision": "1"});
+        assert_eq!(
+            change(Some(Some(&live)), &json!({}), &reply(200, answer), false),
+            Change::Unchanged
+        );
+    }
+
+    #[test]
+    fn an_annotation_this_apply_sent_or_removed_is_a_change() {
+        let live = object("5", 1);
+        let mut answer = object("6", 1);
+        answer["metadata"]["annotations"] = json!({"team": "a"});
+        let sent = json!({"metadata": {"annotations": {"team": "a"}}});
+        assert_eq!(
+            change(Some(Some(&live)), &sent, &reply(200, answer.clone()), false),
+            Change::Configured
+        );
+        // Removed: the live object had it, the answer has not.
+        assert_eq!(
+            change(
+                Some(Some(&answer)),
+                &json!({}),
+                &reply(200, object("7", 1)),
+                false
+            ),
             Change::Configured
         );
     }
@@ -274,15 +339,25 @@ mod tests {
         answer["apiVersion"] = json!("apps/v1");
         answer["kind"] = json!("Deployment");
         assert_eq!(
-            change(Some(Some(&live)), &reply(200, answer), true),
+            change(Some(Some(&live)), &json!({}), &reply(200, answer), true),
             Change::Unchanged
         );
         assert_eq!(
-            change(Some(Some(&live)), &reply(200, object("5", 1)), true),
+            change(
+                Some(Some(&live)),
+                &json!({}),
+                &reply(200, object("5", 1)),
+                true
+            ),
             Change::Unchanged
         );
         assert_eq!(
-            change(Some(Some(&live)), &reply(200, object("5", 2)), true),
+            change(
+                Some(Some(&live)),
+                &json!({}),
+                &reply(200, object("5", 2)),
+                true
+            ),
             Change::Configured
         );
     }
@@ -290,7 +365,7 @@ mod tests {
     #[test]
     fn without_the_prior_state_only_creation_can_be_told() {
         assert_eq!(
-            change(None, &reply(200, object("5", 1)), false),
+            change(None, &json!({}), &reply(200, object("5", 1)), false),
             Change::Configured
         );
     }

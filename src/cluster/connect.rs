@@ -49,30 +49,53 @@ pub async fn connect(target: &Target, request_timeout: Option<Duration>) -> Resu
 /// there is none at all (then the in-cluster account is tried).
 fn load_kubeconfig(flag: Option<&str>) -> Result<Option<(Kubeconfig, String)>> {
     if let Some(path) = flag {
-        let config = Kubeconfig::read_from(path)
-            .map_err(|e| Error::Failed(format!("cannot read the kubeconfig {path}: {e}")))?;
+        let config = Kubeconfig::read_from(path).map_err(|e| unreadable(path, &e))?;
         return Ok(Some((config, path.to_string())));
     }
     if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        let origin = format!("KUBECONFIG={}", value.to_string_lossy());
-        return match Kubeconfig::from_env() {
-            Ok(Some(config)) => Ok(Some((config, origin))),
-            Ok(None) => Ok(None),
-            Err(e) => Err(Error::Failed(format!(
-                "cannot read the kubeconfig {origin}: {e}"
-            ))),
-        };
+        return read_list(&value).map(Some);
     }
     let default = std::env::home_dir().map(|home| home.join(".kube").join("config"));
     match default {
         Some(path) if path.exists() => {
             let origin = path.display().to_string();
-            let config = Kubeconfig::read_from(&path)
-                .map_err(|e| Error::Failed(format!("cannot read the kubeconfig {origin}: {e}")))?;
+            let config = Kubeconfig::read_from(&path).map_err(|e| unreadable(&origin, &e))?;
             Ok(Some((config, origin)))
         }
         _ => Ok(None),
     }
+}
+
+/// One line naming the kubeconfig and the problem: the YAML parser's
+/// message continues with a source snippet, which is left out.
+fn unreadable(origin: &str, problem: &dyn std::fmt::Display) -> Error {
+    let text = problem.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    Error::Failed(format!("cannot read the kubeconfig {origin}: {first}"))
+}
+
+/// The files a `KUBECONFIG` list names, merged as kubectl merges them
+/// (the first to set a value wins). As in kubectl, files that do not exist
+/// are skipped; only a list where none exists is an error.
+fn read_list(value: &std::ffi::OsStr) -> Result<(Kubeconfig, String)> {
+    let origin = format!("KUBECONFIG={}", value.to_string_lossy());
+    let existing: Vec<PathBuf> = std::env::split_paths(value)
+        .filter(|p| !p.as_os_str().is_empty() && p.exists())
+        .collect();
+    if existing.is_empty() {
+        return Err(Error::Failed(format!(
+            "cannot read the kubeconfig {origin}: none of its files exists"
+        )));
+    }
+    let merged = existing
+        .iter()
+        .try_fold(Kubeconfig::default(), |merged, path| {
+            Kubeconfig::read_from(path)
+                .and_then(|next| merged.merge(next))
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .map_err(|e| unreadable(&origin, &e))?;
+    Ok((merged, origin))
 }
 
 async fn from_kubeconfig(

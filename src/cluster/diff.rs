@@ -113,8 +113,30 @@ pub fn unified(title: &str, before: Option<&Value>, after: &Value) -> Option<Str
 }
 
 fn to_yaml(value: &Value) -> String {
+    let sorted = sorted_keys(value);
     // The values come from JSON, so YAML can always represent them.
-    crate::yaml::to_string(value).unwrap_or_else(|_| value.to_string())
+    crate::yaml::to_string(&sorted).unwrap_or_else(|_| sorted.to_string())
+}
+
+/// A copy with every map's keys in alphabetical order, as `kubectl diff`
+/// and `kubectl get -o yaml` print them: the server returns defaulted and
+/// merged fields in an order of its own, which would otherwise show up as
+/// moved lines in a diff.
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// ANSI colours for a unified diff: removals red, additions green, hunk
@@ -190,8 +212,27 @@ mod tests {
             text,
             "--- ConfigMap/shop/api-config (live)\n\
              +++ ConfigMap/shop/api-config (after apply)\n\
-             @@ -4,5 +4,5 @@\n   name: api-config\n   namespace: shop\n data:\n-  MODE: fast\n+  MODE: slow\n   PORT: '8080'\n"
+             @@ -1,6 +1,6 @@\n apiVersion: v1\n data:\n-  MODE: fast\n+  MODE: slow\n   PORT: '8080'\n kind: ConfigMap\n metadata:\n"
         );
+    }
+
+    #[test]
+    fn keys_are_compared_in_alphabetical_order_like_kubectl_diff() {
+        // The server appends defaulted keys in an order of its own; the
+        // same keys in another order are no difference, and a real change
+        // next to them is the only changed line.
+        let m = manifest("ConfigMap", json!({}));
+        let live = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-config"}, "data": {"B": "1", "A": "x"}});
+        let after = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "api-config"}, "data": {"A": "z", "B": "1", "C": "2"}});
+        let text = compare(&m, Some(live), after, false).unwrap();
+        let changes: Vec<&str> = text
+            .lines()
+            .skip(3)
+            .filter(|l| l.starts_with(['-', '+']))
+            .collect();
+        assert_eq!(changes, ["-  A: x", "+  A: z", "+  C: '2'"], "{text}");
     }
 
     #[test]

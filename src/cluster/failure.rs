@@ -36,6 +36,12 @@ impl Failure {
         matches!(self, Failure::Rejected(status) if status.code == 404 && status.details_kind == "namespaces")
     }
 
+    /// Whether the server gave no answer at all (every attempt timed out
+    /// or lost its connection), as opposed to refusing the request.
+    pub fn is_no_answer(&self) -> bool {
+        matches!(self, Failure::TimedOut { .. } | Failure::Dropped { .. })
+    }
+
     /// Whether `--force-conflicts` would have made the request succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Failure::Rejected(status) if status.code == 409 && !status.conflicts().is_empty())
@@ -165,12 +171,26 @@ impl fmt::Display for ApiStatus {
                 fields.join(", ")
             );
         }
+        // Without a Status (a proxy, or a server that is not Kubernetes)
+        // the HTTP reason phrase stands in for the reason.
         let reason = if self.reason.is_empty() {
-            String::new()
+            http::StatusCode::from_u16(self.code)
+                .ok()
+                .and_then(|code| code.canonical_reason())
+                .map(|phrase| format!(" {phrase}"))
+                .unwrap_or_default()
         } else {
             format!(" {}", self.reason)
         };
-        write!(f, "{}{reason}: {}", self.code, self.message)?;
+        if self.message.is_empty() {
+            write!(
+                f,
+                "{}{reason}, with an empty answer (is the kubeconfig's server a Kubernetes API server?)",
+                self.code
+            )?;
+        } else {
+            write!(f, "{}{reason}: {}", self.code, self.message)?;
+        }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
@@ -232,7 +252,19 @@ mod tests {
     #[test]
     fn a_body_that_is_not_a_status_becomes_the_message() {
         let status = ApiStatus::parse(502, b"<html>Bad Gateway</html>\n");
-        assert_eq!(status.to_string(), "502: <html>Bad Gateway</html>");
+        assert_eq!(
+            status.to_string(),
+            "502 Bad Gateway: <html>Bad Gateway</html>"
+        );
+    }
+
+    #[test]
+    fn an_empty_answer_says_so() {
+        let status = ApiStatus::parse(404, b"");
+        assert_eq!(
+            status.to_string(),
+            "404 Not Found, with an empty answer (is the kubeconfig's server a Kubernetes API server?)"
+        );
     }
 
     #[test]

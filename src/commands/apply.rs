@@ -29,9 +29,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     if args.dry_run == DryRun::Client {
         // Checked and rendered; nothing is sent.
         for manifest in &build.manifests {
-            println!("{} serverside-applied (dry run)", manifest.reference());
+            say!("{} serverside-applied (dry run)", manifest.reference());
         }
-        println!(
+        say!(
             "{} object(s) checked (dry run; nothing was sent)",
             build.manifests.len()
         );
@@ -57,7 +57,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         })
         .await
         .map_err(|fatal| Error::Failed(fatal.to_string()))?;
-        println!("{}", summary(&outcomes, suffix));
+        say!("{}", summary(&outcomes, suffix));
         let waited = if args.wait {
             wait_for(
                 &transport,
@@ -82,13 +82,13 @@ fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str) {
             let verb = match change {
                 Change::Created => "created",
                 Change::CreatedUnchecked => {
-                    println!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
+                    say!("{reference} created (server dry run; its namespace does not exist yet, so the server could not check it)");
                     return;
                 }
                 Change::Configured => "serverside-applied",
                 Change::Unchanged => "unchanged",
             };
-            println!("{reference} {verb}{suffix}");
+            say!("{reference} {verb}{suffix}");
         }
         Outcome::Failed(failure) => eprintln!("error: {reference}: {failure}"),
         Outcome::Skipped { because } => {
@@ -155,12 +155,25 @@ fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
     {
         eprintln!("hint: other field managers own fields the state sets; run again with --force-conflicts to take them over");
     }
-    Err(Error::Incomplete(format!(
+    let message = format!(
         "{} of {} objects were not applied: {}",
         missing.len(),
         manifests.len(),
         missing.join(", ")
-    )))
+    );
+    // Nothing applied and no answer from the server at all (every failure
+    // a time-out or a broken connection): the cluster failed, not the
+    // state's objects, so the exit status says so (3, not 1).
+    let applied_none = !outcomes.iter().any(|o| matches!(o, Outcome::Applied(_)));
+    let no_answer = outcomes.iter().all(|o| match o {
+        Outcome::Failed(f) => f.is_no_answer(),
+        _ => true,
+    });
+    Err(if applied_none && no_answer {
+        Error::Failed(message)
+    } else {
+        Error::Incomplete(message)
+    })
 }
 
 /// Wait for the workloads that were applied.
@@ -188,7 +201,7 @@ async fn wait_for(
     progress.finish();
     match result {
         Ok(()) => {
-            println!("{} workload(s) ready", workloads.len());
+            say!("{} workload(s) ready", workloads.len());
             Ok(())
         }
         Err(WaitError::TimedOut(pending)) => {
@@ -213,16 +226,26 @@ async fn wait_for(
     }
 }
 
+/// What a finished workload is: a Job completes, the others get ready.
+fn done_word(reference: &str) -> &'static str {
+    if reference.starts_with("job.batch/") {
+        "complete"
+    } else {
+        "ready"
+    }
+}
+
 /// `deployment.apps/api (1/3 ready: 1 of 3 updated replicas available)`.
 fn describe(reference: &str, state: &Rollout) -> String {
+    let word = done_word(reference);
     match state {
-        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} ready)"),
+        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} {word})"),
         Rollout::Waiting {
             ready,
             desired,
             reason,
         } => {
-            format!("{reference} ({ready}/{desired} ready: {reason})")
+            format!("{reference} ({ready}/{desired} {word}: {reason})")
         }
         Rollout::Failed(why) => format!("{reference} ({why})"),
     }
@@ -255,7 +278,7 @@ impl Progress {
                     _ => r.clone(),
                 })
                 .collect();
-            print!(
+            say_partial!(
                 "\r\x1b[Kwaiting {}: {} of {} ready; {}",
                 humanize(self.started.elapsed()),
                 states.len() - pending.len(),
@@ -269,9 +292,9 @@ impl Progress {
                 }
                 match state {
                     Rollout::Done { ready, desired } => {
-                        println!("{reference} ready ({ready}/{desired})")
+                        say!("{reference} {} ({ready}/{desired})", done_word(reference))
                     }
-                    other => println!("{}", describe(reference, other)),
+                    other => say!("{}", describe(reference, other)),
                 }
                 self.last.insert(reference.clone(), state.clone());
             }
@@ -281,7 +304,7 @@ impl Progress {
 
     fn finish(&self) {
         if self.terminal {
-            print!("\r\x1b[K");
+            say_partial!("\r\x1b[K");
             let _ = std::io::stdout().flush();
         }
     }

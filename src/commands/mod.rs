@@ -1,5 +1,19 @@
 //! One module per subcommand; this one dispatches and prints diagnostics.
 
+/// `println!` for command output, through `say`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::commands::say(format_args!($($arg)*))
+    };
+}
+
+/// `print!` for command output, through `say_partial`.
+macro_rules! say_partial {
+    ($($arg:tt)*) => {
+        $crate::commands::say_partial(format_args!($($arg)*))
+    };
+}
+
 mod apply;
 mod completion;
 mod diff;
@@ -48,6 +62,18 @@ pub fn print_error(error: &Error) {
         }
     }
     eprintln!("error: {error}");
+}
+
+/// A progress or result line for stdout. A reader that went away (`| head`)
+/// must not stop the work half-way (an apply between two phases), so a
+/// failed write is ignored; the exit status still tells the outcome.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    let _ = emit(&format!("{line}\n"));
+}
+
+/// Like `say`, without the newline (a progress line rewritten in place).
+pub fn say_partial(text: std::fmt::Arguments<'_>) {
+    let _ = emit(&text.to_string());
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.

@@ -46,11 +46,11 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     let mut skipped = 0;
     for (path, outcome) in &outcomes {
         match outcome {
-            Outcome::Wrote => println!("wrote     {}", path.display()),
-            Outcome::Unchanged => println!("unchanged {}", path.display()),
+            Outcome::Wrote => say!("wrote     {}", path.display()),
+            Outcome::Unchanged => say!("unchanged {}", path.display()),
             Outcome::Skipped => {
                 skipped += 1;
-                println!(
+                say!(
                     "skipped   {} (differs from what would be written; --force overwrites it)",
                     path.display()
                 );

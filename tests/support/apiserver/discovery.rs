@@ -112,6 +112,18 @@ fn status_resource(rt: &ResourceType) -> Value {
     })
 }
 
+fn scale_resource(rt: &ResourceType) -> Value {
+    json!({
+        "name": format!("{}/scale", rt.plural),
+        "singularName": "",
+        "namespaced": rt.namespaced,
+        "group": "autoscaling",
+        "version": "v1",
+        "kind": "Scale",
+        "verbs": STATUS_VERBS,
+    })
+}
+
 /// `/api/v1` or `/apis/<group>/<version>`.
 pub fn resource_list(group: &str, version: &str) -> Value {
     let mut list = Vec::new();
@@ -122,6 +134,9 @@ pub fn resource_list(group: &str, version: &str) -> Value {
         list.push(api_resource(rt));
         if rt.has_status {
             list.push(status_resource(rt));
+        }
+        if super::scale::has_scale(rt) {
+            list.push(scale_resource(rt));
         }
     }
     let group_version = if group.is_empty() {
@@ -152,12 +167,23 @@ fn aggregated_resource(rt: &ResourceType) -> Value {
     if !rt.categories.is_empty() {
         entry["categories"] = json!(rt.categories);
     }
+    let mut subresources = Vec::new();
     if rt.has_status {
-        entry["subresources"] = json!([{
+        subresources.push(json!({
             "subresource": "status",
             "responseKind": response_kind,
             "verbs": STATUS_VERBS,
-        }]);
+        }));
+    }
+    if super::scale::has_scale(rt) {
+        subresources.push(json!({
+            "subresource": "scale",
+            "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+            "verbs": STATUS_VERBS,
+        }));
+    }
+    if !subresources.is_empty() {
+        entry["subresources"] = json!(subresources);
     }
     entry
 }

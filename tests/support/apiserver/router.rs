@@ -113,7 +113,12 @@ fn object_route(rt: &'static ResourceType, namespace: Option<&str>, tail: &[&str
         [name, sub] => (Some(*name), Some(*sub)),
         _ => return Route::Unknown,
     };
-    if subresource.is_some_and(|s| s != "status" || !rt.has_status) {
+    let served = |s: &str| match s {
+        "status" => rt.has_status,
+        "scale" => super::scale::has_scale(rt),
+        _ => false,
+    };
+    if subresource.is_some_and(|s| !served(s)) {
         return Route::Unknown;
     }
     // A cluster-scoped object addressed by name needs no namespace; a

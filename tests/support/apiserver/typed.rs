@@ -1,0 +1,81 @@
+//! The schema check a real server makes before server-side apply: the
+//! configuration must convert to the type. A value of the wrong type
+//! (`replicas: "2"`) is refused, and so is a field the type does not
+//! declare. Without this a client that sent a malformed object would pass
+//! here and fail on a real cluster. The types come from k8s-openapi;
+//! reading into them and writing back shows which fields they declare.
+
+use k8s_openapi::api::{apps, autoscaling, batch, core, networking};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::status::ApiError;
+
+/// Check an apply configuration (nulls already removed) against its kind.
+pub fn check_apply(
+    kind: &str,
+    namespace: &str,
+    name: &str,
+    config: &Value,
+) -> Result<(), ApiError> {
+    let checked = match kind {
+        "Namespace" => round_trip::<core::v1::Namespace>(config),
+        "ConfigMap" => round_trip::<core::v1::ConfigMap>(config),
+        "Secret" => round_trip::<core::v1::Secret>(config),
+        "PersistentVolumeClaim" => round_trip::<core::v1::PersistentVolumeClaim>(config),
+        "Service" => round_trip::<core::v1::Service>(config),
+        "Deployment" => round_trip::<apps::v1::Deployment>(config),
+        "StatefulSet" => round_trip::<apps::v1::StatefulSet>(config),
+        "DaemonSet" => round_trip::<apps::v1::DaemonSet>(config),
+        "Job" => round_trip::<batch::v1::Job>(config),
+        "CronJob" => round_trip::<batch::v1::CronJob>(config),
+        "Ingress" => round_trip::<networking::v1::Ingress>(config),
+        "HorizontalPodAutoscaler" => round_trip::<autoscaling::v2::HorizontalPodAutoscaler>(config),
+        _ => Ok(()),
+    };
+    checked.map_err(|problem| {
+        let api_version = config
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let object = if namespace.is_empty() {
+            name.to_string()
+        } else {
+            format!("{namespace}/{name}")
+        };
+        ApiError::bad_request(format!(
+            "failed to create typed patch object ({object}; {api_version}, Kind={kind}): {problem}"
+        ))
+    })
+}
+
+fn round_trip<T: DeserializeOwned + Serialize>(config: &Value) -> Result<(), String> {
+    let typed: T = serde_json::from_value(config.clone())
+        .map_err(|e| format!("{e} (the value has the wrong type)"))?;
+    let declared = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+    match undeclared(config, &declared, "") {
+        Some(path) => Err(format!("{path}: field not declared in schema")),
+        None => Ok(()),
+    }
+}
+
+/// The first field of `given` that `declared` (the same object after a
+/// trip through its type) lost: a field the type does not have.
+fn undeclared(given: &Value, declared: &Value, path: &str) -> Option<String> {
+    match (given, declared) {
+        (Value::Object(given), Value::Object(declared)) => given.iter().find_map(|(key, value)| {
+            let here = format!("{path}.{key}");
+            match declared.get(key) {
+                None => Some(here),
+                Some(kept) => undeclared(value, kept, &here),
+            }
+        }),
+        (Value::Array(given), Value::Array(declared)) => given
+            .iter()
+            .zip(declared)
+            .enumerate()
+            .find_map(|(i, (value, kept))| undeclared(value, kept, &format!("{path}[{i}]"))),
+        _ => None,
+    }
+}

@@ -294,29 +294,23 @@ fn check_coverage() {
 
 fn build(c: &mut Criterion) {
     check_coverage();
-    let mut group = c.benchmark_group("build");
-    group.sample_size(10);
-    for &count in sizes() {
-        let text = state(count);
-        group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(count), &text, |b, text| {
-            b.iter_custom(|n| {
-                timed(n, || {
-                    pipeline::build(black_box(text), "bench", &options()).unwrap()
-                })
-            })
-        });
-    }
-    group.finish();
+    build_group(c, "build", state);
 }
 
 /// The same states saved as JSON, the way web wizards save them.
 fn build_json(c: &mut Criterion) {
-    let mut group = c.benchmark_group("build-json");
+    build_group(c, "build-json", |count| {
+        let tree = kubectl_wizard::yaml::parse(&state(count)).unwrap();
+        serde_json::to_string(&tree).unwrap()
+    });
+}
+
+/// `pipeline::build` on the state text `text_of(count)` for every size.
+fn build_group(c: &mut Criterion, name: &str, text_of: impl Fn(usize) -> String) {
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for &count in sizes() {
-        let tree = kubectl_wizard::yaml::parse(&state(count)).unwrap();
-        let text = serde_json::to_string(&tree).unwrap();
+        let text = text_of(count);
         group.throughput(Throughput::Elements(count as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &text, |b, text| {
             b.iter_custom(|n| {

@@ -6,7 +6,6 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -15,29 +14,11 @@ use support::{ServerOptions, TestApiServer};
 use tempfile::TempDir;
 
 /// A server plus a kubeconfig and a private discovery cache for kubectl.
-struct Cluster {
-    server: TestApiServer,
-    dir: TempDir,
-    kubeconfig: PathBuf,
-}
+type Cluster = support::Sandbox;
 
 impl Cluster {
     fn start() -> Cluster {
         Cluster::start_with(ServerOptions::default())
-    }
-
-    fn start_with(options: ServerOptions) -> Cluster {
-        let server = TestApiServer::start_with(options);
-        let dir = TempDir::new().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        server
-            .write_kubeconfig(&kubeconfig)
-            .expect("write kubeconfig");
-        Cluster {
-            server,
-            dir,
-            kubeconfig,
-        }
     }
 
     fn kubectl(&self, args: &[&str]) -> Output {

@@ -10,7 +10,7 @@ use std::process::Output;
 use assert_cmd::Command;
 use common::{status, stderr, stdout};
 use serde_json::Value;
-use support::{ServerOptions, TestApiServer};
+use support::ServerOptions;
 
 const STATE: &str = r#"
 namespace: shop
@@ -28,31 +28,11 @@ _services:
 const KUBECTL: &str = "/usr/bin/kubectl";
 
 /// A test API server, a kubeconfig for it and a scratch folder.
-struct Env {
-    server: TestApiServer,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
+type Env = support::Sandbox;
 
 impl Env {
     fn new() -> Env {
-        Env::with(ServerOptions::default())
-    }
-
-    fn with(options: ServerOptions) -> Env {
-        let server = TestApiServer::start_with(options);
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        server.write_kubeconfig(&kubeconfig).unwrap();
-        Env {
-            server,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        Env::start_with(ServerOptions::default())
     }
 
     fn write_state(&self, text: &str) -> PathBuf {
@@ -590,7 +570,7 @@ fn wait_says_a_job_is_complete_not_ready() {
 
 #[test]
 fn wait_times_out_naming_the_workload() {
-    let env = Env::with(ServerOptions {
+    let env = Env::start_with(ServerOptions {
         ready_delay: None,
         ..ServerOptions::default()
     });

@@ -38,6 +38,10 @@
 //! plain-HTTP server, while a presented wrong token always gets 401.
 //! `RequestRecord { method, path, user_agent, bearer_token }` records
 //! every request (path includes the query).
+//!
+//! [`Sandbox`] is a server plus a scratch folder holding its kubeconfig,
+//! what every client-driving test starts from; each test file adds its own
+//! methods to it.
 
 // Each test crate uses a different part of the helpers.
 #![allow(dead_code, unused_imports)]
@@ -45,3 +49,33 @@
 pub mod apiserver;
 
 pub use apiserver::{FaultHandle, RequestRecord, ServerOptions, TestApiServer, DEFAULT_TOKEN};
+
+use std::path::PathBuf;
+
+/// A running test API server and a scratch folder with its kubeconfig.
+pub struct Sandbox {
+    pub server: TestApiServer,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+impl Sandbox {
+    pub fn start_with(options: ServerOptions) -> Sandbox {
+        let server = TestApiServer::start_with(options);
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        server
+            .write_kubeconfig(&kubeconfig)
+            .expect("write kubeconfig");
+        Sandbox {
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    /// A path inside the scratch folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}

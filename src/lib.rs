@@ -13,6 +13,7 @@ pub mod interactive;
 pub mod model;
 pub mod pipeline;
 pub mod render;
+pub mod sanitize;
 pub mod state;
 pub mod yaml;
 

@@ -11,6 +11,9 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Project {
     pub namespace: String,
+    /// What the objects are part of (`app.kubernetes.io/part-of`): the
+    /// project file's `name` made a label value, else the namespace.
+    pub part_of: String,
     pub output_dir: String,
     /// Host name for the Ingress; `None` when the state leaves it empty.
     pub ingress_host: Option<String>,

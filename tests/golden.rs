@@ -21,9 +21,31 @@ fn assert_file(rendered: &Rendered, name: &str, expected: serde_json::Value) {
     assert_tree_eq(rendered.file(name), &expected, name);
 }
 
-/// Metadata of an object of app `app`.
+/// Metadata of an object of app `app` in a bare state (part of the
+/// namespace): `app` and the recommended labels.
 fn labelled(namespace: &str, name: &str, app: &str) -> serde_json::Value {
-    json!({"name": name, "namespace": namespace, "labels": {"app": app}})
+    json!({"name": name, "namespace": namespace, "labels": {
+        "app": app,
+        "app.kubernetes.io/name": app,
+        "app.kubernetes.io/instance": app,
+        "app.kubernetes.io/part-of": namespace,
+        "app.kubernetes.io/managed-by": "kubectl-wizard",
+    }})
+}
+
+/// The same for an app whose image says its role.
+fn labelled_as(namespace: &str, name: &str, app: &str, component: &str) -> serde_json::Value {
+    let mut meta = labelled(namespace, name, app);
+    meta["labels"]["app.kubernetes.io/component"] = json!(component);
+    meta
+}
+
+/// Labels of the project-level objects (Namespace, Ingress).
+fn project_labels(namespace: &str) -> serde_json::Value {
+    json!({
+        "app.kubernetes.io/part-of": namespace,
+        "app.kubernetes.io/managed-by": "kubectl-wizard",
+    })
 }
 
 /// The kustomization lists exactly the files `render` reported, in the
@@ -73,7 +95,7 @@ mod statefulset_example {
             json!({
                 "apiVersion": "apps/v1",
                 "kind": "StatefulSet",
-                "metadata": {"name": "api", "namespace": "production", "labels": {"app": "api"}},
+                "metadata": labelled("production", "api", "api"),
                 "spec": {
                     "replicas": 3,
                     "serviceName": "api-headless",
@@ -141,7 +163,7 @@ mod statefulset_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": {"name": "api-headless", "namespace": "production", "labels": {"app": "api"}},
+                "metadata": labelled("production", "api-headless", "api"),
                 "spec": {
                     "clusterIP": "None",
                     "selector": {"app": "api"},
@@ -159,7 +181,7 @@ mod statefulset_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": {"name": "api", "namespace": "production", "labels": {"app": "api"}},
+                "metadata": labelled("production", "api", "api"),
                 "spec": {
                     "type": "ClusterIP",
                     "selector": {"app": "api"},
@@ -178,7 +200,7 @@ mod statefulset_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {"name": "api-config", "namespace": "production", "labels": {"app": "api"}},
+                "metadata": labelled("production", "api-config", "api"),
                 "data": {"APP_ENV": "production"},
             }),
         );
@@ -188,7 +210,7 @@ mod statefulset_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "Secret",
-                "metadata": {"name": "api-secrets", "namespace": "production", "labels": {"app": "api"}},
+                "metadata": labelled("production", "api-secrets", "api"),
                 "type": "Opaque",
                 "stringData": {"DB_PASSWORD": "CHANGE_ME"},
             }),
@@ -196,7 +218,10 @@ mod statefulset_example {
         assert_file(
             &rendered,
             "namespace.yaml",
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "production"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {
+                "name": "production",
+                "labels": project_labels("production"),
+            }}),
         );
     }
 }
@@ -473,7 +498,7 @@ mod deployment_example {
             json!({
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "Ingress",
-                "metadata": {"name": "web-ingress", "namespace": "shop"},
+                "metadata": {"name": "web-ingress", "namespace": "shop", "labels": project_labels("shop")},
                 "spec": {"rules": [{
                     "host": "shop.example.com",
                     "http": {"paths": [{
@@ -495,7 +520,7 @@ mod deployment_example {
             json!({
                 "apiVersion": "apps/v1",
                 "kind": "StatefulSet",
-                "metadata": labelled("postgres", "postgres"),
+                "metadata": labelled_as("shop", "postgres", "postgres", "database"),
                 "spec": {
                     "replicas": 1,
                     "serviceName": "postgres-headless",
@@ -531,7 +556,7 @@ mod deployment_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": labelled("postgres-headless", "postgres"),
+                "metadata": labelled_as("shop", "postgres-headless", "postgres", "database"),
                 "spec": {
                     "clusterIP": "None",
                     "selector": {"app": "postgres"},
@@ -545,7 +570,7 @@ mod deployment_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "Secret",
-                "metadata": labelled("postgres-secrets", "postgres"),
+                "metadata": labelled_as("shop", "postgres-secrets", "postgres", "database"),
                 "type": "Opaque",
                 "stringData": {"POSTGRES_PASSWORD": "CHANGE_ME"},
             }),
@@ -556,7 +581,7 @@ mod deployment_example {
             json!({
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": labelled("postgres-config", "postgres"),
+                "metadata": labelled_as("shop", "postgres-config", "postgres", "database"),
                 "data": {"POSTGRES_DB": "shop"},
             }),
         );
@@ -693,7 +718,7 @@ mod multi_service_example {
             json!({
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "Ingress",
-                "metadata": {"name": "app-ingress", "namespace": "storefront"},
+                "metadata": {"name": "app-ingress", "namespace": "storefront", "labels": project_labels("storefront")},
                 "spec": {"rules": [{
                     "host": "shop.example.com",
                     "http": {"paths": [
@@ -799,7 +824,7 @@ mod multi_service_example {
             json!({
                 "apiVersion": "apps/v1",
                 "kind": "StatefulSet",
-                "metadata": labelled("cache", "cache"),
+                "metadata": labelled_as("storefront", "cache", "cache", "cache"),
                 "spec": {
                     "replicas": 1,
                     "serviceName": "cache-headless",

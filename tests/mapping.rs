@@ -455,7 +455,7 @@ mod volumes {
             pvc["spec"],
             json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}})
         );
-        assert_eq!(at(pvc, "/metadata/labels"), &json!({"app": "web"}));
+        assert_eq!(at(pvc, "/metadata/labels/app"), "web");
         assert!(!present(pvc, "/metadata/annotations"));
         assert_eq!(
             pod_spec(find(&docs, "Deployment", "web"))["volumes"],
@@ -1158,7 +1158,10 @@ mod project {
         let rendered = render_state(&format!("namespace: staging\n{STATE}"), &["-n", "qa"]);
         assert_eq!(
             rendered.file("namespace.yaml"),
-            &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "qa"}})
+            &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "qa", "labels": {
+                "app.kubernetes.io/part-of": "qa",
+                "app.kubernetes.io/managed-by": "kubectl-wizard",
+            }}})
         );
         for name in ["web-deployment.yaml", "web-service.yaml"] {
             assert_eq!(
@@ -1234,8 +1237,10 @@ mod project {
     #[test]
     fn project_file_layout_renders_like_the_bare_state() {
         let bare = render_stream(&format!("namespace: shop\n{STATE}"), &[]);
+        // The project's name becomes `part-of`, which a bare state fills
+        // with the namespace: the same here (see `labels`).
         let project = render_stream(
-            "name: my-project\nkubernetes:\n  namespace: shop\n  _services: [{name: web, image: nginx, port: 80}]\n",
+            "name: shop\nkubernetes:\n  namespace: shop\n  _services: [{name: web, image: nginx, port: 80}]\n",
             &[],
         );
         assert_eq!(project, bare);
@@ -1279,15 +1284,181 @@ mod project {
     }
 
     #[test]
-    fn every_object_has_the_namespace_and_app_label() {
+    fn every_object_has_the_namespace() {
         let docs = render_stream(
             "namespace: shop\n_services: [{name: web, image: nginx, port: 80, envVars: [{key: A, value: b}, {key: S, type: secret}], volumes: [{name: d, type: pvc-dynamic, mountPath: /d}], autoscaling: {enabled: true}}]\n",
             &[],
         );
         for doc in docs.iter().filter(|d| d["kind"] != "Namespace") {
             assert_eq!(doc["metadata"]["namespace"], "shop", "{doc}");
-            assert_eq!(doc["metadata"]["labels"], json!({"app": "web"}), "{doc}");
         }
+    }
+}
+
+/// STATE.md's `app` label and Kubernetes' recommended labels.
+mod labels {
+    use super::*;
+
+    /// The labels of an object of service `app` in a state that is part of `part_of`.
+    fn of_service(app: &str, part_of: &str) -> Value {
+        json!({
+            "app": app,
+            "app.kubernetes.io/name": app,
+            "app.kubernetes.io/instance": app,
+            "app.kubernetes.io/part-of": part_of,
+            "app.kubernetes.io/managed-by": "kubectl-wizard",
+        })
+    }
+
+    const EVERY_OBJECT: &str = "namespace: shop\ningress: shop.example.com\n_services: [{name: web, image: nginx, port: 80, envVars: [{key: A, value: b}, {key: S, type: secret}], volumes: [{name: d, type: pvc-dynamic, mountPath: /d}], autoscaling: {enabled: true}, companions: [{name: side, image: busybox, env: [{key: C, value: d}]}]}]\n";
+
+    #[test]
+    fn objects_of_a_service_carry_app_and_the_recommended_labels() {
+        let docs = render_stream(EVERY_OBJECT, &[]);
+        let of_web: Vec<&Value> = docs
+            .iter()
+            .filter(|d| !matches!(d["kind"].as_str(), Some("Namespace" | "Ingress")))
+            .collect();
+        assert_eq!(of_web.len(), 7, "{}", ids(&docs).join(", "));
+        for doc in of_web {
+            assert_eq!(
+                doc["metadata"]["labels"],
+                of_service("web", "shop"),
+                "{doc}"
+            );
+        }
+    }
+
+    #[test]
+    fn namespace_and_ingress_say_only_whose_they_are() {
+        let docs = render_stream(EVERY_OBJECT, &[]);
+        let project = json!({
+            "app.kubernetes.io/part-of": "shop",
+            "app.kubernetes.io/managed-by": "kubectl-wizard",
+        });
+        assert_eq!(
+            find(&docs, "Namespace", "shop")["metadata"]["labels"],
+            project
+        );
+        assert_eq!(
+            find(&docs, "Ingress", "web-ingress")["metadata"]["labels"],
+            project
+        );
+    }
+
+    #[test]
+    fn selectors_and_pod_labels_stay_exactly_app() {
+        let docs = render_stream(
+            "_services: [{name: d, image: nginx, port: 80}, {name: s, kind: StatefulSet, image: nginx, port: 80, alsoCreateClusterIP: true}, {name: ds, kind: DaemonSet, image: nginx}, {name: j, kind: Job, image: nginx}, {name: c, kind: CronJob, image: nginx, schedule: '@daily'}]\n",
+            &[],
+        );
+        let app = |name: &str| json!({"app": name});
+        for (kind, name) in [
+            ("Deployment", "d"),
+            ("StatefulSet", "s"),
+            ("DaemonSet", "ds"),
+            ("Job", "j"),
+        ] {
+            let workload = find(&docs, kind, name);
+            assert_eq!(
+                at(workload, "/spec/template/metadata/labels"),
+                &app(name),
+                "{kind}"
+            );
+        }
+        for (kind, name) in [
+            ("Deployment", "d"),
+            ("StatefulSet", "s"),
+            ("DaemonSet", "ds"),
+        ] {
+            let workload = find(&docs, kind, name);
+            assert_eq!(
+                at(workload, "/spec/selector"),
+                &json!({"matchLabels": app(name)}),
+                "{kind}"
+            );
+        }
+        let cron = find(&docs, "CronJob", "c");
+        for template in ["/spec/jobTemplate", "/spec/jobTemplate/spec/template"] {
+            assert_eq!(at(cron, &format!("{template}/metadata/labels")), &app("c"));
+        }
+        for (service, app_name) in [("d", "d"), ("s", "s"), ("s-headless", "s")] {
+            let service = find(&docs, "Service", service);
+            assert_eq!(at(service, "/spec/selector"), &app(app_name));
+        }
+    }
+
+    #[test]
+    fn part_of_is_the_project_name_made_a_label_value() {
+        let docs = render_stream(
+            "name: My Shop (EU)\nkubernetes:\n  namespace: shop\n  _services: [{name: web, image: nginx, port: 80}]\n",
+            &[],
+        );
+        for doc in &docs {
+            assert_eq!(
+                doc["metadata"]["labels"]["app.kubernetes.io/part-of"], "My-Shop-EU",
+                "{doc}"
+            );
+        }
+        assert_eq!(
+            find(&docs, "Deployment", "web")["metadata"]["labels"],
+            of_service("web", "My-Shop-EU")
+        );
+    }
+
+    #[test]
+    fn part_of_is_the_namespace_without_a_usable_project_name() {
+        for state in [
+            "_services: [{name: web, image: nginx}]\n",
+            "kubernetes:\n  _services: [{name: web, image: nginx}]\n",
+            "name: '***'\nkubernetes:\n  _services: [{name: web, image: nginx}]\n",
+            "name: 42\nkubernetes:\n  _services: [{name: web, image: nginx}]\n",
+        ] {
+            let docs = render_stream(state, &[]);
+            let web = find(&docs, "Deployment", "web");
+            assert_eq!(
+                web["metadata"]["labels"],
+                of_service("web", "default"),
+                "{state}"
+            );
+            // `-n` moves the objects, and what they are part of with them.
+            let docs = render_stream(state, &["-n", "staging"]);
+            let web = find(&docs, "Deployment", "web");
+            assert_eq!(
+                web["metadata"]["labels"]["app.kubernetes.io/part-of"], "staging",
+                "{state}"
+            );
+        }
+    }
+
+    #[test]
+    fn component_comes_from_a_well_known_image_or_managed_name() {
+        let docs = render_stream(
+            "_services: [{name: api, image: 'ghcr.io/acme/api:1', port: 80}, {name: queue, image: 'docker.io/bitnami/rabbitmq:3.13@sha256:0123', port: 5672}]\n_infraDecisions: [{name: db, kind: StatefulSet, image: 'postgres:16', port: 5432, envVars: [{key: A, value: b}]}, {name: redis, kind: Managed, envVars: [{key: REDIS_HOST, value: r.example.com}]}, {name: orders-db, kind: Managed, envVars: [{key: H, value: h}]}]\n",
+            &[],
+        );
+        let component = |kind: &str, name: &str| {
+            find(&docs, kind, name)["metadata"]["labels"]
+                .get("app.kubernetes.io/component")
+                .cloned()
+        };
+        assert_eq!(component("Deployment", "api"), None);
+        assert_eq!(component("Service", "api"), None);
+        assert_eq!(
+            component("Deployment", "queue"),
+            Some(json!("message-broker"))
+        );
+        assert_eq!(component("StatefulSet", "db"), Some(json!("database")));
+        assert_eq!(component("Service", "db-headless"), Some(json!("database")));
+        assert_eq!(component("ConfigMap", "db-config"), Some(json!("database")));
+        assert_eq!(component("ConfigMap", "redis-config"), Some(json!("cache")));
+        assert_eq!(component("ConfigMap", "orders-db-config"), None);
+        let mut expected = of_service("db", "default");
+        expected["app.kubernetes.io/component"] = json!("database");
+        assert_eq!(
+            find(&docs, "StatefulSet", "db")["metadata"]["labels"],
+            expected
+        );
     }
 }
 

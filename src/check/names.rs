@@ -69,6 +69,26 @@ pub fn check_label_value(value: &str) -> Result<(), String> {
     }
 }
 
+/// Free text (a project's display name) made a label value: each run of
+/// characters a label cannot hold becomes one `-`, the ends are trimmed to
+/// a letter or digit, and the result is cut to 63 characters. `None` when
+/// nothing usable is left.
+pub fn to_label_value(text: &str) -> Option<String> {
+    let mut value = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            value.push(c);
+        } else if !value.ends_with('-') {
+            value.push('-');
+        }
+    }
+    let not_alnum = |c: char| !c.is_ascii_alphanumeric();
+    let value = value.trim_matches(not_alnum);
+    // Only ASCII is left, so any byte index is a character boundary.
+    let value = value[..value.len().min(MAX_LABEL)].trim_end_matches(not_alnum);
+    (!value.is_empty()).then(|| value.to_string())
+}
+
 fn label_value_ok(value: &str) -> bool {
     let ends_ok = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
     value.len() <= MAX_LABEL
@@ -191,6 +211,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_become_label_values() {
+        assert_eq!(to_label_value("shop").as_deref(), Some("shop"));
+        assert_eq!(to_label_value("My Shop").as_deref(), Some("My-Shop"));
+        assert_eq!(
+            to_label_value("  (Shop) / EU  ").as_deref(),
+            Some("Shop-EU")
+        );
+        assert_eq!(to_label_value("shop_v2.1").as_deref(), Some("shop_v2.1"));
+        assert_eq!(to_label_value("Café").as_deref(), Some("Caf"));
+        assert_eq!(to_label_value(" ** ").as_deref(), None);
+        let long = format!("{}-x", "a".repeat(62));
+        assert_eq!(to_label_value(&long), Some("a".repeat(62)));
+        for text in ["My Shop", "  (Shop) / EU  ", &long, "a.b-_c"] {
+            let value = to_label_value(text).unwrap_or_default();
+            assert!(check_label_value(&value).is_ok(), "{value}");
+        }
+    }
 
     #[test]
     fn labels() {

@@ -33,11 +33,11 @@ pub fn has_secret(env: &[EnvVar]) -> bool {
 
 /// The ConfigMap and Secret for one owner (a service, a companion
 /// `<svc>-<companion>`, or a managed infra decision), each only when it has
-/// entries. `app` is the service the objects belong to.
+/// entries. `app` is the service (or managed decision) the objects belong to.
 pub fn env_objects(
     project: &Project,
     owner: &str,
-    app: &str,
+    app: meta::Owner<'_>,
     env: &[EnvVar],
     origin: &str,
 ) -> Vec<Manifest> {

@@ -113,7 +113,7 @@ pub fn render(project: &Project) -> Vec<Manifest> {
             Hosting::Managed { env, .. } => manifests.extend(config::env_objects(
                 project,
                 &decision.name,
-                &decision.name,
+                meta::Owner::managed(&decision.name),
                 env,
                 &decision.path,
             )),

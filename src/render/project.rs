@@ -10,7 +10,6 @@ use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{meta, service, Manifest, Phase};
 use crate::model::{Project, Service};
@@ -19,10 +18,7 @@ use crate::model::{Project, Service};
 pub fn namespace(project: &Project) -> Option<Manifest> {
     (project.namespace != "default").then(|| {
         let object = Namespace {
-            metadata: ObjectMeta {
-                name: Some(project.namespace.clone()),
-                ..ObjectMeta::default()
-            },
+            metadata: meta::namespace(project),
             ..Namespace::default()
         };
         Manifest::new(
@@ -71,7 +67,7 @@ pub fn ingress(project: &Project) -> Option<Manifest> {
         })
         .collect();
     let object = Ingress {
-        metadata: meta::unlabelled(project, &name),
+        metadata: meta::project_level(project, &name),
         spec: Some(IngressSpec {
             rules: Some(vec![IngressRule {
                 host: Some(host),
@@ -114,7 +110,7 @@ pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
     .flatten()
     .collect();
     let object = HorizontalPodAutoscaler {
-        metadata: meta::labelled(project, &svc.name, &svc.name),
+        metadata: meta::labelled(project, &svc.name, meta::Owner::service(svc)),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some("apps/v1".into()),

@@ -83,7 +83,7 @@ fn manifest(
     spec: ServiceSpec,
 ) -> Manifest {
     let object = K8sService {
-        metadata: meta::labelled(project, name, &svc.name),
+        metadata: meta::labelled(project, name, meta::Owner::service(svc)),
         spec: Some(ServiceSpec {
             selector: Some(meta::app_labels(&svc.name)),
             ports: ports(svc),

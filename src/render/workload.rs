@@ -26,14 +26,16 @@ use crate::model::*;
 /// Every object one service produces (the phases sort them later).
 pub fn render_service(project: &Project, svc: &Service) -> Vec<Manifest> {
     let storage = volumes::plan(svc);
-    let mut out = config::env_objects(project, &svc.name, &svc.name, &svc.env, &svc.path);
+    let owner = meta::Owner::service(svc);
+    let mut out = config::env_objects(project, &svc.name, owner, &svc.env, &svc.path);
     for (i, companion) in svc.companions.iter().enumerate() {
-        let owner = pod::companion_owner(svc, companion);
+        // A companion's ConfigMap and Secret belong to the pod's service.
+        let config_owner = pod::companion_owner(svc, companion);
         let origin = format!("{}.companions[{i}]", svc.path);
         out.extend(config::env_objects(
             project,
-            &owner,
-            &svc.name,
+            &config_owner,
+            owner,
             &companion.env,
             &origin,
         ));
@@ -47,7 +49,7 @@ pub fn render_service(project: &Project, svc: &Service) -> Vec<Manifest> {
 
 fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest {
     let template = pod::pod_template(project, svc, storage);
-    let metadata = meta::labelled(project, &svc.name, &svc.name);
+    let metadata = meta::labelled(project, &svc.name, meta::Owner::service(svc));
     let origin = &svc.path;
     let file = |suffix: &str| format!("{}-{suffix}.yaml", svc.name);
     match &svc.workload {
@@ -211,7 +213,7 @@ fn claim_spec(
 
 fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Manifest {
     let name = claim_name(&svc.name, &claim.name);
-    let mut metadata = meta::labelled(project, &name, &svc.name);
+    let mut metadata = meta::labelled(project, &name, meta::Owner::service(svc));
     if let Some(longhorn) = &claim.longhorn {
         let annotations: BTreeMap<String, String> = [
             ("longhorn.io/number-of-replicas", &longhorn.replicas),

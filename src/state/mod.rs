@@ -103,10 +103,19 @@ fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Op
         None => ("", document),
     };
     let obj = reader.object(path, state, TOP_KEYS)?;
-    Some(read_state(&obj, options))
+    // The UI's project name, a sibling of `kubernetes:`, names what the
+    // objects are part of; a bare state has none.
+    let project_name = match path {
+        "kubernetes" => document
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(crate::check::names::to_label_value),
+        _ => None,
+    };
+    Some(read_state(&obj, options, project_name))
 }
 
-fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
+fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions, project_name: Option<String>) -> Project {
     let namespace = match &options.namespace {
         Some(ns) => {
             if let Err(why) = crate::check::check_dns_label(ns) {
@@ -149,6 +158,7 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions) -> Project {
         .filter_map(|(path, value)| read_infra(obj.reader(), &path, value))
         .collect();
     Project {
+        part_of: project_name.unwrap_or_else(|| namespace.clone()),
         namespace,
         output_dir,
         ingress_host,

@@ -112,6 +112,8 @@ mod statefulset_example {
                     },
                     "volumeClaimTemplates": [
                         {
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
                             "metadata": {"name": "data"},
                             "spec": {
                                 "accessModes": ["ReadWriteOnce"],
@@ -121,6 +123,8 @@ mod statefulset_example {
                         },
                         {
                             // storageClass "" → no storageClassName at all.
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
                             "metadata": {"name": "logs"},
                             "spec": {
                                 "accessModes": ["ReadWriteOnce"],
@@ -516,6 +520,8 @@ mod deployment_example {
                         }]},
                     },
                     "volumeClaimTemplates": [{
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
                         "metadata": {"name": "pgdata"},
                         "spec": {
                             "accessModes": ["ReadWriteOnce"],
@@ -824,6 +830,8 @@ mod multi_service_example {
                         }]},
                     },
                     "volumeClaimTemplates": [{
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
                         "metadata": {"name": "data"},
                         "spec": {
                             "accessModes": ["ReadWriteOnce"],

@@ -172,7 +172,8 @@ impl ApiError {
         let causes: Vec<Value> = causes
             .into_iter()
             .map(|(message, field)| {
-                json!({"type": "FieldManagerConflict", "message": message, "field": field})
+                // `reason` is StatusCause.Type's JSON name (never `type`).
+                json!({"reason": "FieldManagerConflict", "message": message, "field": field})
             })
             .collect();
         ApiError::new(409, "Conflict", message).with_details(json!({"causes": causes}))

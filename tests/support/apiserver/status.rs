@@ -179,6 +179,21 @@ impl ApiError {
         ApiError::new(409, "Conflict", message).with_details(json!({"causes": causes}))
     }
 
+    /// What kube-apiserver answers when an apply configuration cannot be
+    /// read against the schema (duplicate list keys): the error is not a
+    /// Status, so it becomes a 500 without a reason, its text the message.
+    pub fn typed_patch(target: &str, errors: &[String]) -> Self {
+        let detail = match errors {
+            [one] => one.clone(),
+            many => format!("errors:\n  {}", many.join("\n  ")),
+        };
+        ApiError::new(
+            500,
+            "",
+            format!("failed to create typed patch object ({target}): {detail}"),
+        )
+    }
+
     /// 422 with one entry per broken field, message like the real one.
     pub fn invalid(kind: &str, group: &str, name: &str, causes: Vec<Cause>) -> Self {
         let qualified = if group.is_empty() {
@@ -264,8 +279,11 @@ impl ApiError {
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         });
+        // StatusReasonUnknown is "" and omitted, as Go's omitempty does.
+        if !self.reason.is_empty() {
+            status["reason"] = json!(self.reason);
+        }
         if let Some(details) = &self.details {
             status["details"] = details.clone();
         }

@@ -134,6 +134,8 @@ mod statefulset_example {
                     },
                     "volumeClaimTemplates": [
                         {
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
                             "metadata": {"name": "data"},
                             "spec": {
                                 "accessModes": ["ReadWriteOnce"],
@@ -143,6 +145,8 @@ mod statefulset_example {
                         },
                         {
                             // storageClass "" → no storageClassName at all.
+                            "apiVersion": "v1",
+                            "kind": "PersistentVolumeClaim",
                             "metadata": {"name": "logs"},
                             "spec": {
                                 "accessModes": ["ReadWriteOnce"],
@@ -541,6 +545,8 @@ mod deployment_example {
                         }]},
                     },
                     "volumeClaimTemplates": [{
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
                         "metadata": {"name": "pgdata"},
                         "spec": {
                             "accessModes": ["ReadWriteOnce"],
@@ -849,6 +855,8 @@ mod multi_service_example {
                         }]},
                     },
                     "volumeClaimTemplates": [{
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
                         "metadata": {"name": "data"},
                         "spec": {
                             "accessModes": ["ReadWriteOnce"],

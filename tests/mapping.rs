@@ -308,7 +308,7 @@ mod statefulset {
         assert_eq!(
             at(sts, "/spec/volumeClaimTemplates"),
             &json!([{
-                "metadata": {"name": "data"},
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
                 "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
             }])
         );
@@ -890,7 +890,7 @@ _infraDecisions:
         assert_eq!(
             at(sts, "/spec/volumeClaimTemplates"),
             &json!([{
-                "metadata": {"name": "data"},
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
                 "spec": {"accessModes": ["ReadWriteOncePod"], "storageClassName": "fast", "resources": {"requests": {"storage": "20Gi"}}},
             }])
         );

@@ -61,9 +61,12 @@ pub struct ApiStatus {
     pub attempts: u32,
 }
 
-/// One of `details.causes`.
+/// One of `details.causes` (a `metav1.StatusCause`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cause {
+    /// The cause's type (`FieldManagerConflict`, `FieldValueInvalid`...).
+    /// Go calls it `Type`, but its JSON name is `reason`: a real server
+    /// never sends a `type` member here.
     pub kind: String,
     pub message: String,
     pub field: String,
@@ -96,7 +99,7 @@ impl ApiStatus {
             .into_iter()
             .flatten()
             .map(|c| Cause {
-                kind: text(c.get("type")),
+                kind: text(c.get("reason")),
                 message: text(c.get("message")),
                 field: text(c.get("field")),
             })
@@ -216,10 +219,14 @@ pub fn humanize(duration: Duration) -> String {
 mod tests {
     use super::*;
 
+    /// A 409 exactly as kube-apiserver 1.33 sends it for an apply conflict:
+    /// `errors.NewApplyConflict` puts only the causes in `details`, and
+    /// each `metav1.StatusCause` carries `reason`, `message` and `field`
+    /// (the JSON names in the 1.33 OpenAPI definition of StatusCause).
     const CONFLICT: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
       "message":"Apply failed with 1 conflict: conflict with \"kubectl-edit\" using apps/v1: .spec.replicas",
-      "reason":"Conflict","details":{"name":"api","group":"apps","kind":"deployments",
-      "causes":[{"reason":"FieldManagerConflict","type":"FieldManagerConflict","message":"conflict with \"kubectl-edit\" using apps/v1","field":".spec.replicas"}]},"code":409}"#;
+      "reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict",
+      "message":"conflict with \"kubectl-edit\" using apps/v1","field":".spec.replicas"}]},"code":409}"#;
 
     #[test]
     fn a_conflict_names_the_field_and_its_manager() {

@@ -67,10 +67,12 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
                 spec: Some(statefulset_spec(svc, s, template)),
                 ..StatefulSet::default()
             };
-            let mut manifest =
-                Manifest::new(Phase::Workloads, file("statefulset"), origin, &object);
-            strip_claim_template_type_meta(&mut manifest.object);
-            manifest
+            // Claim templates keep the `apiVersion: v1` and `kind:
+            // PersistentVolumeClaim` their type carries: the API server
+            // stores them so, and leaving them out makes every later
+            // `kubectl apply --server-side` conflict on the templates and
+            // GitOps tools show perpetual drift.
+            Manifest::new(Phase::Workloads, file("statefulset"), origin, &object)
         }
         Workload::DaemonSet(d) => {
             let object = DaemonSet {
@@ -175,20 +177,6 @@ fn statefulset_spec(
         template,
         volume_claim_templates: (!claim_templates.is_empty()).then_some(claim_templates),
         ..K8sStatefulSetSpec::default()
-    }
-}
-
-/// Claim templates are written as in the seed document: metadata and spec
-/// only, without the `apiVersion`/`kind` the PVC type carries.
-fn strip_claim_template_type_meta(object: &mut serde_json::Value) {
-    let templates = object
-        .pointer_mut("/spec/volumeClaimTemplates")
-        .and_then(|t| t.as_array_mut());
-    for template in templates.into_iter().flatten() {
-        if let Some(map) = template.as_object_mut() {
-            map.shift_remove("apiVersion");
-            map.shift_remove("kind");
-        }
     }
 }
 

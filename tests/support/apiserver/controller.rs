@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::clock::{now_rfc3339, stable_hash};
 use super::http::{lock, Shared};
 use super::resources::{self, ResourceType};
+use super::schema::Type;
 use super::ssa::{ownable_view, read_managed, record_update};
 use super::store::{ObjectKey, Store};
 use super::write::{commit, Commit};
@@ -259,8 +260,10 @@ fn write_status(
     let api_version = rt.api_version();
     let mut managers = read_managed(live);
     let (old_main, new_main) = (ownable_view(live, true), ownable_view(&new, true));
+    let ty = Type::root(&api_version, rt.kind);
     record_update(
         &mut managers,
+        ty,
         Some(&old_main),
         &new_main,
         MANAGER,
@@ -270,6 +273,7 @@ fn write_status(
     let status_only = |v: &Value| json!({"status": v.get("status").cloned().unwrap_or(json!({}))});
     record_update(
         &mut managers,
+        ty,
         Some(&status_only(live)),
         &status_only(&new),
         MANAGER,

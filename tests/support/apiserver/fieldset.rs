@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::schema::{self, ListType};
+use super::schema::{self, ListType, Type};
 
 /// One step of a path into an object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -212,13 +212,14 @@ fn read_wire(
 
 /// The key element of an associative-list item, or `None` if it is not an
 /// object. Missing key fields take their schema default, else are left out.
-pub fn item_key(item: &Value, keys: &[&str]) -> Option<PathElement> {
+pub fn item_key<K: AsRef<str>>(item: &Value, keys: &[K]) -> Option<PathElement> {
     let object = item.as_object()?;
     let mut pairs: Vec<(String, String)> = keys
         .iter()
+        .map(AsRef::as_ref)
         .filter_map(|k| {
             let value = object
-                .get(*k)
+                .get(k)
                 .cloned()
                 .or_else(|| schema::key_default(k).map(|d| Value::String(d.into())))?;
             Some((k.to_string(), value.to_string()))
@@ -237,12 +238,13 @@ pub fn element_for(item: &Value, list: ListType, index: usize) -> PathElement {
     }
 }
 
-/// Fields a manager owns when it applies `config`: every leaf value, every
-/// associative-list item, and atomic maps/lists as a whole. The second set
-/// holds the leaves only (the places where values can conflict).
-pub fn applied_fields(config: &Value) -> (FieldSet, FieldSet) {
+/// Fields a manager owns when it applies `config` (of type `ty`): every
+/// leaf value, every associative-list item, and atomic maps/lists as a
+/// whole. The second set holds the leaves only (the places where values
+/// can conflict).
+pub fn applied_fields(config: &Value, ty: Type) -> (FieldSet, FieldSet) {
     let mut walk = Walk::default();
-    walk.value(config, &mut Vec::new(), &mut Vec::new());
+    walk.value(config, &mut Vec::new(), ty);
     (walk.members, walk.leaves)
 }
 
@@ -260,37 +262,37 @@ impl Walk {
         }
     }
 
-    fn value(&mut self, value: &Value, path: &mut Path, names: &mut Vec<String>) {
+    fn value(&mut self, value: &Value, path: &mut Path, ty: Type) {
         match value {
-            Value::Object(map) if !map.is_empty() && !schema::is_atomic_map(names) => {
-                self.fields(map, path, names)
+            Value::Object(map) if !map.is_empty() && !ty.is_atomic_map() => {
+                self.fields(map, path, ty)
             }
-            Value::Array(items) if !items.is_empty() => self.list(items, path, names),
+            Value::Array(items) if !items.is_empty() => self.list(items, path, ty),
             _ => self.leaf(path),
         }
     }
 
-    fn fields(&mut self, map: &Map<String, Value>, path: &mut Path, names: &mut Vec<String>) {
+    fn fields(&mut self, map: &Map<String, Value>, path: &mut Path, ty: Type) {
         for (key, child) in map {
             path.push(PathElement::Field(key.clone()));
-            names.push(key.clone());
-            self.value(child, path, names);
-            names.pop();
+            self.value(child, path, ty.field(key));
             path.pop();
         }
     }
 
-    fn list(&mut self, items: &[Value], path: &mut Path, names: &mut Vec<String>) {
-        let list = schema::list_type(names);
+    fn list(&mut self, items: &[Value], path: &mut Path, ty: Type) {
+        let list = ty.list_type();
         if list == ListType::Atomic {
             return self.leaf(path);
         }
+        let item_ty = ty.item();
         for (index, item) in items.iter().enumerate() {
             path.push(element_for(item, list, index));
             match (list, item) {
-                (ListType::Map(_), Value::Object(map)) => {
+                // An item of an atomic struct type is owned whole.
+                (ListType::Map(_), Value::Object(map)) if !item_ty.is_atomic_map() => {
                     self.members.insert(path.clone());
-                    self.fields(map, path, names);
+                    self.fields(map, path, item_ty);
                 }
                 _ => self.leaf(path),
             }
@@ -299,13 +301,14 @@ impl Walk {
     }
 }
 
-/// What an update changed between `old` and `new`: paths set or changed
-/// (including new list items and newly created free-form maps), and paths
-/// removed. `old = None` means a create: everything in `new` is changed.
-pub fn changed_fields(old: Option<&Value>, new: &Value) -> (FieldSet, FieldSet) {
+/// What an update changed between `old` and `new` (of type `ty`): paths
+/// set or changed (including new list items and newly created free-form
+/// maps), and paths removed. `old = None` means a create: everything in
+/// `new` is changed.
+pub fn changed_fields(old: Option<&Value>, new: &Value, ty: Type) -> (FieldSet, FieldSet) {
     let mut diff = Diff::default();
     let empty = Value::Object(Map::new());
-    diff.compare(old.unwrap_or(&empty), new, &mut Vec::new(), &mut Vec::new());
+    diff.compare(old.unwrap_or(&empty), new, &mut Vec::new(), ty);
     (diff.changed, diff.removed)
 }
 
@@ -316,20 +319,18 @@ struct Diff {
 }
 
 impl Diff {
-    fn compare(&mut self, old: &Value, new: &Value, path: &mut Path, names: &mut Vec<String>) {
+    fn compare(&mut self, old: &Value, new: &Value, path: &mut Path, ty: Type) {
         match (old, new) {
-            (Value::Object(o), Value::Object(n)) if !schema::is_atomic_map(names) => {
+            (Value::Object(o), Value::Object(n)) if !ty.is_atomic_map() => {
                 if n.is_empty() && !o.is_empty() && !path.is_empty() {
                     self.changed.insert(path.clone());
                 }
                 for (key, new_child) in n {
                     path.push(PathElement::Field(key.clone()));
-                    names.push(key.clone());
                     match o.get(key) {
-                        Some(old_child) => self.compare(old_child, new_child, path, names),
-                        None => self.added(new_child, path, names),
+                        Some(old_child) => self.compare(old_child, new_child, path, ty.field(key)),
+                        None => self.added(new_child, path, ty.field(key)),
                     }
-                    names.pop();
                     path.pop();
                 }
                 for key in o.keys().filter(|k| !n.contains_key(*k)) {
@@ -338,25 +339,20 @@ impl Diff {
                     self.removed.insert(gone);
                 }
             }
-            (Value::Array(o), Value::Array(n)) if schema::list_type(names) != ListType::Atomic => {
-                self.compare_lists(o, n, path, names)
+            (Value::Array(o), Value::Array(n)) if ty.list_type() != ListType::Atomic => {
+                self.compare_lists(o, n, path, ty)
             }
             _ if old != new => {
                 self.removed.insert(path.clone());
-                self.added(new, path, names);
+                self.added(new, path, ty);
             }
             _ => {}
         }
     }
 
-    fn compare_lists(
-        &mut self,
-        old: &[Value],
-        new: &[Value],
-        path: &mut Path,
-        names: &mut Vec<String>,
-    ) {
-        let list = schema::list_type(names);
+    fn compare_lists(&mut self, old: &[Value], new: &[Value], path: &mut Path, ty: Type) {
+        let list = ty.list_type();
+        let item_ty = ty.item();
         let old_elements: Vec<PathElement> = old
             .iter()
             .enumerate()
@@ -367,8 +363,8 @@ impl Diff {
             let element = element_for(item, list, index);
             path.push(element.clone());
             match old_elements.iter().position(|e| *e == element) {
-                Some(i) => self.compare(&old[i], item, path, names),
-                None => self.added(item, path, names),
+                Some(i) => self.compare(&old[i], item, path, item_ty),
+                None => self.added(item, path, item_ty),
             }
             path.pop();
             new_elements.push(element);
@@ -384,27 +380,23 @@ impl Diff {
     }
 
     /// Everything in a value that did not exist before.
-    fn added(&mut self, value: &Value, path: &mut Path, names: &mut Vec<String>) {
+    fn added(&mut self, value: &Value, path: &mut Path, ty: Type) {
         match value {
-            Value::Object(map) if !map.is_empty() && !schema::is_atomic_map(names) => {
-                if schema::is_free_form_map(names) || is_list_item(path) {
+            Value::Object(map) if !map.is_empty() && !ty.is_atomic_map() => {
+                if ty.is_free_form_map() || is_list_item(path) {
                     self.changed.insert(path.clone());
                 }
                 for (key, child) in map {
                     path.push(PathElement::Field(key.clone()));
-                    names.push(key.clone());
-                    self.added(child, path, names);
-                    names.pop();
+                    self.added(child, path, ty.field(key));
                     path.pop();
                 }
             }
-            Value::Array(items)
-                if !items.is_empty() && schema::list_type(names) != ListType::Atomic =>
-            {
-                let list = schema::list_type(names);
+            Value::Array(items) if !items.is_empty() && ty.list_type() != ListType::Atomic => {
+                let list = ty.list_type();
                 for (index, item) in items.iter().enumerate() {
                     path.push(element_for(item, list, index));
-                    self.added(item, path, names);
+                    self.added(item, path, ty.item());
                     path.pop();
                 }
             }
@@ -477,5 +469,52 @@ fn matches_element(item: &Value, element: &PathElement) -> bool {
         }
         PathElement::Value(json) => serde_json::from_str::<Value>(json).is_ok_and(|v| v == *item),
         PathElement::Field(_) | PathElement::Index(_) => false,
+    }
+}
+
+/// Every associative or set list in an applied configuration that names
+/// one item twice, in structured-merge-diff's words
+/// (`.spec.template.spec.containers[name="api"].env: duplicate entries for
+/// key [name="FOO"]`): the real server refuses such an apply outright.
+pub fn duplicate_items(config: &Value, ty: Type) -> Vec<String> {
+    let mut found = Vec::new();
+    find_duplicates(config, ty, &mut Vec::new(), &mut found);
+    found
+}
+
+fn find_duplicates(value: &Value, ty: Type, path: &mut Path, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) if !ty.is_atomic_map() => {
+            for (key, child) in map {
+                path.push(PathElement::Field(key.clone()));
+                find_duplicates(child, ty.field(key), path, found);
+                path.pop();
+            }
+        }
+        Value::Array(items) if ty.list_type() != ListType::Atomic => {
+            let list = ty.list_type();
+            let mut seen: Vec<PathElement> = Vec::new();
+            for (index, item) in items.iter().enumerate() {
+                let element = element_for(item, list, index);
+                if seen.contains(&element) {
+                    let item_text = path_string(std::slice::from_ref(&element));
+                    let what = if matches!(element, PathElement::Value(_)) {
+                        "value"
+                    } else {
+                        "key"
+                    };
+                    found.push(format!(
+                        "{}: duplicate entries for {what} {item_text}",
+                        path_string(path)
+                    ));
+                    continue;
+                }
+                path.push(element.clone());
+                find_duplicates(item, ty.item(), path, found);
+                path.pop();
+                seen.push(element);
+            }
+        }
+        _ => {}
     }
 }

@@ -3,11 +3,13 @@
 
 use serde_json::{json, Value};
 
+use super::fieldset;
 use super::merge::{self, strip_nulls};
 use super::protobuf;
 use super::resources::ResourceType;
 use super::router::{ObjectRoute, Query};
 use super::scale;
+use super::schema::Type;
 use super::selector::Selector;
 use super::ssa::{self, ownable_view, read_managed};
 use super::status::{self, ApiError, Cause};
@@ -304,6 +306,7 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
     let view = ownable_view(&object, rt.has_status);
     ssa::record_update(
         &mut managers,
+        Type::root(&rt.api_version(), rt.kind),
         None,
         &view,
         &manager,
@@ -363,6 +366,7 @@ fn write_update(
     let subresource = req.route.subresource.as_deref();
     ssa::record_update(
         &mut managers,
+        Type::root(&rt.api_version(), rt.kind),
         Some(&old_view),
         &new_view,
         &manager,
@@ -403,7 +407,9 @@ fn scale_request(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, Ap
             match media_type {
                 "application/merge-patch+json" => merge::merge_patch(&current, &body),
                 "application/strategic-merge-patch+json" => {
-                    merge::strategic_merge(&current, &body).map_err(ApiError::bad_request)?
+                    // A Scale is not among the definitions: no merge keys.
+                    merge::strategic_merge(&current, &body, Type::unknown())
+                        .map_err(ApiError::bad_request)?
                 }
                 "application/json-patch+json" => {
                     merge::json_patch(&current, &body).map_err(ApiError::bad_request)?
@@ -450,8 +456,9 @@ fn patch(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply
             )],
         ));
     }
+    let ty = Type::root(&req.rt().api_version(), req.rt().kind);
     let apply_patch =
-        |patch: fn(&Value, &Value) -> Result<Value, String>| -> Result<Value, ApiError> {
+        |patch: &dyn Fn(&Value, &Value) -> Result<Value, String>| -> Result<Value, ApiError> {
             let live = store
                 .get(&req.key(name))
                 .ok_or_else(|| ApiError::not_found(req.rt(), name))?;
@@ -460,9 +467,11 @@ fn patch(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply
         };
     let candidate = match media_type {
         "application/apply-patch+yaml" => return server_side_apply(store, req, name),
-        "application/merge-patch+json" => apply_patch(|l, p| Ok(merge::merge_patch(l, p)))?,
-        "application/strategic-merge-patch+json" => apply_patch(merge::strategic_merge)?,
-        "application/json-patch+json" => apply_patch(merge::json_patch)?,
+        "application/merge-patch+json" => apply_patch(&|l, p| Ok(merge::merge_patch(l, p)))?,
+        "application/strategic-merge-patch+json" => {
+            apply_patch(&|l, p| merge::strategic_merge(l, p, ty))?
+        }
+        "application/json-patch+json" => apply_patch(&merge::json_patch)?,
         other => return Err(ApiError::unsupported_media_type(other)),
     };
     check_identity(req, &candidate, Some(name))?;
@@ -504,9 +513,21 @@ fn server_side_apply(
         .unwrap_or_else(|| json!({"metadata": {"name": name}}));
     let managers = live.as_ref().map(read_managed).unwrap_or_default();
     let view = ownable_view(&config, rt.has_status);
+    let ty = Type::root(&rt.api_version(), rt.kind);
+    let duplicates = fieldset::duplicate_items(&view, ty);
+    if !duplicates.is_empty() {
+        let target = format!(
+            "{}/{name}; {}, Kind={}",
+            req.namespace(),
+            rt.api_version(),
+            rt.kind
+        );
+        return Err(ApiError::typed_patch(&target, &duplicates));
+    }
     let applied = ssa::apply(
         &base,
         &view,
+        ty,
         managers,
         manager,
         &rt.api_version(),

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::fieldset::element_for;
-use super::schema::{self, ListType};
+use super::schema::{ListType, SmpList, Type};
 
 /// Drops `null` members recursively. An apply configuration's nulls carry
 /// no ownership here (the real server mostly treats them the same).
@@ -19,47 +19,101 @@ pub fn strip_nulls(value: &mut Value) {
     }
 }
 
-/// SSA's merge: the config's values win, maps merge key by key,
-/// associative lists merge item by item (live order, new items appended),
-/// atomic values are replaced.
-pub fn apply_merge(live: &Value, config: &Value) -> Value {
-    merge_at(live, config, &mut Vec::new())
+/// SSA's merge of `config` onto `live` (both of type `ty`): the config's
+/// values win, maps merge key by key, associative lists merge item by
+/// item in the order described at [`merge_list`], atomic values are
+/// replaced.
+pub fn apply_merge(live: &Value, config: &Value, ty: Type) -> Value {
+    merge_at(live, config, ty)
 }
 
-fn merge_at(live: &Value, config: &Value, names: &mut Vec<String>) -> Value {
+fn merge_at(live: &Value, config: &Value, ty: Type) -> Value {
     match (live, config) {
-        (Value::Object(l), Value::Object(c)) if !schema::is_atomic_map(names) => {
+        (Value::Object(l), Value::Object(c)) if !ty.is_atomic_map() => {
             let mut out = l.clone();
             for (key, value) in c {
-                names.push(key.clone());
                 let merged = match l.get(key) {
-                    Some(existing) => merge_at(existing, value, names),
+                    Some(existing) => merge_at(existing, value, ty.field(key)),
                     None => value.clone(),
                 };
-                names.pop();
                 out.insert(key.clone(), merged);
             }
             Value::Object(out)
         }
-        (Value::Array(l), Value::Array(c)) if schema::list_type(names) != ListType::Atomic => {
-            Value::Array(merge_list(l, c, names))
+        (Value::Array(l), Value::Array(c)) if ty.list_type() != ListType::Atomic => {
+            Value::Array(merge_list(l, c, ty))
         }
         _ => config.clone(),
     }
 }
 
-fn merge_list(live: &[Value], config: &[Value], names: &mut Vec<String>) -> Vec<Value> {
-    let list = schema::list_type(names);
-    let mut out: Vec<Value> = live.to_vec();
-    for (index, item) in config.iter().enumerate() {
-        let element = element_for(item, list, index);
-        let existing = out
-            .iter()
-            .enumerate()
-            .position(|(i, live_item)| element_for(live_item, list, i) == element);
-        match existing {
-            Some(i) => out[i] = merge_at(&out[i], item, names),
-            None => out.push(item.clone()),
+/// structured-merge-diff's list merge: items both lists have appear in
+/// the applied order; an applied item the live list lacks goes where the
+/// config puts it; a live item the config does not name keeps its place
+/// relative to its neighbours. So a reordered or inserted item moves.
+fn merge_list(live: &[Value], config: &[Value], ty: Type) -> Vec<Value> {
+    let list = ty.list_type();
+    let item_ty = ty.item();
+    let live_ids: Vec<_> = live
+        .iter()
+        .enumerate()
+        .map(|(i, item)| element_for(item, list, i))
+        .collect();
+    let config_ids: Vec<_> = config
+        .iter()
+        .enumerate()
+        .map(|(i, item)| element_for(item, list, i))
+        .collect();
+    let live_item = |id| live_ids.iter().position(|l| *l == id).map(|i| &live[i]);
+    let in_config = |id: &_| config_ids.contains(id);
+    // The shared items in the order the config lists them.
+    let mut shared = config_ids
+        .iter()
+        .filter(|id| live_ids.contains(id))
+        .cloned()
+        .collect::<std::collections::VecDeque<_>>();
+    let mut taken = Vec::new();
+    let mut out = Vec::with_capacity(live.len().max(config.len()));
+    let merge_one = |id, item: &Value| match live_item(id) {
+        Some(existing) => merge_at(existing, item, item_ty),
+        None => item.clone(),
+    };
+    let (mut l, mut c) = (0, 0);
+    while l < live.len() || c < config.len() {
+        if l < live.len() && c < config.len() {
+            if live_ids[l] == config_ids[c] {
+                out.push(merge_one(live_ids[l].clone(), &config[c]));
+                taken.push(config_ids[c].clone());
+                shared.retain(|s| *s != config_ids[c]);
+                l += 1;
+                c += 1;
+                continue;
+            }
+            // A shared item whose turn has not come: skip it here, it is
+            // placed when the config reaches it.
+            if in_config(&live_ids[l]) && shared.front().is_some_and(|s| *s != live_ids[l]) {
+                l += 1;
+                continue;
+            }
+        }
+        if l < live.len() {
+            if !in_config(&live_ids[l]) {
+                out.push(live[l].clone());
+                l += 1;
+                continue;
+            }
+            if taken.contains(&live_ids[l]) {
+                l += 1;
+                continue;
+            }
+        }
+        if c < config.len() {
+            out.push(merge_one(config_ids[c].clone(), &config[c]));
+            taken.push(config_ids[c].clone());
+            if shared.front() == Some(&config_ids[c]) {
+                shared.pop_front();
+            }
+            c += 1;
         }
     }
     out
@@ -89,11 +143,11 @@ pub fn merge_patch(target: &Value, patch: &Value) -> Value {
 /// merge by that key, plus the `$patch`, `$retainKeys`,
 /// `$setElementOrder/` and `$deleteFromPrimitiveList/` directives
 /// (order directives are accepted and ignored).
-pub fn strategic_merge(target: &Value, patch: &Value) -> Result<Value, String> {
-    smp_at(target, patch, &mut Vec::new())
+pub fn strategic_merge(target: &Value, patch: &Value, ty: Type) -> Result<Value, String> {
+    smp_at(target, patch, ty)
 }
 
-fn smp_at(target: &Value, patch: &Value, names: &mut Vec<String>) -> Result<Value, String> {
+fn smp_at(target: &Value, patch: &Value, ty: Type) -> Result<Value, String> {
     let Value::Object(patch_map) = patch else {
         return Ok(patch.clone());
     };
@@ -123,37 +177,26 @@ fn smp_at(target: &Value, patch: &Value, names: &mut Vec<String>) -> Result<Valu
             out.shift_remove(key);
             continue;
         }
-        names.push(key.clone());
-        let merged = smp_value(out.get(key), value, names)?;
-        names.pop();
+        let merged = smp_value(out.get(key), value, ty.field(key))?;
         out.insert(key.clone(), merged);
     }
     Ok(Value::Object(out))
 }
 
-fn smp_value(
-    existing: Option<&Value>,
-    patch: &Value,
-    names: &mut Vec<String>,
-) -> Result<Value, String> {
+fn smp_value(existing: Option<&Value>, patch: &Value, ty: Type) -> Result<Value, String> {
     match (existing, patch) {
-        (Some(Value::Array(live)), Value::Array(items)) => match schema::smp_merge_key(names) {
-            Some(key) => smp_list(live, items, key, names),
-            None if schema::list_type(names) == ListType::Set => Ok(union(live, items)),
-            None => Ok(patch.clone()),
+        (Some(Value::Array(live)), Value::Array(items)) => match ty.smp_list() {
+            SmpList::MergeKey(key) => smp_list(live, items, key, ty.item()),
+            SmpList::Union => Ok(union(live, items)),
+            SmpList::Replace => Ok(patch.clone()),
         },
-        (Some(current), Value::Object(_)) => smp_at(current, patch, names),
-        (None, Value::Object(_)) => smp_at(&Value::Object(Map::new()), patch, names),
+        (Some(current), Value::Object(_)) => smp_at(current, patch, ty),
+        (None, Value::Object(_)) => smp_at(&Value::Object(Map::new()), patch, ty),
         _ => Ok(patch.clone()),
     }
 }
 
-fn smp_list(
-    live: &[Value],
-    patch: &[Value],
-    key: &str,
-    names: &mut Vec<String>,
-) -> Result<Value, String> {
+fn smp_list(live: &[Value], patch: &[Value], key: &str, ty: Type) -> Result<Value, String> {
     let mut out: Vec<Value> = live.to_vec();
     for item in patch {
         let directive = item.get("$patch").and_then(Value::as_str);
@@ -164,8 +207,8 @@ fn smp_list(
                 out.remove(i);
             }
             (Some("delete"), None) => {}
-            (_, Some(i)) => out[i] = smp_at(&out[i], item, names)?,
-            (_, None) => out.push(smp_at(&Value::Object(Map::new()), item, names)?),
+            (_, Some(i)) => out[i] = smp_at(&out[i], item, ty)?,
+            (_, None) => out.push(smp_at(&Value::Object(Map::new()), item, ty)?),
         }
     }
     Ok(Value::Array(out))

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::fieldset::{self, applied_fields, changed_fields, get_at, path_string, FieldSet, Path};
 use super::merge::apply_merge;
+use super::schema::Type;
 use super::status::ApiError;
 
 /// One `metadata.managedFields` entry.
@@ -123,17 +124,18 @@ pub struct Applied {
 }
 
 /// Server-side apply of `config` (already stripped to ownable fields) onto
-/// `live` by `manager`.
+/// `live` (of type `ty`) by `manager`.
 pub fn apply(
     live: &Value,
     config: &Value,
+    ty: Type,
     mut managers: Vec<ManagedEntry>,
     manager: &str,
     api_version: &str,
     force: bool,
 ) -> Result<Applied, ApiError> {
-    let (applied, leaves) = applied_fields(config);
-    let mut merged = apply_merge(live, config);
+    let (applied, leaves) = applied_fields(config, ty);
+    let mut merged = apply_merge(live, config, ty);
 
     let conflicts = find_conflicts(live, &merged, &leaves, &managers, manager);
     if !conflicts.is_empty() {
@@ -158,10 +160,26 @@ pub fn apply(
         others.union(&entry.fields);
     }
     // Fields this manager applied before but not now are removed, unless
-    // someone else still owns them (or something below them).
+    // someone else still owns them (or something below them). A map or
+    // struct the manager had fields in, and that nobody owns anything in
+    // any more, goes whole: defaulted children and all, as
+    // structured-merge-diff prunes (no `resources: {limits: {}}` or
+    // `readinessProbe: {failureThreshold: 3}` left behind).
+    let mut still_owned = others;
+    still_owned.union(&applied);
     for path in previous.difference(&applied).iter() {
-        if !others.contains_under(path) {
-            fieldset::remove_at(&mut merged, path);
+        if still_owned.contains_under(path) {
+            continue;
+        }
+        fieldset::remove_at(&mut merged, path);
+        for depth in (1..path.len()).rev() {
+            let parent = &path[..depth];
+            if !matches!(parent.last(), Some(fieldset::PathElement::Field(_)))
+                || still_owned.contains_under(parent)
+            {
+                break;
+            }
+            fieldset::remove_at(&mut merged, parent);
         }
     }
 
@@ -245,13 +263,14 @@ pub fn conflict_message(conflicts: &[(String, String)]) -> String {
 /// status write) takes: the writer owns what it changed, others lose it.
 pub fn record_update(
     managers: &mut Vec<ManagedEntry>,
+    ty: Type,
     old: Option<&Value>,
     new: &Value,
     manager: &str,
     api_version: &str,
     subresource: Option<&str>,
 ) {
-    let (changed, removed) = changed_fields(old, new);
+    let (changed, removed) = changed_fields(old, new, ty);
     for entry in managers.iter_mut() {
         for path in removed.iter() {
             entry.fields.remove_under(path);

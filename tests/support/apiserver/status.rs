@@ -172,10 +172,26 @@ impl ApiError {
         let causes: Vec<Value> = causes
             .into_iter()
             .map(|(message, field)| {
-                json!({"type": "FieldManagerConflict", "message": message, "field": field})
+                // `reason` is StatusCause.Type's JSON name (never `type`).
+                json!({"reason": "FieldManagerConflict", "message": message, "field": field})
             })
             .collect();
         ApiError::new(409, "Conflict", message).with_details(json!({"causes": causes}))
+    }
+
+    /// What kube-apiserver answers when an apply configuration cannot be
+    /// read against the schema (duplicate list keys): the error is not a
+    /// Status, so it becomes a 500 without a reason, its text the message.
+    pub fn typed_patch(target: &str, errors: &[String]) -> Self {
+        let detail = match errors {
+            [one] => one.clone(),
+            many => format!("errors:\n  {}", many.join("\n  ")),
+        };
+        ApiError::new(
+            500,
+            "",
+            format!("failed to create typed patch object ({target}): {detail}"),
+        )
     }
 
     /// 422 with one entry per broken field, message like the real one.
@@ -263,8 +279,11 @@ impl ApiError {
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         });
+        // StatusReasonUnknown is "" and omitted, as Go's omitempty does.
+        if !self.reason.is_empty() {
+            status["reason"] = json!(self.reason);
+        }
         if let Some(details) = &self.details {
             status["details"] = details.clone();
         }

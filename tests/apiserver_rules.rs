@@ -325,3 +325,32 @@ spec:
         "{stderr}"
     );
 }
+
+#[test]
+fn a_service_leaving_node_port_loses_its_node_ports_and_traffic_policy() {
+    let cluster = Cluster::start();
+    let service = |kind: &str| {
+        format!(
+            "apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: default}}
+spec:
+  type: {kind}
+  selector: {{app: web}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"
+        )
+    };
+    cluster.apply(&service("NodePort"));
+    let node_port = cluster.stored("v1", "Service", "web");
+    assert!(
+        node_port["spec"]["ports"][0]["nodePort"].is_u64(),
+        "{node_port}"
+    );
+    assert_eq!(node_port["spec"]["externalTrafficPolicy"], "Cluster");
+    cluster.apply(&service("ClusterIP"));
+    let spec = &cluster.stored("v1", "Service", "web")["spec"];
+    assert!(spec["ports"][0].get("nodePort").is_none(), "{spec}");
+    assert!(spec.get("externalTrafficPolicy").is_none(), "{spec}");
+    assert_eq!(spec["type"], "ClusterIP");
+}

@@ -382,6 +382,9 @@ impl Allocator {
         let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {
             return;
         };
+        if live.is_some() {
+            drop_type_dependent_fields(spec, &live_spec);
+        }
         let kind = spec
             .get("type")
             .and_then(Value::as_str)
@@ -454,5 +457,56 @@ fn canonical_quantities(value: &mut Value, ty: Type) {
             }
         }
         _ => {}
+    }
+}
+
+/// What the Service strategy wipes when an update changes the type: a
+/// field the old type needed and the new one does not goes, unless the
+/// writer changed it too (then validation has the last word).
+fn drop_type_dependent_fields(spec: &mut Map<String, Value>, old: &Value) {
+    let type_of = |s: Option<&Value>| s.and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let (old_type, new_type) = (type_of(old.get("type")), type_of(spec.get("type")));
+    let needs_node_port = |t: &str| t == "NodePort" || t == "LoadBalancer";
+    let externally_accessible = |t: &str, s: &Value| {
+        needs_node_port(t)
+            || (t == "ClusterIP"
+                && s.get("externalIPs")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ips| !ips.is_empty()))
+    };
+    let same = |key: &str, spec: &Map<String, Value>| spec.get(key) == old.get(key);
+    if needs_node_port(&old_type) && !needs_node_port(&new_type) {
+        let node_ports = |ports: Option<&Value>| -> Vec<Value> {
+            ports
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| p.get("nodePort").cloned().unwrap_or(Value::Null))
+                .collect()
+        };
+        if node_ports(spec.get("ports")) == node_ports(old.get("ports")) {
+            for port in objects_in(spec, "ports") {
+                port.shift_remove("nodePort");
+            }
+        }
+    }
+    let old_local =
+        old_type == "LoadBalancer" && old.get("externalTrafficPolicy") == Some(&json!("Local"));
+    if old_local && new_type != "LoadBalancer" && same("healthCheckNodePort", spec) {
+        spec.shift_remove("healthCheckNodePort");
+    }
+    if old_type == "LoadBalancer" && new_type != "LoadBalancer" {
+        for key in ["allocateLoadBalancerNodePorts", "loadBalancerClass"] {
+            if same(key, spec) {
+                spec.shift_remove(key);
+            }
+        }
+    }
+    let now_accessible = externally_accessible(&new_type, &Value::Object(spec.clone()));
+    if externally_accessible(&old_type, old)
+        && !now_accessible
+        && same("externalTrafficPolicy", spec)
+    {
+        spec.shift_remove("externalTrafficPolicy");
     }
 }

@@ -5,7 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::quantity;
 use super::resources::ResourceType;
+use super::schema::Type;
 
 /// Inserts `value` under `key` unless present.
 fn default(map: &mut Map<String, Value>, key: &str, value: Value) {
@@ -42,8 +44,10 @@ fn objects_in<'a>(
         .filter_map(Value::as_object_mut)
 }
 
-/// Fills in every default the real server would for this type.
+/// Fills in every default the real server would for this type, and
+/// writes every quantity in its canonical form.
 pub fn apply_defaults(rt: &ResourceType, object: &mut Value) {
+    canonical_quantities(object, Type::root(&rt.api_version(), rt.kind));
     let Some(root) = object.as_object_mut() else {
         return;
     };
@@ -131,10 +135,19 @@ fn statefulset(spec: &mut Map<String, Value>) {
     default(spec, "replicas", json!(1));
     default(spec, "podManagementPolicy", json!("OrderedReady"));
     default(spec, "revisionHistoryLimit", json!(10));
+    // As SetDefaults_StatefulSet in 1.33: an empty type becomes
+    // RollingUpdate with a `rollingUpdate: {}` to default; a partition is
+    // only filled into a rollingUpdate that exists (none is created for an
+    // explicit RollingUpdate; maxUnavailable is behind an alpha gate).
     let strategy = child(spec, "updateStrategy");
-    default(strategy, "type", json!("RollingUpdate"));
+    if strategy.get("type").is_none_or(|t| t == "") {
+        strategy.insert("type".into(), json!("RollingUpdate"));
+        default(strategy, "rollingUpdate", json!({}));
+    }
     if strategy.get("type") == Some(&json!("RollingUpdate")) {
-        default(child(strategy, "rollingUpdate"), "partition", json!(0));
+        if let Some(rolling) = child_if(strategy, "rollingUpdate") {
+            default(rolling, "partition", json!(0));
+        }
     }
     let retention = child(spec, "persistentVolumeClaimRetentionPolicy");
     default(retention, "whenDeleted", json!("Retain"));
@@ -200,15 +213,19 @@ fn hpa(spec: &mut Map<String, Value>) {
     if let Some(behavior) = child_if(spec, "behavior") {
         scaling_rules(
             child(behavior, "scaleUp"),
-            0,
+            Some(0),
             &[("Pods", 4), ("Percent", 100)],
         );
-        scaling_rules(child(behavior, "scaleDown"), 300, &[("Percent", 100)]);
+        // Scale-down's window is left unset: the controller's
+        // --horizontal-pod-autoscaler-downscale-stabilization (5m) applies.
+        scaling_rules(child(behavior, "scaleDown"), None, &[("Percent", 100)]);
     }
 }
 
-fn scaling_rules(rules: &mut Map<String, Value>, window: u32, policies: &[(&str, u32)]) {
-    default(rules, "stabilizationWindowSeconds", json!(window));
+fn scaling_rules(rules: &mut Map<String, Value>, window: Option<u32>, policies: &[(&str, u32)]) {
+    if let Some(window) = window {
+        default(rules, "stabilizationWindowSeconds", json!(window));
+    }
     default(rules, "selectPolicy", json!("Max"));
     let policies: Vec<Value> = policies
         .iter()
@@ -242,6 +259,10 @@ fn pod_template(template: &mut Map<String, Value>, is_job: bool) {
             if let Some(source) = child_if(volume, source) {
                 default(source, "defaultMode", json!(420));
             }
+        }
+        // HostPathUnset: the type is stored as an empty string.
+        if let Some(host_path) = child_if(volume, "hostPath") {
+            default(host_path, "type", json!(""));
         }
     }
 }
@@ -361,6 +382,9 @@ impl Allocator {
         let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {
             return;
         };
+        if live.is_some() {
+            drop_type_dependent_fields(spec, &live_spec);
+        }
         let kind = spec
             .get("type")
             .and_then(Value::as_str)
@@ -404,5 +428,85 @@ impl Allocator {
             let value = previous.unwrap_or_else(|| json!(self.node_port()));
             port.insert("nodePort".into(), value);
         }
+    }
+}
+
+/// Rewrites every `resource.Quantity` in canonical form (`0.5` → `500m`),
+/// as decoding into the Go types does; texts that are not quantities are
+/// left for validation.
+fn canonical_quantities(value: &mut Value, ty: Type) {
+    match value {
+        Value::String(text) if ty.is_quantity() => {
+            if let Some(canonical) = quantity::canonical(text) {
+                *text = canonical;
+            }
+        }
+        Value::Number(number) if ty.is_quantity() => {
+            if let Some(canonical) = quantity::canonical(&number.to_string()) {
+                *value = Value::String(canonical);
+            }
+        }
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                canonical_quantities(child, ty.field(key));
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                canonical_quantities(item, ty.item());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the Service strategy wipes when an update changes the type: a
+/// field the old type needed and the new one does not goes, unless the
+/// writer changed it too (then validation has the last word).
+fn drop_type_dependent_fields(spec: &mut Map<String, Value>, old: &Value) {
+    let type_of = |s: Option<&Value>| s.and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let (old_type, new_type) = (type_of(old.get("type")), type_of(spec.get("type")));
+    let needs_node_port = |t: &str| t == "NodePort" || t == "LoadBalancer";
+    let externally_accessible = |t: &str, s: &Value| {
+        needs_node_port(t)
+            || (t == "ClusterIP"
+                && s.get("externalIPs")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ips| !ips.is_empty()))
+    };
+    let same = |key: &str, spec: &Map<String, Value>| spec.get(key) == old.get(key);
+    if needs_node_port(&old_type) && !needs_node_port(&new_type) {
+        let node_ports = |ports: Option<&Value>| -> Vec<Value> {
+            ports
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| p.get("nodePort").cloned().unwrap_or(Value::Null))
+                .collect()
+        };
+        if node_ports(spec.get("ports")) == node_ports(old.get("ports")) {
+            for port in objects_in(spec, "ports") {
+                port.shift_remove("nodePort");
+            }
+        }
+    }
+    let old_local =
+        old_type == "LoadBalancer" && old.get("externalTrafficPolicy") == Some(&json!("Local"));
+    if old_local && new_type != "LoadBalancer" && same("healthCheckNodePort", spec) {
+        spec.shift_remove("healthCheckNodePort");
+    }
+    if old_type == "LoadBalancer" && new_type != "LoadBalancer" {
+        for key in ["allocateLoadBalancerNodePorts", "loadBalancerClass"] {
+            if same(key, spec) {
+                spec.shift_remove(key);
+            }
+        }
+    }
+    let now_accessible = externally_accessible(&new_type, &Value::Object(spec.clone()));
+    if externally_accessible(&old_type, old)
+        && !now_accessible
+        && same("externalTrafficPolicy", spec)
+    {
+        spec.shift_remove("externalTrafficPolicy");
     }
 }

@@ -15,6 +15,7 @@ mod handlers;
 mod http;
 pub mod merge;
 mod protobuf;
+pub mod quantity;
 mod resources;
 mod router;
 mod scale;

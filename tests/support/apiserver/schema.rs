@@ -187,7 +187,11 @@ pub struct Type {
     shape: Option<&'static Shape>,
     /// The field name the position was reached by (for [`POINTER_STRUCTS`]).
     name: &'static str,
+    /// A `resource.Quantity`, stored in canonical form.
+    quantity: bool,
 }
+
+const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 
 impl Type {
     /// The top of an object of the given kind; an unknown kind gets
@@ -209,6 +213,7 @@ impl Type {
         Type {
             shape: None,
             name: "",
+            quantity: false,
         }
     }
 
@@ -216,6 +221,7 @@ impl Type {
         Type {
             shape: shape.map(resolve),
             name,
+            quantity: matches!(shape, Some(Shape::Ref(r)) if r == QUANTITY),
         }
     }
 
@@ -286,6 +292,11 @@ impl Type {
             }) => SmpList::Union,
             _ => SmpList::Replace,
         }
+    }
+
+    /// Whether values here are `resource.Quantity` texts.
+    pub fn is_quantity(self) -> bool {
+        self.quantity
     }
 
     /// Whether the schema knows this position at all.

@@ -6,6 +6,7 @@
 use base64::Engine;
 use serde_json::Value;
 
+use super::quantity;
 use super::resources::ResourceType;
 use super::status::{ApiError, Cause};
 
@@ -120,12 +121,11 @@ fn config_keys(object: &Value, causes: &mut Vec<Cause>) {
                 && key
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+            let field = format!("{section}[{key}]");
             if !ok {
-                causes.push(Cause::invalid(
-                    format!("{section}[{key}]"),
-                    &quote(key),
-                    CONFIG_KEY_HELP,
-                ));
+                causes.push(Cause::invalid(field, &quote(key), CONFIG_KEY_HELP));
+            } else if let Some(detail) = reserved_key(key) {
+                causes.push(Cause::invalid(field, &quote(key), detail));
             }
         }
     }
@@ -254,7 +254,22 @@ pub fn selector_matches(selector: &Value, labels: &Value) -> bool {
     labels_ok && expressions_ok
 }
 
+/// IsConfigMapKey's rules beyond the characters: `.`, `..` and a `..`
+/// prefix would collide with the files kubelet keeps beside the keys.
+fn reserved_key(key: &str) -> Option<&'static str> {
+    match key {
+        "." => Some("must not be '.'"),
+        ".." => Some("must not be '..'"),
+        _ if key.starts_with("..") => Some("must not start with '..'"),
+        _ => None,
+    }
+}
+
 fn pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) {
+    if let Some(spec) = spec {
+        tolerations(spec, path, causes);
+        volumes(spec, path, causes);
+    }
     let containers = spec
         .and_then(|s| s.get("containers"))
         .and_then(Value::as_array);
@@ -262,7 +277,14 @@ fn pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) {
         causes.push(Cause::required(format!("{path}.containers"), ""));
         return;
     };
+    let init = spec
+        .and_then(|s| s.get("initContainers"))
+        .and_then(Value::as_array);
+    for (i, container) in init.into_iter().flatten().enumerate() {
+        container_rules(container, &format!("{path}.initContainers[{i}]"), causes);
+    }
     for (i, container) in containers.iter().enumerate() {
+        container_rules(container, &format!("{path}.containers[{i}]"), causes);
         for field in ["name", "image"] {
             if container
                 .get(field)
@@ -383,6 +405,11 @@ pub fn validate_update(rt: &ResourceType, old: &Value, new: &Value) -> Result<()
             }
         }
         "Service" => service_update(old, new, &mut causes),
+        "Secret" if changed("/type") => causes.push(immutable("type", "/type")),
+        "PersistentVolumeClaim" if pvc_spec_changed(old, new) => causes.push(Cause::forbidden(
+            "spec",
+            "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+        )),
         "ConfigMap" | "Secret" => {
             let was_immutable = old.get("immutable") == Some(&Value::Bool(true));
             if was_immutable && (changed("/data") || changed("/binaryData")) {
@@ -396,6 +423,26 @@ pub fn validate_update(rt: &ResourceType, old: &Value, new: &Value) -> Result<()
     } else {
         Err(ApiError::invalid_for(rt, name, causes))
     }
+}
+
+/// Whether a PVC's spec changed beyond what may change: nothing while it
+/// is not bound; `resources.requests` (and the volume attributes class)
+/// once it is.
+fn pvc_spec_changed(old: &Value, new: &Value) -> bool {
+    let bound = old.pointer("/status/phase") == Some(&Value::from("Bound"));
+    let strip = |v: &Value| {
+        let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
+        if bound {
+            if let Some(map) = spec.as_object_mut() {
+                map.shift_remove("volumeAttributesClassName");
+                if let Some(resources) = map.get_mut("resources").and_then(Value::as_object_mut) {
+                    resources.shift_remove("requests");
+                }
+            }
+        }
+        spec
+    };
+    strip(old) != strip(new)
 }
 
 fn statefulset_forbidden_change(old: &Value, new: &Value) -> bool {
@@ -434,5 +481,153 @@ fn service_update(old: &Value, new: &Value, causes: &mut Vec<Cause>) {
             ),
             "may not change once set",
         ));
+    }
+}
+
+const LABEL_NAME_HELP: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+/// A qualified name (`[prefix/]name`), as label keys and toleration keys
+/// are checked: the message of the first rule broken, like the real one.
+fn qualified_name_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            return Some("prefix part must be non-empty".into());
+        }
+        if !is_subdomain(prefix) {
+            return Some(format!("prefix part {SUBDOMAIN_HELP}"));
+        }
+    }
+    if name.is_empty() {
+        return Some("name part must be non-empty".into());
+    }
+    if name.len() > 63 {
+        return Some("name part must be no more than 63 characters".into());
+    }
+    let bytes = name.as_bytes();
+    let ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric();
+    (!ok).then(|| LABEL_NAME_HELP.to_string())
+}
+
+fn tolerations(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
+    let list = spec.get("tolerations").and_then(Value::as_array);
+    for (i, toleration) in list.into_iter().flatten().enumerate() {
+        let key = toleration.get("key").and_then(Value::as_str).unwrap_or("");
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(problem) = qualified_name_problem(key) {
+            let field = format!("{path}.tolerations[{i}].key");
+            causes.push(Cause::invalid(field, &quote(key), &problem));
+        }
+    }
+}
+
+/// validatePathNoBacksteps: no `..` element in the path.
+fn has_backstep(path: &str) -> bool {
+    path.split(['/', '\\']).any(|part| part == "..")
+}
+
+/// The rules of a path inside a volume (`items[].path`, `subPath`):
+/// relative, without `..` elements, not starting with `..`.
+fn local_path_problems(path: &str, field: &str, causes: &mut Vec<Cause>) {
+    if path.starts_with('/') {
+        causes.push(Cause::invalid(
+            field,
+            &quote(path),
+            "must be a relative path",
+        ));
+    }
+    if has_backstep(path) {
+        causes.push(Cause::invalid(field, &quote(path), "must not contain '..'"));
+    } else if path.starts_with("..") {
+        causes.push(Cause::invalid(
+            field,
+            &quote(path),
+            "must not start with '..'",
+        ));
+    }
+}
+
+fn volumes(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
+    let list = spec.get("volumes").and_then(Value::as_array);
+    for (i, volume) in list.into_iter().flatten().enumerate() {
+        let at = format!("{path}.volumes[{i}]");
+        if let Some(host) = volume.pointer("/hostPath/path").and_then(Value::as_str) {
+            if has_backstep(host) {
+                let field = format!("{at}.hostPath.path");
+                causes.push(Cause::invalid(field, &quote(host), "must not contain '..'"));
+            }
+        }
+        for source in ["configMap", "secret"] {
+            let items = volume
+                .pointer(&format!("/{source}/items"))
+                .and_then(Value::as_array);
+            for (j, item) in items.into_iter().flatten().enumerate() {
+                let item_at = format!("{at}.{source}.items[{j}]");
+                if let Some(item_path) = item.get("path").and_then(Value::as_str) {
+                    local_path_problems(item_path, &format!("{item_at}.path"), causes);
+                }
+            }
+        }
+    }
+}
+
+fn container_rules(container: &Value, at: &str, causes: &mut Vec<Cause>) {
+    let mounts = container.get("volumeMounts").and_then(Value::as_array);
+    for (j, mount) in mounts.into_iter().flatten().enumerate() {
+        let mount_at = format!("{at}.volumeMounts[{j}]");
+        if let Some(mount_path) = mount.get("mountPath").and_then(Value::as_str) {
+            if has_backstep(mount_path) {
+                let field = format!("{mount_at}.mountPath");
+                causes.push(Cause::invalid(
+                    field,
+                    &quote(mount_path),
+                    "must not contain '..'",
+                ));
+            }
+        }
+        if let Some(sub_path) = mount.get("subPath").and_then(Value::as_str) {
+            if !sub_path.is_empty() {
+                local_path_problems(sub_path, &format!("{mount_at}.subPath"), causes);
+            }
+        }
+    }
+    requests_within_limits(container, at, causes);
+}
+
+/// validateResourceRequirements: a request above its limit is refused.
+fn requests_within_limits(container: &Value, at: &str, causes: &mut Vec<Cause>) {
+    let (Some(requests), Some(limits)) = (
+        container
+            .pointer("/resources/requests")
+            .and_then(Value::as_object),
+        container
+            .pointer("/resources/limits")
+            .and_then(Value::as_object),
+    ) else {
+        return;
+    };
+    for (resource, request) in requests {
+        let (Some(request), Some(limit)) = (
+            request.as_str(),
+            limits.get(resource).and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if quantity::compare(request, limit) == Some(std::cmp::Ordering::Greater) {
+            causes.push(Cause::invalid(
+                format!("{at}.resources.requests[{resource}]"),
+                &quote(request),
+                &format!("must be less than or equal to {resource} limit of {limit}"),
+            ));
+        }
     }
 }

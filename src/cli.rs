@@ -54,6 +54,81 @@ pub struct GlobalArgs {
     /// How long to wait for a single server request (e.g. 10s, 1m; 0 = no limit)
     #[arg(long, global = true, value_name = "DURATION")]
     pub request_timeout: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Log level: 6 logs each request (method, URL, status, time) to stderr, 8 also the bodies (Secret values masked)
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "LEVEL",
+        default_value_t = 0
+    )]
+    pub verbosity: u8,
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+}
+
+/// kubectl's authentication and connection flags; each overrides what the
+/// kubeconfig says, as in kubectl.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
+    /// Username to impersonate for the operation (a user or a service account)
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub impersonate: Option<String>,
+    /// Group to impersonate for the operation; repeat for several groups
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+    /// Bearer token for authentication to the API server (never printed or logged)
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<Secret>,
+    /// The name of the kubeconfig user to use
+    #[arg(long, global = true, value_name = "USER")]
+    pub user: Option<String>,
+    /// The name of the kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// The address and port of the Kubernetes API server
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Do not check the server's certificate (insecure)
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Path to a CA certificate file for the server's certificate
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub certificate_authority: Option<String>,
+    /// Path to a client certificate file for TLS
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub client_certificate: Option<String>,
+    /// Path to a client key file for TLS
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub client_key: Option<String>,
+}
+
+/// A value that must never be shown: `Debug` prints `***`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,7 +24,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     {
         return Err(Error::Failed(fatal.to_string()));
     }
-    let colour = super::session::use_colour();
+    let colour = super::session::use_colour(global);
     let mut differences = 0;
     let mut failures: Vec<(String, &Failure)> = Vec::new();
     for (manifest, result) in build.manifests.iter().zip(&results) {

@@ -240,9 +240,12 @@ pub struct InitArgs {
 /// Where the state comes from and how strictly it is read.
 #[derive(Debug, Clone, Default, Args)]
 pub struct StateArgs {
-    /// The state file (YAML or JSON); `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
-    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath)]
-    pub filename: Option<String>,
+    /// The state file (YAML or JSON), or a folder of them (*.yaml, *.yml, *.json); repeat for several, merged into one set; `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
+    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath, value_delimiter = ',')]
+    pub filename: Vec<String>,
+    /// Read the folders given with -f and the folders inside them
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
@@ -282,6 +285,9 @@ pub struct DiffArgs {
     /// How many objects to compare at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// Name of the manager used to track field ownership
+    #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
+    pub field_manager: String,
 }
 
 #[derive(Debug, Args)]
@@ -303,6 +309,19 @@ pub struct ApplyArgs {
     /// How many objects of one phase to apply at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// Name of the manager used to track field ownership
+    #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
+    pub field_manager: String,
+    /// `name` prints kind.group/name per object instead of the result lines; `yaml` or `json` (with --dry-run=client) prints the objects that would be sent
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<ApplyOutput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyOutput {
+    Name,
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -53,6 +53,8 @@ pub struct Transport {
     verbosity: u8,
     /// Credentials were left out because the server is plain http://.
     credentials_dropped: bool,
+    /// `--field-manager`: the owner of the fields apply and diff send.
+    field_manager: String,
 }
 
 /// How one attempt ended, before the retry decision.
@@ -81,7 +83,18 @@ impl Transport {
             backoff,
             verbosity: 0,
             credentials_dropped: connection.credentials_dropped,
+            field_manager: super::FIELD_MANAGER.to_string(),
         }
+    }
+
+    /// Apply and dry-run as this field manager (`--field-manager`).
+    pub fn with_field_manager(mut self, manager: &str) -> Transport {
+        self.field_manager = manager.to_string();
+        self
+    }
+
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
     }
 
     /// Log requests to stderr from `-v 6` on (bodies from 8).
@@ -357,7 +370,7 @@ fn classify(error: &kube::Error) -> Attempt {
                 | ErrorKind::BrokenPipe
                 | ErrorKind::UnexpectedEof => Attempt::Dropped(describe_error(error)),
                 ErrorKind::TimedOut => Attempt::TimedOut,
-                _ => Attempt::Unreachable(describe_error(error)),
+                _ => Attempt::Unreachable(untrusted_hint(describe_error(error))),
             };
         }
         if let Some(h) = e.downcast_ref::<hyper::Error>() {
@@ -367,7 +380,16 @@ fn classify(error: &kube::Error) -> Attempt {
         }
         current = e.source();
     }
-    Attempt::Unreachable(describe_error(error))
+    Attempt::Unreachable(untrusted_hint(describe_error(error)))
+}
+
+/// rustls says `invalid peer certificate: UnknownIssuer`; say what to do.
+fn untrusted_hint(detail: String) -> String {
+    if detail.starts_with("invalid peer certificate") {
+        format!("the server's certificate is not trusted ({detail}); check the certificate authority (certificate-authority in the kubeconfig, or --certificate-authority), or skip the check with --insecure-skip-tls-verify (insecure)")
+    } else {
+        detail
+    }
 }
 
 /// The most specific message of an error chain (`connection refused`

@@ -30,10 +30,12 @@ pub fn request_timeout(global: &GlobalArgs) -> Result<Option<std::time::Duration
 }
 
 /// Connect as `--kubeconfig`, `--context` and the connection flags say.
-pub async fn transport(global: &GlobalArgs) -> Result<Transport> {
+pub async fn transport(global: &GlobalArgs, field_manager: &str) -> Result<Transport> {
     let timeout = request_timeout(global)?;
     let connection = connect::connect(&target(global), timeout).await?;
-    Ok(Transport::new(connection, timeout, Backoff::default()).with_verbosity(global.verbosity))
+    Ok(Transport::new(connection, timeout, Backoff::default())
+        .with_verbosity(global.verbosity)
+        .with_field_manager(field_manager))
 }
 
 /// The cluster and identity the global flags name.

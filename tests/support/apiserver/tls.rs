@@ -36,9 +36,16 @@ impl Authority {
     pub fn generate() -> io::Result<Authority> {
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(other)?;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "test-apiserver-ca");
+        // A name of its own: two servers' CAs must not look alike (a
+        // client would then report a bad signature, not an unknown CA).
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        params.distinguished_name.push(
+            DnType::CommonName,
+            format!("test-apiserver-ca-{}-{unique}", std::process::id()),
+        );
         params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,

@@ -1,10 +1,12 @@
 //! Runs the project's test API server until killed:
 //!
 //! ```text
-//! cargo run --example test-apiserver -- --port 0 --kubeconfig /tmp/kc [--latency-ms 50]
+//! cargo run --example test-apiserver -- --port 0 --kubeconfig /tmp/kc [--latency-ms 50] [--tls]
 //! ```
 //!
-//! It writes a kubeconfig for it (context `test`) and prints the URL.
+//! It writes a kubeconfig for it (context `test`) and prints the URL. With
+//! `--tls` it serves HTTPS with a CA generated at start (in the kubeconfig,
+//! and written to `--ca-file` if given).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -37,6 +39,16 @@ struct Args {
     /// plain HTTP, so this locks kubectl out).
     #[arg(long)]
     require_token: bool,
+    /// Serve HTTPS with a certificate from a CA generated at start.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: write the CA certificate (PEM) here.
+    #[arg(long, requires = "tls")]
+    ca_file: Option<PathBuf>,
+    /// With --tls: put a client certificate for this user in the
+    /// kubeconfig instead of the token.
+    #[arg(long, requires = "tls")]
+    client_cert_user: Option<String>,
 }
 
 fn main() -> std::io::Result<()> {
@@ -47,8 +59,16 @@ fn main() -> std::io::Result<()> {
         ready_delay: Some(Duration::from_millis(args.ready_delay_ms)),
         token: args.token,
         allow_anonymous: !args.require_token,
+        tls: args.tls,
     })?;
-    server.write_kubeconfig(&args.kubeconfig)?;
+    match &args.client_cert_user {
+        Some(user) => server.write_kubeconfig_with_certificate(&args.kubeconfig, "test", user)?,
+        None => server.write_kubeconfig(&args.kubeconfig)?,
+    }
+    if let (Some(path), Some(pem)) = (&args.ca_file, server.ca_pem()) {
+        std::fs::write(path, pem)?;
+        println!("CA certificate written to {}", path.display());
+    }
     println!(
         "test-apiserver listening on {} (port {})",
         server.url(),

@@ -54,6 +54,81 @@ pub struct GlobalArgs {
     /// How long to wait for a single server request (e.g. 10s, 1m; 0 = no limit)
     #[arg(long, global = true, value_name = "DURATION")]
     pub request_timeout: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Log level: 6 logs each request (method, URL, status, time) to stderr, 8 also the bodies (Secret values masked)
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "LEVEL",
+        default_value_t = 0
+    )]
+    pub verbosity: u8,
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+}
+
+/// kubectl's authentication and connection flags; each overrides what the
+/// kubeconfig says, as in kubectl.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
+    /// Username to impersonate for the operation (a user or a service account)
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub impersonate: Option<String>,
+    /// Group to impersonate for the operation; repeat for several groups
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub impersonate_groups: Vec<String>,
+    /// Bearer token for authentication to the API server (never printed or logged)
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<Secret>,
+    /// The name of the kubeconfig user to use
+    #[arg(long, global = true, value_name = "USER")]
+    pub user: Option<String>,
+    /// The name of the kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// The address and port of the Kubernetes API server
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Do not check the server's certificate (insecure)
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Path to a CA certificate file for the server's certificate
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub certificate_authority: Option<String>,
+    /// Path to a client certificate file for TLS
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub client_certificate: Option<String>,
+    /// Path to a client key file for TLS
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub client_key: Option<String>,
+}
+
+/// A value that must never be shown: `Debug` prints `***`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,9 +240,12 @@ pub struct InitArgs {
 /// Where the state comes from and how strictly it is read.
 #[derive(Debug, Clone, Default, Args)]
 pub struct StateArgs {
-    /// The state file (YAML or JSON); `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
-    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath)]
-    pub filename: Option<String>,
+    /// The state file (YAML or JSON), or a folder of them (*.yaml, *.yml, *.json); repeat for several, merged into one set; `-` reads standard input. Without it, on a terminal, render, diff and apply ask for the state step by step
+    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath, value_delimiter = ',')]
+    pub filename: Vec<String>,
+    /// Read the folders given with -f and the folders inside them
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
@@ -207,6 +285,9 @@ pub struct DiffArgs {
     /// How many objects to compare at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// Name of the manager used to track field ownership
+    #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
+    pub field_manager: String,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +309,19 @@ pub struct ApplyArgs {
     /// How many objects of one phase to apply at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// Name of the manager used to track field ownership
+    #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
+    pub field_manager: String,
+    /// `name` prints kind.group/name per object instead of the result lines; `yaml` or `json` (with --dry-run=client) prints the objects that would be sent
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<ApplyOutput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyOutput {
+    Name,
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

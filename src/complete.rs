@@ -80,6 +80,8 @@ struct Position<'a> {
     used: Vec<String>,
     /// `--kubeconfig` as given, for completing `--context`.
     kubeconfig: Option<String>,
+    /// `--context` as given, for completing `-n` from that cluster.
+    context: Option<String>,
 }
 
 /// Complete `words` (the arguments after the plugin name; the last one is
@@ -120,11 +122,14 @@ fn walk<'a>(root: &'a Command, done: &[String]) -> Position<'a> {
         after_double_dash: false,
         used: Vec::new(),
         kubeconfig: None,
+        context: None,
     };
     for word in done {
         if let Some(arg) = position.pending.take() {
-            if arg.get_id() == "kubeconfig" {
-                position.kubeconfig = Some(word.clone());
+            match arg.get_id().as_str() {
+                "kubeconfig" => position.kubeconfig = Some(word.clone()),
+                "context" => position.context = Some(word.clone()),
+                _ => {}
             }
             continue;
         }
@@ -143,6 +148,9 @@ fn walk<'a>(root: &'a Command, done: &[String]) -> Position<'a> {
                 match inline_value {
                     Some(value) if arg.get_id() == "kubeconfig" => {
                         position.kubeconfig = Some(value.to_string());
+                    }
+                    Some(value) if arg.get_id() == "context" => {
+                        position.context = Some(value.to_string());
                     }
                     None if takes_value(arg) => position.pending = Some(arg),
                     _ => {}
@@ -194,11 +202,14 @@ fn takes_value(arg: &Arg) -> bool {
 }
 
 /// The values of a flag or positional argument: its enumerated values, the
-/// contexts of the kubeconfig, file or directory names by its value hint,
-/// or nothing (a namespace would need a cluster round trip).
+/// contexts of the kubeconfig, the cluster's namespaces, file or directory
+/// names by its value hint, or nothing.
 fn values(arg: &Arg, current: &str, prefix: &str, position: &Position) -> Completions {
     if arg.get_id() == "context" {
         return contexts(position.kubeconfig.as_deref(), current, prefix);
+    }
+    if arg.get_id() == "namespace" {
+        return namespaces(position, current, prefix);
     }
     let possible = arg.get_possible_values();
     if !possible.is_empty() {
@@ -254,6 +265,62 @@ fn contexts(kubeconfig: Option<&str>, current: &str, prefix: &str) -> Completion
         candidates,
         directive: directive::NO_FILE_COMP,
     }
+}
+
+/// How long `-n <TAB>` waits for the cluster: a shell completion must not
+/// hang on a slow or unreachable server.
+pub const NAMESPACE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The namespaces of the cluster that `--kubeconfig`/`--context` (as given
+/// so far) name, as `kubectl get namespaces` lists them; nothing when the
+/// cluster cannot be asked within [`NAMESPACE_TIMEOUT`].
+fn namespaces(position: &Position, current: &str, prefix: &str) -> Completions {
+    let names = list_namespaces(position).unwrap_or_default();
+    let candidates = names
+        .into_iter()
+        .filter(|name| name.starts_with(current))
+        .map(|name| Candidate {
+            value: format!("{prefix}{name}"),
+            description: None,
+        })
+        .collect();
+    Completions {
+        candidates,
+        directive: directive::NO_FILE_COMP,
+    }
+}
+
+fn list_namespaces(position: &Position) -> Option<Vec<String>> {
+    use crate::cluster::{connect, retry::Backoff, transport::Transport};
+    let target = connect::Target {
+        kubeconfig: position.kubeconfig.clone(),
+        context: position.context.clone(),
+        overrides: connect::Overrides::default(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async {
+        let work = async {
+            let connection = connect::connect(&target, Some(NAMESPACE_TIMEOUT))
+                .await
+                .ok()?;
+            let once = Backoff {
+                attempts: 1,
+                ..Backoff::default()
+            };
+            let transport = Transport::new(connection, Some(NAMESPACE_TIMEOUT), once);
+            let items = transport.list("/api/v1/namespaces").await.ok()?;
+            Some(
+                items
+                    .iter()
+                    .filter_map(|ns| ns.pointer("/metadata/name")?.as_str().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        tokio::time::timeout(NAMESPACE_TIMEOUT, work).await.ok()?
+    })
 }
 
 /// The flags of `position.command` that start with `current`: long names,

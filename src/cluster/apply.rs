@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::failure::Failure;
 use super::plan::{self, Blocker};
 use super::transport::{Reply, Target, Transport};
-use super::{bounded, secrets, strip, FIELD_MANAGER};
+use super::{bounded, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -173,12 +173,16 @@ async fn apply_one(
     let secret_live;
     let (object, live) = if manifest.kind == "Secret" {
         secret_live = transport.get(&target).await?;
-        let merged = secrets::merge(&manifest.object, secret_live.as_ref(), FIELD_MANAGER);
+        let merged = secrets::merge(
+            &manifest.object,
+            secret_live.as_ref(),
+            transport.field_manager(),
+        );
         (Cow::Owned(merged), Some(secret_live.as_ref()))
     } else {
         (Cow::Borrowed(&manifest.object), before.get(&target))
     };
-    let mut params = PatchParams::apply(FIELD_MANAGER).validation_strict();
+    let mut params = PatchParams::apply(transport.field_manager()).validation_strict();
     params.force = options.force_conflicts;
     params.dry_run = options.dry_run;
     match transport.apply(&target, &object, &params).await {

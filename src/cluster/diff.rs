@@ -9,7 +9,7 @@ use similar::TextDiff;
 
 use super::failure::Failure;
 use super::transport::Transport;
-use super::{bounded, mask, secrets, strip, FIELD_MANAGER};
+use super::{bounded, mask, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,9 +19,19 @@ pub struct DiffOptions {
     pub concurrency: usize,
 }
 
-/// The comparison of one object: `Ok(None)` when apply would change
-/// nothing, `Ok(Some(text))` with a unified diff otherwise.
-pub type ObjectDiff = Result<Option<String>, Failure>;
+/// The comparison of one object.
+pub type ObjectDiff = Result<Compared, Failure>;
+
+/// One object's two sides as YAML (stripped, Secrets masked unless asked)
+/// and their unified diff, `None` when apply would change nothing. The
+/// sides are what `KUBECTL_EXTERNAL_DIFF` gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    pub text: Option<String>,
+    /// `None` when the object does not exist yet.
+    pub live: Option<String>,
+    pub after: String,
+}
 
 /// Compare every manifest with the cluster, at most `concurrency` objects
 /// at a time; results are in manifest order.
@@ -38,12 +48,13 @@ pub async fn diff_all(
 
 async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptions) -> ObjectDiff {
     let target = transport.target(manifest);
-    let mut params = PatchParams::apply(FIELD_MANAGER).dry_run();
+    let manager = transport.field_manager();
+    let mut params = PatchParams::apply(manager).dry_run();
     params.force = options.force_conflicts;
     let (live, dry_run, sent) = if manifest.kind == "Secret" {
         // The Secret apply sends depends on the live one: read it first.
         let live = transport.get(&target).await?;
-        let merged = secrets::merge(&manifest.object, live.as_ref(), FIELD_MANAGER);
+        let merged = secrets::merge(&manifest.object, live.as_ref(), manager);
         let dry_run = transport.apply(&target, &merged, &params).await;
         (live, dry_run, merged)
     } else {
@@ -60,17 +71,27 @@ async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptio
         Err(failure) if failure.is_missing_namespace() && live.is_none() => sent,
         Err(failure) => return Err(failure),
     };
-    Ok(compare(manifest, live, after, options.show_secrets))
+    Ok(compared(manifest, live, after, options.show_secrets))
 }
 
 /// The unified diff between the live object and the one apply would leave,
 /// after stripping server bookkeeping and masking Secret values.
 pub fn compare(
     manifest: &Manifest,
+    live: Option<Value>,
+    after: Value,
+    show_secrets: bool,
+) -> Option<String> {
+    compared(manifest, live, after, show_secrets).text
+}
+
+/// Both sides, prepared as for `compare`, with their diff.
+pub fn compared(
+    manifest: &Manifest,
     mut live: Option<Value>,
     mut after: Value,
     show_secrets: bool,
-) -> Option<String> {
+) -> Compared {
     if let Some(live) = live.as_mut() {
         strip::strip(live);
     }
@@ -78,7 +99,11 @@ pub fn compare(
     if manifest.kind == "Secret" && !show_secrets {
         mask::mask_secret_pair(live.as_mut(), &mut after);
     }
-    unified(&title(manifest), live.as_ref(), &after)
+    Compared {
+        text: unified(&title(manifest), live.as_ref(), &after),
+        live: live.as_ref().map(to_yaml),
+        after: to_yaml(&after),
+    }
 }
 
 /// `Deployment/shop/api`; `Namespace/shop` for a cluster-wide object.

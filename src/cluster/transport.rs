@@ -1,8 +1,11 @@
 //! The two requests the tool makes — read an object, server-side apply an
 //! object — with a per-request timeout, bounded retries of transient
-//! failures, and errors turned into `Failure`s.
+//! failures, answers read with a size limit, the `-v` request log, and
+//! errors turned into `Failure`s.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use http_body_util::BodyExt;
 
 use kube::api::{Api, DynamicObject, GetParams, ListParams, Patch, PatchParams};
 use kube::client::Body;
@@ -11,6 +14,7 @@ use serde_json::Value;
 
 use super::connect::Connection;
 use super::failure::{ApiStatus, Failure};
+use super::log;
 use super::resources;
 use super::retry::{self, Backoff};
 use crate::render::Manifest;
@@ -30,6 +34,14 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// The largest answer read for an object or a list (a real server's
+/// objects are at most 1.5 MiB; a list of many can be larger). Beyond it
+/// the request fails instead of filling memory.
+pub const MAX_BODY: usize = 16 << 20;
+/// The largest error answer read: a Status is a few hundred bytes, and
+/// only its message is shown (cut further by `sanitize`).
+pub const MAX_ERROR_BODY: usize = 64 << 10;
+
 /// A client with the run's request policy.
 #[derive(Clone)]
 pub struct Transport {
@@ -37,6 +49,12 @@ pub struct Transport {
     server: String,
     timeout: Option<Duration>,
     backoff: Backoff,
+    /// `-v N`: from 6 each request is logged to stderr, from 8 its bodies.
+    verbosity: u8,
+    /// Credentials were left out because the server is plain http://.
+    credentials_dropped: bool,
+    /// `--field-manager`: the owner of the fields apply and diff send.
+    field_manager: String,
 }
 
 /// How one attempt ended, before the retry decision.
@@ -49,6 +67,11 @@ enum Attempt {
     Unreachable(String),
     Dropped(String),
     TimedOut,
+    /// The answer was larger than the limit for its kind.
+    TooLarge {
+        code: u16,
+        limit: usize,
+    },
 }
 
 impl Transport {
@@ -58,7 +81,35 @@ impl Transport {
             server: connection.server,
             timeout,
             backoff,
+            verbosity: 0,
+            credentials_dropped: connection.credentials_dropped,
+            field_manager: super::FIELD_MANAGER.to_string(),
         }
+    }
+
+    /// Apply and dry-run as this field manager (`--field-manager`).
+    pub fn with_field_manager(mut self, manager: &str) -> Transport {
+        self.field_manager = manager.to_string();
+        self
+    }
+
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
+    }
+
+    /// Log requests to stderr from `-v 6` on (bodies from 8).
+    pub fn with_verbosity(mut self, level: u8) -> Transport {
+        self.verbosity = level;
+        if level >= log::REQUESTS && self.credentials_dropped {
+            eprintln!(
+                "{}",
+                log::line(
+                    "Not sending credentials to a server reached over plain http",
+                    &[("server", format!("{:?}", self.server))]
+                )
+            );
+        }
+        self
     }
 
     pub fn server(&self) -> &str {
@@ -167,10 +218,16 @@ impl Transport {
             }
             Attempt::Answer {
                 code: 401, body, ..
-            } => Err(Failure::Unauthorized {
-                server: self.server.clone(),
-                detail: ApiStatus::parse(401, &body).message,
-            }),
+            } => {
+                let mut detail = ApiStatus::parse(401, &body).message;
+                if self.credentials_dropped {
+                    detail.push_str("; no credentials were sent: like kubectl, kubectl-wizard sends none to a server reached over plain http://");
+                }
+                Err(Failure::Unauthorized {
+                    server: self.server.clone(),
+                    detail,
+                })
+            }
             Attempt::Answer { code, body, .. } => {
                 let mut status = ApiStatus::parse(code, &body);
                 status.attempts = attempts;
@@ -185,44 +242,119 @@ impl Transport {
                 after: self.timeout.unwrap_or_default(),
                 attempts,
             }),
+            Attempt::TooLarge { code, limit } => Err(Failure::Rejected(ApiStatus {
+                code,
+                message: format!(
+                    "the answer is larger than {} MiB; stopped reading it",
+                    limit >> 20
+                ),
+                attempts,
+                ..ApiStatus::default()
+            })),
         }
     }
 
     /// One round trip, bounded by the request timeout (which covers reading
     /// the body too: a server can stall half-way through an answer).
     async fn attempt(&self, request: http::Request<Vec<u8>>) -> Attempt {
+        let method = request.method().to_string();
+        let url = format!("{}{}", self.server, request.uri());
+        if self.verbosity >= log::BODIES && !request.body().is_empty() {
+            eprintln!("{}", log::body("Request Body", request.body()));
+        }
+        let started = Instant::now();
         let exchange = async {
             let response = self
                 .client
                 .send(request.map(Body::from))
                 .await
                 .map_err(|e| classify(&e))?;
-            let code = response.status().as_u16();
+            let status = response.status();
+            let code = status.as_u16();
             let retry_after = response
                 .headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(retry::parse_retry_after);
-            let body = response
-                .into_body()
-                .collect_bytes()
-                .await
-                .map_err(|e| Attempt::Dropped(innermost(&e)))?;
+            let limit = if status.is_success() {
+                MAX_BODY
+            } else {
+                MAX_ERROR_BODY
+            };
+            let body = read_limited(response.into_body(), limit).await?;
+            let body = match body {
+                Limited::Whole(body) => body,
+                // An error answer is only shown in part anyway.
+                Limited::Cut(body) if !status.is_success() => body,
+                Limited::Cut(_) => return Err(Attempt::TooLarge { code, limit }),
+            };
             Ok(Attempt::Answer {
                 code,
                 retry_after,
-                body: body.to_vec(),
+                body,
             })
         };
         let result = match self.timeout {
             Some(limit) => match tokio::time::timeout(limit, exchange).await {
                 Ok(result) => result,
-                Err(_) => return Attempt::TimedOut,
+                Err(_) => Err(Attempt::TimedOut),
             },
             None => exchange.await,
         };
-        result.unwrap_or_else(|attempt| attempt)
+        let outcome = result.unwrap_or_else(|attempt| attempt);
+        self.log(&method, &url, &outcome, started.elapsed());
+        outcome
     }
+
+    /// The `-v` lines for one attempt.
+    fn log(&self, method: &str, url: &str, outcome: &Attempt, took: Duration) {
+        if self.verbosity < log::REQUESTS {
+            return;
+        }
+        let status = match outcome {
+            Attempt::Answer { code, .. } | Attempt::TooLarge { code, .. } => {
+                let reason = http::StatusCode::from_u16(*code)
+                    .ok()
+                    .and_then(|c| c.canonical_reason())
+                    .unwrap_or("");
+                format!("{code} {reason}").trim_end().to_string()
+            }
+            Attempt::Unreachable(detail) | Attempt::Dropped(detail) => format!("error: {detail}"),
+            Attempt::TimedOut => "timed out".to_string(),
+        };
+        eprintln!("{}", log::response(method, url, &status, took));
+        if self.verbosity >= log::BODIES {
+            if let Attempt::Answer { body, .. } = outcome {
+                eprintln!("{}", log::body("Response Body", body));
+            }
+        }
+    }
+}
+
+/// A body read up to a limit.
+enum Limited {
+    Whole(Vec<u8>),
+    /// The first `limit` bytes of a longer body; the rest was not read.
+    Cut(Vec<u8>),
+}
+
+/// Read a body frame by frame, stopping at `limit` bytes: kube's
+/// `collect_bytes` has no limit, and a hostile or broken server could send
+/// gigabytes.
+async fn read_limited(mut body: Body, limit: usize) -> Result<Limited, Attempt> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Attempt::Dropped(describe_error(&e)))?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                let room = limit - bytes.len();
+                bytes.extend_from_slice(&data[..room]);
+                return Ok(Limited::Cut(bytes));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(Limited::Whole(bytes))
 }
 
 /// Whether a transport error means "no connection possible" (stop) or "the
@@ -236,27 +368,65 @@ fn classify(error: &kube::Error) -> Attempt {
                 ErrorKind::ConnectionReset
                 | ErrorKind::ConnectionAborted
                 | ErrorKind::BrokenPipe
-                | ErrorKind::UnexpectedEof => Attempt::Dropped(innermost(error)),
+                | ErrorKind::UnexpectedEof => Attempt::Dropped(describe_error(error)),
                 ErrorKind::TimedOut => Attempt::TimedOut,
-                _ => Attempt::Unreachable(innermost(error)),
+                _ => Attempt::Unreachable(untrusted_hint(describe_error(error))),
             };
         }
         if let Some(h) = e.downcast_ref::<hyper::Error>() {
             if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
-                return Attempt::Dropped(innermost(error));
+                return Attempt::Dropped(describe_error(error));
             }
         }
         current = e.source();
     }
-    Attempt::Unreachable(innermost(error))
+    Attempt::Unreachable(untrusted_hint(describe_error(error)))
+}
+
+/// rustls says `invalid peer certificate: UnknownIssuer`; say what to do.
+fn untrusted_hint(detail: String) -> String {
+    if detail.starts_with("invalid peer certificate") {
+        format!("the server's certificate is not trusted ({detail}); check the certificate authority (certificate-authority in the kubeconfig, or --certificate-authority), or skip the check with --insecure-skip-tls-verify (insecure)")
+    } else {
+        detail
+    }
 }
 
 /// The most specific message of an error chain (`connection refused`
-/// rather than `client error (Connect)`).
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+/// rather than `client error (Connect)`), except for a credential
+/// plugin's failure: kube's message for it quotes the plugin's output,
+/// which holds a token when the plugin got only the format wrong.
+pub fn describe_error(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
-    while let Some(next) = current.source() {
-        current = next;
+    loop {
+        if let Some(auth) = current.downcast_ref::<kube::client::AuthError>() {
+            return describe_auth_error(auth);
+        }
+        match current.source() {
+            Some(next) => current = next,
+            None => return crate::sanitize::one_line(&current.to_string()).into_owned(),
+        }
     }
-    current.to_string()
+}
+
+/// The credential plugin's problem, without its standard output.
+fn describe_auth_error(error: &kube::client::AuthError) -> String {
+    use kube::client::AuthError;
+    match error {
+        AuthError::AuthExecParse(_) => "the credential plugin (users[].user.exec in the kubeconfig) printed something that is not an ExecCredential; its output is not shown because it may hold a token".to_string(),
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stderr = stderr.trim();
+            let said = if stderr.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", crate::sanitize::one_line(stderr))
+            };
+            format!("the credential plugin (users[].user.exec in the kubeconfig) failed with {}{said}", out.status)
+        }
+        AuthError::AuthExec(_) | AuthError::ParseTokenKey(_) | AuthError::MissingCommand => {
+            "the credential plugin (users[].user.exec in the kubeconfig) did not give a usable credential; its output is not shown because it may hold a token".to_string()
+        }
+        other => crate::sanitize::one_line(&other.to_string()).into_owned(),
+    }
 }

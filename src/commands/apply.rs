@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Instant;
 
-use crate::cli::{ApplyArgs, DryRun, GlobalArgs};
+use crate::cli::{ApplyArgs, ApplyOutput, DryRun, GlobalArgs};
 use crate::cluster::apply::{self, ApplyOptions, Change, Outcome};
 use crate::cluster::duration;
 use crate::cluster::failure::humanize;
@@ -25,25 +25,24 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         .map_err(|e| Error::Usage(format!("--timeout: {e}")))?
         .unwrap_or(std::time::Duration::MAX);
     super::session::request_timeout(global)?;
+    let printing_objects = matches!(args.output, Some(ApplyOutput::Yaml | ApplyOutput::Json));
+    if printing_objects && args.dry_run != DryRun::Client {
+        return Err(Error::Usage(
+            "-o yaml and -o json need --dry-run=client (they print the objects that would be sent); -o name works with every apply".into(),
+        ));
+    }
     let build = super::load_build(global, &args.state)?;
     if args.dry_run == DryRun::Client {
-        // Checked and rendered; nothing is sent.
-        for manifest in &build.manifests {
-            say!("{} serverside-applied (dry run)", manifest.reference());
-        }
-        say!(
-            "{} object(s) checked (dry run; nothing was sent)",
-            build.manifests.len()
-        );
-        return Ok(EXIT_OK);
+        return client_dry_run(&build.manifests, args.output);
     }
+    let names_only = args.output == Some(ApplyOutput::Name);
     let options = ApplyOptions {
         dry_run: args.dry_run == DryRun::Server,
         force_conflicts: args.force_conflicts,
         concurrency: usize::from(args.concurrency),
     };
     super::session::runtime()?.block_on(async {
-        let transport = super::session::transport(global).await?;
+        let transport = super::session::transport(global, &args.field_manager).await?;
         let manifests = &build.manifests;
         let suffix = if options.dry_run {
             " (server dry run)"
@@ -52,12 +51,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         };
         let outcomes = apply::apply_all(&transport, manifests, options, |phase| {
             for (index, outcome) in phase {
-                print_outcome(&manifests[*index], outcome, suffix);
+                print_outcome(&manifests[*index], outcome, suffix, names_only);
             }
         })
         .await
         .map_err(|fatal| Error::Failed(fatal.to_string()))?;
-        say!("{}", summary(&outcomes, suffix));
+        if !names_only {
+            say!("{}", summary(&outcomes, suffix));
+        }
         let waited = if args.wait {
             wait_for(
                 &transport,
@@ -75,8 +76,46 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     })
 }
 
-fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str) {
+/// `--dry-run=client`: the state is checked and rendered, nothing is sent.
+/// With `-o yaml|json` the objects are printed exactly as apply sends them
+/// (in apply order); with `-o name` their names, as kubectl prints them.
+fn client_dry_run(manifests: &[Manifest], output: Option<ApplyOutput>) -> Result<i32> {
+    match output {
+        Some(ApplyOutput::Yaml) => {
+            let stream = crate::render::to_yaml_stream(manifests)
+                .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?;
+            super::emit(&stream)?;
+        }
+        Some(ApplyOutput::Json) => super::emit(&crate::render::to_json_list(manifests))?,
+        Some(ApplyOutput::Name) => {
+            for manifest in manifests {
+                say!("{}", manifest.reference());
+            }
+        }
+        None => {
+            for manifest in manifests {
+                say!("{} serverside-applied (dry run)", manifest.reference());
+            }
+            say!(
+                "{} object(s) checked (dry run; nothing was sent)",
+                manifests.len()
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str, names_only: bool) {
     let reference = manifest.reference();
+    if names_only {
+        // `kubectl apply -o name`: the name of each object applied, nothing
+        // else on stdout; failures still go to stderr.
+        if matches!(outcome, Outcome::Applied(_)) {
+            say!("{reference}");
+            let _ = std::io::stdout().flush();
+            return;
+        }
+    }
     match outcome {
         Outcome::Applied(change) => {
             let verb = match change {

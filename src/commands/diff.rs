@@ -15,7 +15,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
         concurrency: usize::from(args.concurrency),
     };
     let results = super::session::runtime()?.block_on(async {
-        let transport = super::session::transport(global).await?;
+        let transport = super::session::transport(global, &args.field_manager).await?;
         Ok::<_, Error>(diff::diff_all(&transport, &build.manifests, options).await)
     })?;
     if let Some(fatal) = results
@@ -24,13 +24,18 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     {
         return Err(Error::Failed(fatal.to_string()));
     }
-    let colour = super::session::use_colour();
+    let colour = super::session::use_colour(global);
+    let external = super::external_diff::from_env();
     let mut differences = 0;
     let mut failures: Vec<(String, &Failure)> = Vec::new();
+    let mut compared = Vec::with_capacity(results.len());
     for (manifest, result) in build.manifests.iter().zip(&results) {
         match result {
-            Ok(None) => {}
-            Ok(Some(text)) => {
+            Ok(sides) if external.is_some() => compared.push(sides.clone()),
+            Ok(sides) => {
+                let Some(text) = &sides.text else {
+                    continue;
+                };
                 differences += 1;
                 super::emit(&if colour {
                     diff::colorize(text)
@@ -53,6 +58,9 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
             failures.len(),
             build.manifests.len()
         )));
+    }
+    if let Some((program, arguments)) = external {
+        return super::external_diff::run(&program, &arguments, &build.manifests, &compared);
     }
     Ok(if differences > 0 {
         EXIT_INCOMPLETE

@@ -1,10 +1,13 @@
-//! Reading the state named by `-f` and building it.
+//! Reading the states named by `-f` (files, folders, `-`) and building
+//! them into one set.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, StateArgs};
+use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Build, BuildOptions};
+use crate::pipeline::{self, Build, BuildOptions, Files};
 
 /// Whether a command without `-f` may ask for the state interactively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,49 +18,160 @@ pub enum Wizard {
     Never,
 }
 
-/// The state's text and the name to use for it in messages. Without `-f`,
-/// the wizard asks for it when allowed and stdin and stderr are terminals;
-/// otherwise the command fails at once instead of waiting for input.
-pub fn read_state(
+/// Extensions of the state files a folder given to `-f` contributes.
+const STATE_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// The states' texts, each with the name to use for it in messages.
+/// Without `-f`, the wizard asks for one when allowed and stdin and stderr
+/// are terminals; otherwise the command fails at once instead of waiting
+/// for input.
+pub fn read_states(
     global: &GlobalArgs,
     args: &StateArgs,
     wizard: Wizard,
-) -> Result<(String, String)> {
-    match args.filename.as_deref() {
-        None if wizard == Wizard::WhenTerminal => {
-            crate::interactive::state_for_command(global.namespace.as_deref())
-        }
-        None => Err(Error::Usage(
-            "no state given: pass -f FILE (or -f - to read standard input)".into(),
-        )),
-        Some("-") => {
+) -> Result<Vec<(String, String)>> {
+    if args.filename.is_empty() {
+        return match wizard {
+            Wizard::WhenTerminal => {
+                crate::interactive::state_for_command(global.namespace.as_deref())
+                    .map(|state| vec![state])
+            }
+            Wizard::Never => Err(Error::Usage(
+                "no state given: pass -f FILE (or -f - to read standard input)".into(),
+            )),
+        };
+    }
+    if args.filename.iter().filter(|f| *f == "-").count() > 1 {
+        return Err(Error::Usage(
+            "-f - (standard input) may be given only once".into(),
+        ));
+    }
+    let mut states = Vec::new();
+    for name in &args.filename {
+        if name == "-" {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| Error::io("<stdin>", e))?;
-            Ok((text, "<stdin>".into()))
+            states.push((text, "<stdin>".to_string()));
+            continue;
         }
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            Ok((text, path.to_string()))
+        for path in expand(Path::new(name), args.recursive)? {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            states.push((text, path.display().to_string()));
         }
     }
+    Ok(states)
 }
 
-/// Read (or ask for), check and render the state; warnings are printed on
+/// A file as it is; a folder as its state files in name order (and, with
+/// `-R`, those of its sub-folders), as `kubectl apply -f DIR [-R]` reads
+/// a folder. A folder without any is an error: nothing to do is surely
+/// not what was meant.
+fn expand(path: &Path, recursive: bool) -> Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    collect(path, recursive, &mut found)?;
+    if found.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: the folder holds no state files (*.yaml, *.yml, *.json){}",
+            path.display(),
+            if recursive {
+                ""
+            } else {
+                "; -R also reads its sub-folders"
+            }
+        )));
+    }
+    Ok(found)
+}
+
+fn collect(dir: &Path, recursive: bool, found: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(dir, e))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if recursive {
+                collect(&path, recursive, found)?;
+            }
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| STATE_EXTENSIONS.contains(&e))
+        {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Read (or ask for), check and render the states; warnings are printed on
 /// the way.
 pub fn load_build(global: &GlobalArgs, args: &StateArgs) -> Result<Build> {
-    load_build_with(global, args, Wizard::WhenTerminal)
+    load_build_with(global, args, Wizard::WhenTerminal, Files::None)
 }
 
-/// `load_build`, saying whether the wizard may ask for a missing state.
-pub fn load_build_with(global: &GlobalArgs, args: &StateArgs, wizard: Wizard) -> Result<Build> {
-    let (text, name) = read_state(global, args, wizard)?;
+/// `load_build`, saying whether the wizard may ask for a missing state and
+/// whether the set becomes files (which adds the checks of
+/// `pipeline::merge`). Several states are built one by one, every problem
+/// of every file reported (each line naming its file), then merged.
+pub fn load_build_with(
+    global: &GlobalArgs,
+    args: &StateArgs,
+    wizard: Wizard,
+    files: Files,
+) -> Result<Build> {
+    let states = read_states(global, args, wizard)?;
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,
     };
-    let build = pipeline::build(&text, &name, &options)?;
+    if let [(text, name)] = states.as_slice() {
+        let build = pipeline::build(text, name, &options)?;
+        super::print_warnings(&build.warnings);
+        return Ok(build);
+    }
+    let mut builds = Vec::with_capacity(states.len());
+    let mut problems = Diagnostics::default();
+    for (text, name) in &states {
+        match pipeline::build(text, name, &options) {
+            Ok(mut build) => {
+                for warning in &mut build.warnings {
+                    warning.path = in_file(name, &warning.path);
+                }
+                builds.push((name.clone(), build));
+            }
+            Err(Error::Invalid(diagnostics)) => {
+                for mut item in diagnostics.items {
+                    item.path = in_file(name, &item.path);
+                    problems.items.push(item);
+                }
+            }
+            // A syntax error names its file already; the others are still
+            // read so that each file's problems show at once.
+            Err(syntax @ Error::Syntax { .. }) => problems.error("", syntax.to_string()),
+            Err(other) => return Err(other),
+        }
+    }
+    if problems.has_errors() {
+        return Err(Error::Invalid(problems));
+    }
+    let build = pipeline::merge(builds, files)?;
     super::print_warnings(&build.warnings);
     Ok(build)
+}
+
+/// `file: path` for a diagnostic of one of several states.
+fn in_file(name: &str, path: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}: {path}")
+    }
 }

@@ -17,6 +17,7 @@ macro_rules! say_partial {
 mod apply;
 mod completion;
 mod diff;
+mod external_diff;
 mod init;
 mod input;
 mod render;

@@ -5,11 +5,21 @@ use std::path::PathBuf;
 use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::files::{self, Outcome};
-use crate::pipeline::Build;
+use crate::pipeline::{Build, Files};
 use crate::render;
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
-    let build = super::load_build(global, &args.state)?;
+    let files = match (args.output, &args.output_dir) {
+        (Some(_), _) => Files::None,
+        (None, Some(_)) => Files::OneFolder,
+        (None, None) => Files::StateOutputDirs,
+    };
+    let build = super::input::load_build_with(
+        global,
+        &args.state,
+        super::input::Wizard::WhenTerminal,
+        files,
+    )?;
     match args.output {
         Some(OutputFormat::Yaml) => {
             let stream = render::to_yaml_stream(&build.manifests)

@@ -3,8 +3,8 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::GlobalArgs;
-use crate::cluster::connect::{self, Target};
+use crate::cli::{ColorWhen, GlobalArgs};
+use crate::cluster::connect::{self, Overrides, Target};
 use crate::cluster::duration;
 use crate::cluster::retry::Backoff;
 use crate::cluster::transport::Transport;
@@ -29,23 +29,49 @@ pub fn request_timeout(global: &GlobalArgs) -> Result<Option<std::time::Duration
     }
 }
 
-/// Connect as `--kubeconfig`/`--context` say.
-pub async fn transport(global: &GlobalArgs) -> Result<Transport> {
+/// Connect as `--kubeconfig`, `--context` and the connection flags say.
+pub async fn transport(global: &GlobalArgs, field_manager: &str) -> Result<Transport> {
     let timeout = request_timeout(global)?;
-    let target = Target {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-    };
-    let connection = connect::connect(&target, timeout).await?;
-    Ok(Transport::new(connection, timeout, Backoff::default()))
+    let connection = connect::connect(&target(global), timeout).await?;
+    Ok(Transport::new(connection, timeout, Backoff::default())
+        .with_verbosity(global.verbosity)
+        .with_field_manager(field_manager))
 }
 
-/// Colour and live progress only for a person at a terminal; `NO_COLOR`
-/// (https://no-color.org) turns colour off.
+/// The cluster and identity the global flags name.
+pub fn target(global: &GlobalArgs) -> Target {
+    let flags = &global.connection;
+    Target {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        overrides: Overrides {
+            cluster: flags.cluster.clone(),
+            user: flags.user.clone(),
+            server: flags.server.clone(),
+            token: flags.token.as_ref().map(|t| t.0.clone()),
+            impersonate: flags.impersonate.clone(),
+            impersonate_groups: flags.impersonate_groups.clone(),
+            insecure_skip_tls_verify: flags.insecure_skip_tls_verify,
+            certificate_authority: flags.certificate_authority.clone(),
+            client_certificate: flags.client_certificate.clone(),
+            client_key: flags.client_key.clone(),
+        },
+    }
+}
+
+/// Colour and live progress only for a person at a terminal.
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-pub fn use_colour() -> bool {
-    stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// `--color`: `always` and `never` say it; `auto` colours a terminal
+/// unless `NO_COLOR` (https://no-color.org) is set to something.
+pub fn use_colour(global: &GlobalArgs) -> bool {
+    match global.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }

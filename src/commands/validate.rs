@@ -5,7 +5,12 @@ use crate::error::{Result, EXIT_OK};
 
 pub fn run(global: &GlobalArgs, args: &StateArgs) -> Result<i32> {
     // Checking needs a file; a wizard's answers are checked as they are given.
-    let build = super::input::load_build_with(global, args, super::input::Wizard::Never)?;
+    let build = super::input::load_build_with(
+        global,
+        args,
+        super::input::Wizard::Never,
+        crate::pipeline::Files::None,
+    )?;
     eprintln!(
         "state is valid: {} object(s) in namespace {}",
         build.manifests.len(),

@@ -36,8 +36,17 @@
 //! spec change (`None` = no controller), token [`DEFAULT_TOKEN`], and
 //! anonymous requests allowed: kubectl never sends credentials to a
 //! plain-HTTP server, while a presented wrong token always gets 401.
-//! `RequestRecord { method, path, user_agent, bearer_token }` records
+//! `RequestRecord { method, path, user_agent, bearer_token,
+//! client_certificate_user, impersonate_user, impersonate_groups }` records
 //! every request (path includes the query).
+//!
+//! With `ServerOptions { tls: true, .. }` the server speaks HTTPS with a
+//! CA generated at start: `ca_pem()`, `client_certificate(user)` (a
+//! certificate that authenticates as `user`),
+//! `write_kubeconfig_with_certificate(path, context, user)`; the
+//! kubeconfigs it writes then carry the CA. A valid token is user
+//! `TOKEN_USER`; `Impersonate-*` headers are checked as kube-apiserver
+//! checks them (groups need a user; anonymous may not impersonate).
 //!
 //! [`Sandbox`] is a server plus a scratch folder holding its kubeconfig,
 //! what every client-driving test starts from; each test file adds its own
@@ -48,7 +57,10 @@
 
 pub mod apiserver;
 
-pub use apiserver::{FaultHandle, RequestRecord, ServerOptions, TestApiServer, DEFAULT_TOKEN};
+pub use apiserver::{
+    ClientCertificate, FaultHandle, RequestRecord, ServerOptions, TestApiServer, DEFAULT_TOKEN,
+    TOKEN_USER,
+};
 
 use std::path::PathBuf;
 

@@ -23,6 +23,7 @@ use super::handlers::{self, ObjectRequest};
 use super::router::{self, Query, Route};
 use super::status::ApiError;
 use super::store::Store;
+use super::tls::{self, Authority};
 use super::watch_stream::{self, StreamBody};
 use super::RequestRecord;
 
@@ -36,6 +37,8 @@ pub struct Shared {
     pub allow_anonymous: bool,
     /// `127.0.0.1:PORT`, for `/api`'s serverAddressByClientCIDRs.
     pub address: String,
+    /// HTTPS: the CA that signed the serving and client certificates.
+    pub authority: Option<Authority>,
 }
 
 /// Locks a mutex even if a panicking request poisoned it: the data is
@@ -102,6 +105,11 @@ pub async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let acceptor = match shared.authority.as_ref().map(Authority::acceptor) {
+        Some(Ok(acceptor)) => Some(acceptor),
+        Some(Err(_)) => return,
+        None => None,
+    };
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -112,19 +120,43 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, Arc::clone(&shared)));
-            // Errors here are clients hanging up or our injected drops.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            match acceptor {
+                None => serve_stream(stream, shared, None).await,
+                Some(acceptor) => {
+                    // A failed handshake (a client that does not trust the
+                    // CA) is the client's to report.
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let presented = tls::peer_certificate(tls.get_ref().1.peer_certificates());
+                    let user = presented
+                        .and_then(|der| shared.authority.as_ref().and_then(|a| a.user_of(&der)));
+                    serve_stream(tls, shared, user).await;
+                }
+            }
         });
     }
+}
+
+/// HTTP/1.1 on one connection; `client_user` is who its client
+/// certificate says the client is.
+async fn serve_stream<S>(stream: S, shared: Arc<Shared>, client_user: Option<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(req, Arc::clone(&shared), client_user.clone()));
+    // Errors here are clients hanging up or our injected drops.
+    let _ = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    client_user: Option<String>,
 ) -> Result<HttpResponse, DroppedConnection> {
     let path = req.uri().path().to_string();
     let path_and_query = req
@@ -135,11 +167,25 @@ async fn handle(
         .to_string();
     let user_agent = header_text(req.headers(), header::USER_AGENT);
     let token = bearer_token(req.headers());
+    let impersonate_user = req
+        .headers()
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let impersonate_groups: Vec<String> = req
+        .headers()
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
     lock(&shared.requests).push(RequestRecord {
         method: req.method().to_string(),
         path: path_and_query,
         user_agent: user_agent.clone(),
         bearer_token: token.clone(),
+        client_certificate_user: client_user.clone(),
+        impersonate_user: impersonate_user.clone(),
+        impersonate_groups: impersonate_groups.clone(),
     });
 
     let fault = shared.faults.decide(&path);
@@ -153,8 +199,15 @@ async fn handle(
         _ => {}
     }
     let route = router::route(&path);
-    if !matches!(route, Route::Health) && !authenticated(token.as_deref(), &shared) {
-        return Ok(error_response(&ApiError::unauthorized()));
+    if !matches!(route, Route::Health) {
+        let Some(user) = authenticate(token.as_deref(), client_user.as_deref(), &shared) else {
+            return Ok(error_response(&ApiError::unauthorized()));
+        };
+        if let Err(error) =
+            check_impersonation(&user, impersonate_user.as_deref(), &impersonate_groups)
+        {
+            return Ok(error_response(&error));
+        }
     }
     match fault {
         Fault::Throttle(secs) => {
@@ -187,16 +240,54 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-/// A presented token must be the right one; no credentials at all is
-/// fine when anonymous access is on (kubectl sends none over plain HTTP).
-/// Rejecting tokens (expired credentials) fails every request.
-fn authenticated(token: Option<&str>, shared: &Shared) -> bool {
+/// Who the request comes from, or `None` for 401. A presented token must
+/// be the right one (it stands for user `test-user`); a client certificate
+/// of the server's CA authenticates as its common name; no credentials at
+/// all is `system:anonymous` when anonymous access is on (kubectl sends
+/// none over plain HTTP). Rejecting tokens (expired credentials) fails
+/// every request.
+fn authenticate(token: Option<&str>, client_user: Option<&str>, shared: &Shared) -> Option<String> {
     if shared.faults.tokens_rejected() {
-        return false;
+        return None;
     }
-    match token {
-        Some(token) => token == shared.token,
-        None => shared.allow_anonymous,
+    match (token, client_user) {
+        (Some(token), _) => (token == shared.token).then(|| TOKEN_USER.to_string()),
+        (None, Some(user)) => Some(user.to_string()),
+        (None, None) => shared.allow_anonymous.then(|| ANONYMOUS.to_string()),
+    }
+}
+
+/// The user a valid bearer token authenticates as.
+pub const TOKEN_USER: &str = "test-user";
+const ANONYMOUS: &str = "system:anonymous";
+
+/// kube-apiserver's impersonation checks: groups need a user to go with
+/// them (400), and the anonymous user may impersonate no one (403); any
+/// authenticated user may here (the test server has no RBAC).
+fn check_impersonation(
+    user: &str,
+    as_user: Option<&str>,
+    as_groups: &[String],
+) -> Result<(), ApiError> {
+    if as_user.is_none() && !as_groups.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "requested [{}] without impersonating a user",
+            as_groups
+                .iter()
+                .map(|g| format!("{{Group  {g}  authentication.k8s.io/v1  }}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )));
+    }
+    match as_user {
+        // kube-apiserver's words for a user without the RBAC to impersonate.
+        Some(target) if user == ANONYMOUS => Err(ApiError::new(
+            403,
+            "Forbidden",
+            format!("users \"{target}\" is forbidden: User \"{user}\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"),
+        )
+        .with_details(serde_json::json!({"name": target, "kind": "users"}))),
+        _ => Ok(()),
     }
 }
 

@@ -24,6 +24,7 @@ mod selector;
 pub mod ssa;
 pub mod status;
 mod store;
+mod tls;
 mod typed;
 mod validation;
 mod watch_stream;
@@ -39,6 +40,8 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 pub use faults::FaultHandle;
+pub use http::TOKEN_USER;
+pub use tls::ClientCertificate;
 
 use http::{lock, Shared};
 use router::{ObjectRoute, Query};
@@ -57,6 +60,12 @@ pub struct RequestRecord {
     pub user_agent: String,
     /// The `Authorization: Bearer` token presented, if any.
     pub bearer_token: Option<String>,
+    /// The user of the client certificate presented (HTTPS), if any.
+    pub client_certificate_user: Option<String>,
+    /// The `Impersonate-User` header, if any.
+    pub impersonate_user: Option<String>,
+    /// Every `Impersonate-Group` header, in order.
+    pub impersonate_groups: Vec<String>,
 }
 
 /// How to start a server.
@@ -76,6 +85,9 @@ pub struct ServerOptions {
     /// only reads kubeconfig credentials for https URLs); a wrong token is
     /// always rejected with 401.
     pub allow_anonymous: bool,
+    /// Serve HTTPS with a certificate from a CA generated at start (see
+    /// `ca_pem`); client certificates it issues authenticate too.
+    pub tls: bool,
 }
 
 impl Default for ServerOptions {
@@ -86,6 +98,7 @@ impl Default for ServerOptions {
             ready_delay: Some(Duration::from_millis(300)),
             token: DEFAULT_TOKEN.to_string(),
             allow_anonymous: true,
+            tls: false,
         }
     }
 }
@@ -119,6 +132,11 @@ impl TestApiServer {
         let mut store = Store::default();
         store.async_namespace_deletion = options.ready_delay.is_some();
         bootstrap(&mut store);
+        let authority = if options.tls {
+            Some(tls::Authority::generate()?)
+        } else {
+            None
+        };
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             faults,
@@ -126,6 +144,7 @@ impl TestApiServer {
             token: options.token.clone(),
             allow_anonymous: options.allow_anonymous,
             address: format!("127.0.0.1:{port}"),
+            authority,
         });
         let (shutdown, stopped) = watch::channel(false);
         let thread = spawn_runtime(listener, Arc::clone(&shared), stopped, options.ready_delay)?;
@@ -141,9 +160,27 @@ impl TestApiServer {
         self.port
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.shared.authority.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The PEM of the CA behind the serving certificate (HTTPS only).
+    pub fn ca_pem(&self) -> Option<String> {
+        self.shared.authority.as_ref().map(|a| a.ca_pem())
+    }
+
+    /// A client certificate that authenticates as `user` (HTTPS only).
+    pub fn client_certificate(&self, user: &str) -> io::Result<ClientCertificate> {
+        match &self.shared.authority {
+            Some(authority) => authority.issue_client(user),
+            None => Err(io::Error::other("the server does not serve HTTPS")),
+        }
     }
 
     /// The accepted bearer token.
@@ -157,14 +194,48 @@ impl TestApiServer {
     }
 
     /// Writes a kubeconfig with the given context name and token (a wrong
-    /// token gets 401s). The context's namespace is `default`.
+    /// token gets 401s). The context's namespace is `default`. Over HTTPS
+    /// the cluster entry carries the CA (`certificate-authority-data`).
     pub fn write_kubeconfig_with(&self, path: &Path, context: &str, token: &str) -> io::Result<()> {
+        let ca = self
+            .ca_pem()
+            .map(|pem| {
+                format!(
+                    "    certificate-authority-data: {}\n",
+                    base64_encode(pem.as_bytes())
+                )
+            })
+            .unwrap_or_default();
         let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: {context}\n  cluster:\n    server: {url}\n\
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {context}\n  cluster:\n    server: {url}\n{ca}\
              users:\n- name: {context}\n  user:\n    token: {token}\n\
              contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: default\n\
              current-context: {context}\npreferences: {{}}\n",
             url = self.url(),
+        );
+        std::fs::write(path, text)
+    }
+
+    /// Writes a kubeconfig whose user authenticates with a client
+    /// certificate for `user` (embedded as `client-certificate-data`), no
+    /// token (HTTPS only).
+    pub fn write_kubeconfig_with_certificate(
+        &self,
+        path: &Path,
+        context: &str,
+        user: &str,
+    ) -> io::Result<()> {
+        let cert = self.client_certificate(user)?;
+        let ca = self.ca_pem().unwrap_or_default();
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {context}\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\n\
+             users:\n- name: {context}\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n\
+             contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}\n    namespace: default\n\
+             current-context: {context}\npreferences: {{}}\n",
+            url = self.url(),
+            ca = base64_encode(ca.as_bytes()),
+            cert = base64_encode(cert.cert_pem.as_bytes()),
+            key = base64_encode(cert.key_pem.as_bytes()),
         );
         std::fs::write(path, text)
     }
@@ -263,4 +334,10 @@ fn bootstrap(store: &mut Store) {
         };
         let _ = handlers::handle(store, &request);
     }
+}
+
+/// Standard base64, as kubeconfig `*-data` fields hold it.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

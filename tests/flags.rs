@@ -1,0 +1,864 @@
+//! kubectl's flags and habits, through the binary against the test API
+//! server: connection and authentication flags (over HTTPS with the
+//! server's own CA), `-v`, `--field-manager`, `apply -o`, several states
+//! with `-f`, `--color`, `KUBECTL_EXTERNAL_DIFF`, namespace completion,
+//! and answers too large to read.
+
+mod common;
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{parse_stream, wizard};
+use support::{Sandbox, ServerOptions, DEFAULT_TOKEN, TOKEN_USER};
+
+const STATE: &str = "namespace: shop\n_services:\n  - name: web\n    kind: Deployment\n    image: nginx:1.27\n    port: \"80\"\n";
+
+const SECRET_STATE: &str = "namespace: shop\n_services:\n  - name: web\n    kind: Deployment\n    image: nginx:1.27\n    envVars:\n      - {key: DB_PASSWORD, type: secret}\n";
+
+fn https(allow_anonymous: bool) -> Sandbox {
+    Sandbox::start_with(ServerOptions {
+        tls: true,
+        allow_anonymous,
+        ..ServerOptions::default()
+    })
+}
+
+fn write(env: &Sandbox, name: &str, text: &str) -> PathBuf {
+    let path = env.path(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("folder");
+    }
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn run(env: &Sandbox, args: &[&str]) -> Output {
+    wizard()
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .env_remove("KUBECTL_EXTERNAL_DIFF")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the binary runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+#[test]
+fn https_checks_the_servers_certificate_against_the_ca() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    // The kubeconfig carries the server's CA: the diff runs (1: all new).
+    let ok = run(&env, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&ok), 1, "{}", stderr(&ok));
+
+    // Another server's CA does not vouch for this one.
+    let other = https(true);
+    let wrong_ca = write(&env, "other-ca.pem", &other.server.ca_pem().unwrap());
+    let refused = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--certificate-authority",
+            path(&wrong_ca),
+        ],
+    );
+    assert_eq!(code(&refused), 3, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("cannot reach the cluster at https://127.0.0.1:")
+            && stderr(&refused).contains(
+                "the server's certificate is not trusted (invalid peer certificate: UnknownIssuer)"
+            )
+            && stderr(&refused).contains("--certificate-authority"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // The right CA given as a file works too.
+    let right_ca = write(&env, "ca.pem", &env.server.ca_pem().unwrap());
+    let right = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--certificate-authority",
+            path(&right_ca),
+        ],
+    );
+    assert_eq!(code(&right), 1, "{}", stderr(&right));
+
+    // --insecure-skip-tls-verify replaces the kubeconfig's trust setting.
+    let insecure = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--certificate-authority",
+            path(&wrong_ca),
+            "--insecure-skip-tls-verify",
+        ],
+    );
+    assert_eq!(code(&insecure), 1, "{}", stderr(&insecure));
+}
+
+#[test]
+fn client_certificates_from_the_kubeconfig_authenticate() {
+    let env = https(false);
+    env.server
+        .write_kubeconfig_with_certificate(&env.kubeconfig, "test", "alice")
+        .expect("kubeconfig");
+    let state = write(&env, "state.yaml", STATE);
+    let applied = run(&env, &["apply", "-f", path(&state)]);
+    assert_eq!(code(&applied), 0, "{}", stderr(&applied));
+    let requests = env.server.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert_eq!(request.client_certificate_user.as_deref(), Some("alice"));
+        assert_eq!(request.bearer_token, None);
+    }
+}
+
+#[test]
+fn the_token_flag_overrides_the_kubeconfig_and_is_never_shown() {
+    let env = https(false);
+    env.server
+        .write_kubeconfig_with(&env.kubeconfig, "test", "expired-token")
+        .expect("kubeconfig");
+    let state = write(&env, "state.yaml", STATE);
+
+    let refused = run(&env, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&refused), 3);
+    assert!(
+        stderr(&refused).contains("rejected the credentials (401 Unauthorized"),
+        "{}",
+        stderr(&refused)
+    );
+
+    env.server.reset_requests();
+    let with_flag = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--token",
+            DEFAULT_TOKEN,
+            "-v",
+            "9",
+        ],
+    );
+    assert_eq!(code(&with_flag), 1, "{}", stderr(&with_flag));
+    assert!(env
+        .server
+        .requests()
+        .iter()
+        .all(|r| r.bearer_token.as_deref() == Some(DEFAULT_TOKEN)));
+    let log = stderr(&with_flag);
+    assert!(log.contains("\"Response\" verb="), "{log}");
+    assert!(!log.contains(DEFAULT_TOKEN), "the token leaked: {log}");
+    assert!(!log.to_lowercase().contains("authorization"), "{log}");
+}
+
+#[test]
+fn no_credentials_go_to_a_plain_http_server() {
+    let env = Sandbox::start_with(ServerOptions::default());
+    let state = write(&env, "state.yaml", STATE);
+    // The kubeconfig has a token, and the flag gives another: like
+    // kubectl, neither is sent over http://.
+    let out = run(
+        &env,
+        &["apply", "-f", path(&state), "--token", "flag-token"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let requests = env.server.requests();
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|r| r.bearer_token.is_none()));
+
+    // A server that wants credentials says 401, and we say why none went.
+    let strict = Sandbox::start_with(ServerOptions {
+        allow_anonymous: false,
+        ..ServerOptions::default()
+    });
+    let refused = run(&strict, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&refused), 3);
+    assert!(
+        stderr(&refused).contains("no credentials were sent")
+            && stderr(&refused).contains("plain http://"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn impersonation_flags_become_headers() {
+    let env = https(false);
+    let state = write(&env, "state.yaml", STATE);
+    let out = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&state),
+            "--as",
+            "alice",
+            "--as-group",
+            "dev",
+            "--as-group",
+            "ops",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for request in env.server.requests() {
+        assert_eq!(request.impersonate_user.as_deref(), Some("alice"));
+        assert_eq!(request.impersonate_groups, ["dev", "ops"]);
+        assert_eq!(request.bearer_token.as_deref(), Some(DEFAULT_TOKEN));
+    }
+
+    // Groups without a user: the server's 400, reported with the object.
+    let out = run(&env, &["diff", "-f", path(&state), "--as-group", "dev"]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("without impersonating a user"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The anonymous user of a plain-http server may impersonate no one.
+    let plain = Sandbox::start_with(ServerOptions::default());
+    let out = run(&plain, &["diff", "-f", path(&state), "--as", "alice"]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("cannot impersonate resource \"users\""),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(TOKEN_USER, "test-user");
+}
+
+#[test]
+fn server_cluster_and_user_flags_pick_or_override_kubeconfig_entries() {
+    let env = https(false);
+    let ca = support::apiserver::base64_encode(env.server.ca_pem().unwrap().as_bytes());
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n\
+         - name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    certificate-authority-data: {ca}\n\
+         - name: live\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\n\
+         users:\n- name: nobody\n  user:\n    token: wrong\n- name: admin\n  user:\n    token: {DEFAULT_TOKEN}\n\
+         contexts:\n- name: main\n  context:\n    cluster: dead\n    user: nobody\n\
+         current-context: main\n",
+        url = env.server.url()
+    );
+    std::fs::write(&env.kubeconfig, kubeconfig).expect("kubeconfig");
+    let state = write(&env, "state.yaml", STATE);
+
+    let picked = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--cluster",
+            "live",
+            "--user",
+            "admin",
+        ],
+    );
+    assert_eq!(code(&picked), 1, "{}", stderr(&picked));
+
+    let server = env.server.url();
+    let overridden = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--server",
+            &server,
+            "--user",
+            "admin",
+        ],
+    );
+    assert_eq!(code(&overridden), 1, "{}", stderr(&overridden));
+
+    let unknown = run(&env, &["diff", "-f", path(&state), "--user", "root"]);
+    assert_eq!(code(&unknown), 3);
+    assert!(
+        stderr(&unknown).contains("user \"root\" not found in the kubeconfig")
+            && stderr(&unknown).contains("known users: nobody, admin"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_credential_plugins_malformed_output_is_not_echoed() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = https(false);
+    let plugin = write(
+        &env,
+        "plugin.sh",
+        "#!/bin/sh\necho '{\"kind\": \"ExecCredential\", \"status\": {\"token\": \"s3cr3t-plugin-token\"'\n",
+    );
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let ca = support::apiserver::base64_encode(env.server.ca_pem().unwrap().as_bytes());
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\n\
+         users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {plugin}\n      interactiveMode: Never\n\
+         contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n",
+        url = env.server.url(),
+        plugin = plugin.display()
+    );
+    std::fs::write(&env.kubeconfig, kubeconfig).expect("kubeconfig");
+    let state = write(&env, "state.yaml", STATE);
+    let out = run(&env, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("credential plugin"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("s3cr3t-plugin-token") && !stdout(&out).contains("s3cr3t"),
+        "the plugin's token leaked: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verbose_logs_requests_and_masks_secret_bodies() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", SECRET_STATE);
+    let quiet = run(&env, &["apply", "-f", path(&state)]);
+    assert_eq!(code(&quiet), 0, "{}", stderr(&quiet));
+    assert!(!stderr(&quiet).contains("\"Response\""));
+
+    let six = run(&env, &["diff", "-f", path(&state), "-v", "6"]);
+    let log = stderr(&six);
+    let port = env.server.port();
+    let wanted = format!(
+        "transport.rs] \"Response\" verb=\"GET\" url=\"https://127.0.0.1:{port}/apis/apps/v1/namespaces/shop/deployments/web\" status=\"200 OK\" milliseconds="
+    );
+    assert!(log.contains(&wanted), "{log}");
+    assert!(log.lines().all(|l| l.starts_with('I')), "{log}");
+    assert!(!log.contains("Response Body"), "{log}");
+
+    let eight = run(&env, &["--v=8", "diff", "-f", path(&state)]);
+    let log = stderr(&eight);
+    assert!(log.contains("\"Response Body\" body="), "{log}");
+    assert!(log.contains("\"Request Body\" body="), "{log}");
+    // CHANGE_ME in base64: the placeholder value must not show.
+    assert!(!log.contains("Q0hBTkdFX01F"), "{log}");
+    assert!(log.contains(r#"\"DB_PASSWORD\":\"***\""#), "{log}");
+}
+
+#[test]
+fn field_manager_names_the_owner_of_applied_fields() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    let out = run(
+        &env,
+        &["apply", "-f", path(&state), "--field-manager", "team-a"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let deployment = env
+        .server
+        .get("apps/v1", "Deployment", "shop", "web")
+        .expect("applied");
+    let managers: Vec<&str> = deployment["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields")
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert_eq!(managers, ["team-a"]);
+    assert!(env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .all(|r| r.path.contains("fieldManager=team-a")));
+
+    // The default is kubectl-wizard, for diff as for apply (the same
+    // values under another manager change nothing but managedFields,
+    // which diff leaves out).
+    env.server.reset_requests();
+    let diff = run(&env, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&diff), 0, "{}", stdout(&diff));
+    assert!(env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .all(|r| r.path.contains("fieldManager=kubectl-wizard")));
+}
+
+#[test]
+fn apply_output_name_and_client_dry_run_objects() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    let names = run(&env, &["apply", "-f", path(&state), "-o", "name"]);
+    assert_eq!(code(&names), 0, "{}", stderr(&names));
+    assert_eq!(
+        stdout(&names),
+        "namespace/shop\nservice/web\ndeployment.apps/web\n"
+    );
+
+    env.server.reset_requests();
+    let yaml = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&state),
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert_eq!(code(&yaml), 0, "{}", stderr(&yaml));
+    assert!(
+        env.server.requests().is_empty(),
+        "client dry run sent nothing"
+    );
+    let rendered = wizard()
+        .args(["render", "-o", "yaml", "-f", path(&state)])
+        .output()
+        .expect("render");
+    assert_eq!(stdout(&yaml), stdout(&rendered));
+    let objects = parse_stream(&stdout(&yaml));
+    assert_eq!(objects.len(), 3);
+    assert_eq!(objects[2]["kind"], "Deployment");
+
+    let json = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&state),
+            "--dry-run=client",
+            "-o",
+            "json",
+        ],
+    );
+    let list: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(3));
+
+    let refused = run(&env, &["apply", "-f", path(&state), "-o", "yaml"]);
+    assert_eq!(code(&refused), 2);
+    assert!(stderr(&refused).contains("-o yaml and -o json need --dry-run=client"));
+}
+
+#[test]
+fn several_states_merge_when_their_objects_do_not_clash() {
+    let env = https(true);
+    let a = write(&env, "states/a.yaml", STATE);
+    let b = write(
+        &env,
+        "states/b.json",
+        r#"{"namespace": "shop", "_services": [{"name": "api", "kind": "Deployment", "image": "api:1", "port": "8080"}]}"#,
+    );
+    write(&env, "states/notes.txt", "not a state");
+    write(
+        &env,
+        "states/more/c.yml",
+        "namespace: other\n_services:\n  - {name: web, kind: Deployment, image: nginx}\n",
+    );
+
+    // Two files: one set, the shared Namespace once, apply order kept.
+    let out = run(
+        &env,
+        &["apply", "-f", path(&a), "-f", path(&b), "-o", "name"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "namespace/shop\nservice/web\nservice/api\ndeployment.apps/web\ndeployment.apps/api\n"
+    );
+
+    // A folder: its *.yaml, *.yml and *.json files; -R adds sub-folders.
+    let dir = env.path("states");
+    let flat = run(
+        &env,
+        &["apply", "-f", path(&dir), "--dry-run=client", "-o", "name"],
+    );
+    assert_eq!(code(&flat), 0, "{}", stderr(&flat));
+    assert_eq!(stdout(&flat).lines().count(), 5, "{}", stdout(&flat));
+    let deep = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&dir),
+            "-R",
+            "--dry-run=client",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(code(&deep), 0, "{}", stderr(&deep));
+    assert!(
+        stdout(&deep).contains("namespace/other"),
+        "{}",
+        stdout(&deep)
+    );
+
+    // The same Deployment from two states: refused, both files named.
+    let clash = write(
+        &env,
+        "clash.yaml",
+        "namespace: shop\n_services:\n  - {name: web, kind: Deployment, image: other}\n",
+    );
+    let out = run(&env, &["validate", "-f", path(&a), "-f", path(&clash)]);
+    assert_eq!(code(&out), 2);
+    let text = stderr(&out);
+    assert!(
+        text.contains("Deployment/shop/web is generated by both")
+            && text.contains(path(&a))
+            && text.contains(path(&clash)),
+        "{text}"
+    );
+
+    // Errors of every file at once, each naming its file.
+    let bad = write(
+        &env,
+        "bad.yaml",
+        "namespace: shop\n_services:\n  - {name: x, kind: Deployment, image: y, port: 80a}\n",
+    );
+    let bad2 = write(
+        &env,
+        "bad2.yaml",
+        "namespace: shop\n_services:\n  - {name: z, kind: Deployment, image: y, port: 90b}\n",
+    );
+    let out = run(&env, &["validate", "-f", path(&bad), "-f", path(&bad2)]);
+    assert_eq!(code(&out), 2);
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!("error: {}: _services[0].port", path(&bad)))
+            && text.contains(&format!("error: {}: _services[0].port", path(&bad2))),
+        "{text}"
+    );
+
+    let empty = env.path("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run(&env, &["validate", "-f", path(&empty)]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("the folder holds no state files"));
+}
+
+#[test]
+fn merged_states_render_into_one_folder_only_when_told_where() {
+    let env = https(true);
+    let a = write(&env, "a.yaml", &format!("{STATE}output_dir: out-a\n"));
+    let b = write(
+        &env,
+        "b.yaml",
+        "namespace: shop\noutput_dir: out-b\n_services:\n  - {name: api, kind: Deployment, image: api:1}\n",
+    );
+    let out = wizard()
+        .current_dir(env.dir.path())
+        .args(["render", "-f", path(&a), "-f", path(&b)])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("the states write to different output_dirs"),
+        "{}",
+        stderr(&out)
+    );
+    let out = wizard()
+        .current_dir(env.dir.path())
+        .args([
+            "render",
+            "-f",
+            path(&a),
+            "-f",
+            path(&b),
+            "--output-dir",
+            "all",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let kustomization =
+        std::fs::read_to_string(env.path("all/kustomization.yaml")).expect("kustomization");
+    for file in [
+        "namespace.yaml",
+        "web-deployment.yaml",
+        "api-deployment.yaml",
+    ] {
+        assert!(kustomization.contains(file), "{file}: {kustomization}");
+        assert!(env.path("all").join(file).exists(), "{file}");
+    }
+
+    // Two namespaces in one folder: both would be namespace.yaml.
+    let c = write(
+        &env,
+        "c.yaml",
+        "namespace: other\n_services:\n  - {name: db, kind: Deployment, image: db:1}\n",
+    );
+    let out = wizard()
+        .current_dir(env.dir.path())
+        .args([
+            "render",
+            "-f",
+            path(&a),
+            "-f",
+            path(&c),
+            "--output-dir",
+            "two",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("Namespace/shop (")
+            && stderr(&out).contains("would both be written to namespace.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("two").exists(), "nothing written");
+}
+
+#[test]
+fn color_flag_and_no_color() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    let plain = run(&env, &["diff", "-f", path(&state)]);
+    assert!(!stdout(&plain).contains('\x1b'), "piped: no colour");
+    let forced = run(&env, &["diff", "-f", path(&state), "--color=always"]);
+    assert!(stdout(&forced).contains("\x1b["), "{}", stdout(&forced));
+    let never = wizard()
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["diff", "-f", path(&state), "--color", "never"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&never).contains('\x1b'));
+}
+
+#[test]
+fn external_diff_gets_two_folders_and_its_status_is_passed_through() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    let applied = run(&env, &["apply", "-f", path(&state)]);
+    assert_eq!(code(&applied), 0, "{}", stderr(&applied));
+    let changed = write(
+        &env,
+        "changed.yaml",
+        &STATE.replace("nginx:1.27", "nginx:1.28"),
+    );
+
+    let diff_r = wizard()
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["diff", "-f", path(&changed)])
+        .env("KUBECTL_EXTERNAL_DIFF", "diff -r")
+        .output()
+        .unwrap();
+    assert_eq!(code(&diff_r), 1, "{}", stderr(&diff_r));
+    let text = stdout(&diff_r);
+    assert!(
+        text.contains("apps.v1.Deployment.shop.web")
+            && text.contains("< ")
+            && text.contains("nginx:1.27")
+            && text.contains("> ")
+            && text.contains("nginx:1.28"),
+        "{text}"
+    );
+    let same = wizard()
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["diff", "-f", path(&state)])
+        .env("KUBECTL_EXTERNAL_DIFF", "diff -r")
+        .output()
+        .unwrap();
+    assert_eq!(code(&same), 0, "{}", stdout(&same));
+
+    // A script that records what it got and fails with 3.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let record = env.path("record.txt");
+        let script = write(
+            &env,
+            "record.sh",
+            &format!(
+                "#!/bin/sh\necho \"$1\" > {r}\necho \"$2\" >> {r}\nls \"$1\" >> {r}\necho -- >> {r}\nls \"$2\" >> {r}\nexit 3\n",
+                r = record.display()
+            ),
+        );
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let new = write(&env, "new.yaml", &STATE.replace("shop", "fresh"));
+        let out = wizard()
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args(["diff", "-f", path(&new)])
+            .env("KUBECTL_EXTERNAL_DIFF", script.to_str().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 3, "the program's status: {}", stderr(&out));
+        let recorded = std::fs::read_to_string(&record).expect("the script ran");
+        let lines: Vec<&str> = recorded.lines().collect();
+        let live = Path::new(lines[0]);
+        let merged = Path::new(lines[1]);
+        assert!(live
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("LIVE-"));
+        assert!(merged
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("MERGED-"));
+        // Nothing lives yet: the LIVE folder is empty, MERGED has all three.
+        assert_eq!(
+            &lines[2..],
+            [
+                "--",
+                "apps.v1.Deployment.fresh.web",
+                "v1.Namespace..fresh",
+                "v1.Service.fresh.web"
+            ]
+        );
+        assert!(!live.exists() && !merged.exists(), "removed afterwards");
+    }
+}
+
+#[test]
+fn namespace_completion_lists_the_clusters_namespaces() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    assert_eq!(code(&run(&env, &["apply", "-f", path(&state)])), 0);
+    let kubeconfig = env.kubeconfig.to_str().unwrap();
+    for binary in ["kubectl_complete-wizard", "kubectl-wizard"] {
+        let mut command = assert_cmd::Command::cargo_bin(binary).unwrap();
+        if binary == "kubectl-wizard" {
+            command.arg("__complete");
+        }
+        let out = command
+            .args(["diff", "--kubeconfig", kubeconfig, "-n", "s"])
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert_eq!(text, "shop\n:4\n", "{binary}: {text}");
+    }
+
+    // An unreachable cluster: nothing, quickly, no error text.
+    let dead = env.path("dead-kubeconfig");
+    std::fs::write(
+        &dead,
+        std::fs::read_to_string(&env.kubeconfig)
+            .unwrap()
+            .replace(&env.server.port().to_string(), "9"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = assert_cmd::Command::cargo_bin("kubectl_complete-wizard")
+        .unwrap()
+        .args(["apply", "--kubeconfig", dead.to_str().unwrap(), "-n", ""])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), ":4\n");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// A server that answers every request with an endless 200 body.
+fn endless_server(status: &str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let status = status.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let status = status.clone();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 1 << 16];
+                while stream.write_all(&chunk).is_ok() {}
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn answers_larger_than_the_limit_are_not_read_whole() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    let port = endless_server("200 OK");
+    let server = format!("http://127.0.0.1:{port}");
+    let out = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--server",
+            &server,
+            "--request-timeout",
+            "60s",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the answer is larger than 16 MiB; stopped reading it"),
+        "{}",
+        stderr(&out)
+    );
+
+    let port = endless_server("500 Internal Server Error");
+    let server = format!("http://127.0.0.1:{port}");
+    let out = run(
+        &env,
+        &[
+            "diff",
+            "-f",
+            path(&state),
+            "--server",
+            &server,
+            "--request-timeout",
+            "60s",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).len() < 64 * 1024,
+        "{} bytes",
+        stderr(&out).len()
+    );
+}

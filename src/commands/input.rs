@@ -5,6 +5,7 @@ use std::io::Read;
 use crate::cli::{GlobalArgs, StateArgs};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Build, BuildOptions};
+use crate::yaml;
 
 /// Whether a command without `-f` may ask for the state interactively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,17 +32,44 @@ pub fn read_state(
             "no state given: pass -f FILE (or -f - to read standard input)".into(),
         )),
         Some("-") => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Error::io("<stdin>", e))?;
+            let text = read_bounded(std::io::stdin().lock(), "<stdin>")?;
             Ok((text, "<stdin>".into()))
         }
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+                // kubectl's words for the same mistake.
+                std::io::ErrorKind::NotFound => {
+                    Error::Failed(format!("the path \"{path}\" does not exist"))
+                }
+                _ => Error::io(path, e),
+            })?;
+            let text = read_bounded(file, path)?;
             Ok((text, path.to_string()))
         }
     }
+}
+
+/// Read at most `yaml::MAX_BYTES` and decode them as UTF-8 (a byte order
+/// mark is fine); too much or undecodable text is a syntax error (exit 2)
+/// with the byte offset.
+fn read_bounded(source: impl Read, name: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    source
+        .take(yaml::MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    let syntax = |e| pipeline::syntax_error(name, e);
+    if bytes.len() as u64 > yaml::MAX_BYTES {
+        return Err(syntax(yaml::SyntaxError {
+            line: None,
+            column: None,
+            message: format!(
+                "the state is larger than {} MiB; a state is a few hundred kilobytes at most",
+                yaml::MAX_BYTES >> 20
+            ),
+        }));
+    }
+    yaml::decode(bytes).map_err(syntax)
 }
 
 /// Read (or ask for), check and render the state; warnings are printed on

@@ -1,15 +1,16 @@
 //! Diagnostics: errors and warnings about a state, each tied to the path of
 //! the value it is about (`_services[1].volumeClaimTemplates[0].size`).
 
+use std::collections::HashSet;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
     Error,
     Warning,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Path of the offending value; empty for the document as a whole.
@@ -23,10 +24,14 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        // Paths and messages quote the state: no control character of it
+        // reaches the terminal.
+        let message = crate::sanitize::for_terminal(&self.message);
         if self.path.is_empty() {
-            write!(f, "{label}: {}", self.message)
+            write!(f, "{label}: {message}")
         } else {
-            write!(f, "{label}: {}: {}", self.path, self.message)
+            let path = crate::sanitize::one_line(&self.path);
+            write!(f, "{label}: {path}: {message}")
         }
     }
 }
@@ -35,6 +40,9 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
+    /// What `items` holds, for a duplicate check in constant time (a
+    /// state with 100,000 unknown keys made the old scan quadratic).
+    seen: HashSet<Diagnostic>,
 }
 
 impl Diagnostics {
@@ -54,7 +62,7 @@ impl Diagnostics {
         };
         // The same finding can be reached twice (a shared helper called for
         // two views of one value); report it once.
-        if !self.items.contains(&item) {
+        if self.seen.insert(item.clone()) {
             self.items.push(item);
         }
     }
@@ -78,6 +86,29 @@ impl Diagnostics {
         for item in &mut self.items {
             item.severity = Severity::Error;
         }
+        self.seen = self.items.iter().cloned().collect();
+    }
+
+    /// Order the findings as they appear in the file: `position` gives
+    /// where a path starts (line, column). A path the file does not hold
+    /// (a required key that is missing, a value a merge key brought in)
+    /// takes the position of its nearest enclosing value; findings about
+    /// the whole document or the command line come first. Findings at one
+    /// place keep the order they were found in.
+    pub fn sort_by_position(&mut self, position: impl Fn(&str) -> Option<(usize, usize)>) {
+        let located = |path: &str| {
+            let mut path = path;
+            loop {
+                if let Some(at) = position(path) {
+                    return at;
+                }
+                match path.rfind(['.', '[']) {
+                    Some(cut) => path = &path[..cut],
+                    None => return (0, 0),
+                }
+            }
+        };
+        self.items.sort_by_cached_key(|item| located(&item.path));
     }
 
     pub fn extend(&mut self, other: Diagnostics) {

@@ -1,8 +1,10 @@
-//! Writing rendered files: atomically (a temporary file in the same folder,
-//! then a rename), and never over a file with other content unless forced.
+//! Writing rendered files: atomically (an exclusively created temporary file
+//! with an unpredictable name in the same folder, then a rename), never over
+//! a file with other content unless forced, and never through a symbolic
+//! link or into a special file (FIFO, device) someone planted there.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -18,39 +20,138 @@ pub enum Outcome {
     Skipped,
 }
 
-/// Write `files` (name, content) into `dir`, creating it when missing.
-/// Returns each file's path and outcome, in the given order.
-pub fn write_all(
-    dir: &Path,
-    files: &[(String, String)],
-    force: bool,
-) -> Result<Vec<(PathBuf, Outcome)>> {
+/// One file to write into the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub name: String,
+    pub content: String,
+    /// Readable by the owner only (0600): Secret manifests.
+    pub private: bool,
+}
+
+impl OutputFile {
+    pub fn new(name: impl Into<String>, content: impl Into<String>) -> OutputFile {
+        OutputFile {
+            name: name.into(),
+            content: content.into(),
+            private: false,
+        }
+    }
+}
+
+/// Write `files` into `dir`, creating it when missing. Returns each file's
+/// path and outcome, in the given order. A name that is not a regular file
+/// (a symbolic link, a FIFO, a folder) stops the run before anything is
+/// written, naming every such path.
+pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(PathBuf, Outcome)>> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let refused: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let path = dir.join(&file.name);
+            refusal(&path).map(|why| format!("{}: {why}", path.display()))
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(Error::Failed(format!(
+            "nothing was written; {} not replaced:\n  {}",
+            if refused.len() == 1 {
+                "this path is not a regular file and is"
+            } else {
+                "these paths are not regular files and are"
+            },
+            refused.join("\n  ")
+        )));
+    }
     files
         .iter()
-        .map(|(name, content)| {
-            let path = dir.join(name);
-            let outcome = write_one(&path, content, force)?;
+        .map(|file| {
+            let path = dir.join(&file.name);
+            let outcome = write_one(&path, file, force)?;
             Ok((path, outcome))
         })
         .collect()
 }
 
-fn write_one(path: &Path, content: &str, force: bool) -> Result<Outcome> {
-    match fs::read(path) {
-        Ok(existing) if existing == content.as_bytes() => return Ok(Outcome::Unchanged),
-        Ok(_) if !force => return Ok(Outcome::Skipped),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::io(path, e)),
+/// Why an existing `path` must not be read or replaced, if it must not.
+fn refusal(path: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return None;
     }
-    write_atomically(path, content.as_bytes())?;
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else {
+        "a special file (FIFO, socket or device)"
+    };
+    Some(format!(
+        "found {what}; expected a regular file or nothing (remove it to let render write here)"
+    ))
+}
+
+fn write_one(path: &Path, file: &OutputFile, force: bool) -> Result<Outcome> {
+    if let Some(same) = holds(path, file.content.as_bytes())? {
+        if same {
+            return Ok(Outcome::Unchanged);
+        }
+        if !force {
+            return Ok(Outcome::Skipped);
+        }
+    }
+    write_atomically(path, file.content.as_bytes(), file.private)?;
     Ok(Outcome::Wrote)
 }
 
-/// Write through a temporary sibling and rename it into place, so a reader
-/// never sees half a file and a failure leaves the old file intact.
-pub fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
+/// Whether the regular file at `path` holds exactly `content`; `None` when
+/// there is no file. The size is compared first and at most that many bytes
+/// are read, never following a symbolic link (a huge file or `/dev/zero`
+/// planted there costs nothing).
+fn holds(path: &Path, content: &[u8]) -> Result<Option<bool>> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if !meta.is_file() {
+        return Err(Error::Failed(format!(
+            "{}: {}",
+            path.display(),
+            refusal(path).unwrap_or_else(|| "not a regular file".into())
+        )));
+    }
+    if meta.len() != content.len() as u64 {
+        return Ok(Some(false));
+    }
+    let mut existing = Vec::with_capacity(content.len());
+    open_regular(path)
+        .and_then(|f| f.take(content.len() as u64 + 1).read_to_end(&mut existing))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Some(existing == content))
+}
+
+/// Open for reading without following a symbolic link and without blocking
+/// on a FIFO swapped in after the check.
+fn open_regular(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// A temporary sibling of `path`, created exclusively (`O_EXCL`) under an
+/// unpredictable name, so nothing planted in the folder can redirect it.
+fn temporary_sibling(path: &Path, private: bool) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -59,52 +160,107 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(content)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(Error::io(path, e));
+    let prefix = format!(".{file_name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The umask still applies, as for any file a command creates.
+        builder.permissions(fs::Permissions::from_mode(if private {
+            0o600
+        } else {
+            0o666
+        }));
     }
+    #[cfg(not(unix))]
+    let _ = private;
+    builder.tempfile_in(dir)
+}
+
+/// Write through a temporary sibling and rename it into place, so a reader
+/// never sees half a file and a failure leaves the old file intact. The
+/// rename replaces a symbolic link at `path` itself, never its target.
+pub fn write_atomically(path: &Path, content: &[u8], private: bool) -> Result<()> {
+    let mut temp = temporary_sibling(path, private).map_err(|e| Error::io(path, e))?;
+    temp.write_all(content)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    // On failure the temporary file is removed when dropped.
+    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 
 /// Create a file that must not exist yet (`init -o FILE` without consent to
-/// replace), atomically.
+/// replace), atomically; a file (or link) that appears meanwhile is never
+/// replaced.
 pub fn create_new(path: &Path, content: &[u8], replace: bool) -> Result<()> {
-    if !replace && path.exists() {
-        return Err(Error::Incomplete(format!(
-            "{} exists; not overwritten",
-            path.display()
-        )));
+    if replace {
+        return write_atomically(path, content, false);
     }
-    write_atomically(path, content)
+    let mut temp = temporary_sibling(path, false).map_err(|e| Error::io(path, e))?;
+    temp.write_all(content)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Incomplete(
+            format!("{} exists; not overwritten", path.display()),
+        )),
+        Err(e) => Err(Error::io(path, e.error)),
+    }
+}
+
+/// Check that `dir`, an `output_dir` taken from a state, stays inside
+/// `base` (the working directory) once symbolic links are followed: a
+/// folder that is a link out of it (planted next to a state from someone
+/// else) is refused. The text itself was checked to be relative and free
+/// of `..` when the state was read.
+pub fn confine(base: &Path, dir: &Path) -> Result<()> {
+    let base_real = fs::canonicalize(base).map_err(|e| Error::io(base, e))?;
+    // The deepest part of the folder that exists decides where it leads.
+    let mut existing = base.join(dir);
+    while fs::symlink_metadata(&existing).is_err() {
+        match existing.parent() {
+            Some(parent) => existing = parent.to_path_buf(),
+            None => return Ok(()),
+        }
+    }
+    let real = fs::canonicalize(&existing).map_err(|e| Error::io(&existing, e))?;
+    if real.starts_with(&base_real) {
+        Ok(())
+    } else {
+        Err(Error::Failed(format!(
+            "output_dir: found \"{}\", which leads to {} through a symbolic link; a state's output_dir must stay inside the working directory {} (pass --output-dir to write elsewhere)",
+            dir.display(),
+            real.display(),
+            base_real.display()
+        )))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn files(content: &str) -> Vec<OutputFile> {
+        vec![OutputFile::new("a.yaml", content)]
+    }
+
     #[test]
     fn writes_then_leaves_unchanged_then_skips_then_forces() {
         let dir = tempfile::tempdir().unwrap();
-        let files = vec![("a.yaml".to_string(), "one\n".to_string())];
-        let first = write_all(dir.path(), &files, false).unwrap();
+        let first = write_all(dir.path(), &files("one\n"), false).unwrap();
         assert_eq!(first[0].1, Outcome::Wrote);
-        let again = write_all(dir.path(), &files, false).unwrap();
+        let again = write_all(dir.path(), &files("one\n"), false).unwrap();
         assert_eq!(again[0].1, Outcome::Unchanged);
-        let changed = vec![("a.yaml".to_string(), "two\n".to_string())];
-        let skipped = write_all(dir.path(), &changed, false).unwrap();
+        let skipped = write_all(dir.path(), &files("two\n"), false).unwrap();
         assert_eq!(skipped[0].1, Outcome::Skipped);
         assert_eq!(
             fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
             "one\n"
         );
-        let forced = write_all(dir.path(), &changed, true).unwrap();
+        let forced = write_all(dir.path(), &files("two\n"), true).unwrap();
         assert_eq!(forced[0].1, Outcome::Wrote);
         assert_eq!(
             fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
@@ -112,5 +268,20 @@ mod tests {
         );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut secret = OutputFile::new("s.yaml", "x\n");
+        secret.private = true;
+        write_all(dir.path(), &[secret], false).unwrap();
+        let mode = fs::metadata(dir.path().join("s.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -25,9 +25,7 @@ pub struct Build {
 }
 
 impl Build {
-    /// The text of `kustomization.yaml` for these manifests. (Merged
-    /// states written to one folder share one namespace: two would both
-    /// need `namespace.yaml`, which `merge` refuses.)
+    /// The text of `kustomization.yaml` for these manifests.
     pub fn kustomization(&self) -> String {
         render::kustomization(&self.project, &self.manifests)
     }
@@ -127,21 +125,32 @@ pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
     Ok(merged)
 }
 
-/// Read, check and render a state. `source_name` names the input in
-/// syntax errors (a file path, or `<stdin>`).
-pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
-    let load_options = LoadOptions {
-        namespace: options.namespace.clone(),
-    };
-    let loaded = state::load(text, &load_options).map_err(|e| Error::Syntax {
+/// A document that does not parse, or cannot be decoded, as an error
+/// naming the input and the line and column.
+pub fn syntax_error(source_name: &str, e: crate::yaml::SyntaxError) -> Error {
+    Error::Syntax {
         source_name: source_name.to_string(),
         location: match (e.line, e.column) {
             (Some(line), Some(column)) => format!("{line}:{column}"),
             _ => "?".into(),
         },
         message: e.message,
-    })?;
+    }
+}
+
+/// Read, check and render a state. `source_name` names the input in
+/// syntax errors (a file path, or `<stdin>`).
+pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
+    let load_options = LoadOptions {
+        namespace: options.namespace.clone(),
+    };
+    let loaded = state::load(text, &load_options).map_err(|e| syntax_error(source_name, e))?;
     let mut diagnostics: Diagnostics = loaded.diagnostics;
+    if !diagnostics.items.is_empty() {
+        // A second reading, only when there is something to report.
+        let positions = crate::yaml::positions(text);
+        diagnostics.sort_by_position(|path| positions.get(path).copied());
+    }
     if options.strict {
         diagnostics.promote_warnings();
     }

@@ -2,13 +2,8 @@
 //! value tree and writing values back as YAML. Swapping the YAML library
 //! means changing this file only.
 
-use std::fmt;
-
-use serde::de::{
-    self, Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
-};
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 /// A document that could not be parsed, with its position when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,176 +14,57 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+mod load;
+
+pub use load::{MAX_DEPTH, MAX_NODES};
+
 /// Parse YAML or JSON (JSON is YAML) into a JSON value tree. Map keys that
-/// are not strings (`8080: x`) are turned into their string form.
+/// are not strings (`8080: x`) are turned into their text. Anchors, aliases
+/// and `<<:` merge keys are expanded; a key given twice in one map is an
+/// error (in JSON too); a plain scalar that YAML reads as a number keeps the
+/// text written unless that is the number's own JSON form (`1.10` stays
+/// `"1.10"`). The tree is bounded: `MAX_NODES` values, `MAX_DEPTH` levels.
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
-    // Web wizards save JSON: read it with the JSON parser, several times
-    // faster than the YAML one. Anything it refuses (a YAML flow map such as
-    // `{a: 1}`, a syntax error) goes to the YAML parser, which also gives
-    // the message and position.
-    if text.trim_start().starts_with('{') {
-        if let Ok(value) = serde_json::from_str::<Value>(text) {
-            return Ok(value);
-        }
-    }
-    let mut value = serde_yaml::from_str::<Document>(text)
-        .map(|doc| doc.0)
-        .map_err(|e| {
-            let location = e.location();
-            SyntaxError {
-                line: location.as_ref().map(|l| l.line()),
-                column: location.as_ref().map(|l| l.column()),
-                message: e.to_string(),
-            }
-        })?;
-    // Hand-written states share blocks with anchors and `<<:` merge keys;
-    // the check on the text keeps the walk off the common path.
-    if text.contains("<<") {
-        apply_merge_keys(&mut value)?;
-    }
-    Ok(value)
+    load::parse(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
-/// YAML merge keys: `<<: *base` (or a list of them) adds the keys of the
-/// referenced maps that the map does not set itself.
-fn apply_merge_keys(value: &mut Value) -> Result<(), SyntaxError> {
-    match value {
-        Value::Array(items) => items.iter_mut().try_for_each(apply_merge_keys),
-        Value::Object(map) => {
-            map.values_mut().try_for_each(apply_merge_keys)?;
-            let Some(merged) = map.shift_remove("<<") else {
-                return Ok(());
-            };
-            let sources = match merged {
-                Value::Array(sources) => sources,
-                single => vec![single],
-            };
-            for source in sources {
-                let Value::Object(source) = source else {
-                    return Err(SyntaxError {
-                        line: None,
-                        column: None,
-                        message: "a merge key `<<` must name a map or a list of maps".into(),
-                    });
-                };
-                for (key, v) in source {
-                    map.entry(key).or_insert(v);
-                }
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
+/// Where each key and list item of a document starts (line, column), by
+/// the path the state reader uses for it (`_services[0].image`).
+pub fn positions(text: &str) -> std::collections::HashMap<String, (usize, usize)> {
+    load::positions(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
-/// A document read straight into a JSON value: going through
-/// `serde_yaml::Value` first costs a second tree, with every key hashed,
-/// which was a third of reading a large state.
-struct Document(Value);
+/// The most bytes a state may have; a real one is a few hundred kilobytes.
+pub const MAX_BYTES: u64 = 32 << 20;
 
-impl<'de> Deserialize<'de> for Document {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Document, D::Error> {
-        deserializer.deserialize_any(ValueVisitor).map(Document)
+/// Decode a state's bytes: UTF-8, with or without a byte order mark.
+/// Anything else (UTF-16, Latin-1, binary) is refused with the byte offset
+/// of the first byte that is not UTF-8, and its line.
+pub fn decode(bytes: Vec<u8>) -> Result<String, SyntaxError> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(SyntaxError {
+            line: Some(1),
+            column: Some(1),
+            message: "the text is UTF-16 (it starts with a UTF-16 byte order mark at byte offset 0); save the state as UTF-8".into(),
+        });
     }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
-        Ok(Value::Number(i.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
-        Ok(Value::Number(u.into()))
-    }
-
-    /// `.nan` and `.inf` have no JSON form: null, as before.
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_string()))
-    }
-
-    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(Document(item)) = seq.next_element()? {
-            items.push(item);
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..offset].iter().filter(|b| **b == b'\n').count();
+        let column = 1 + offset - bytes[..offset]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |nl| nl + 1);
+        SyntaxError {
+            line: Some(line),
+            column: Some(column),
+            message: format!(
+                "the text is not UTF-8: byte 0x{:02X} at byte offset {offset} cannot start or continue a character; save the state as UTF-8",
+                bytes[offset]
+            ),
         }
-        Ok(Value::Array(items))
-    }
-
-    /// YAML forbids a key twice in one map; which value was meant is
-    /// anybody's guess, so it is an error.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(Key(key)) = map.next_key()? {
-            let Document(value) = map.next_value()?;
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate entry with key \"{key}\""
-                )));
-            }
-            out.insert(key, value);
-        }
-        Ok(Value::Object(out))
-    }
-
-    /// A tagged value (`!secret x`): the tag is dropped, the value kept.
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
-        let (_tag, variant): (de::IgnoredAny, _) = data.variant()?;
-        variant.newtype_variant::<Document>().map(|doc| doc.0)
-    }
-}
-
-/// A map key as a string: scalars in their YAML spelling, anything else as
-/// the YAML text of its value.
-struct Key(String);
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        let value = deserializer.deserialize_any(ValueVisitor)?;
-        Ok(Key(match value {
-            Value::String(s) => s,
-            Value::Null => "null".to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => match n.as_f64() {
-                Some(f) if !n.is_i64() && !n.is_u64() => serde_yaml::Number::from(f).to_string(),
-                _ => n.to_string(),
-            },
-            other => serde_yaml::to_string(&other)
-                .map(|s| s.trim_end().to_string())
-                .unwrap_or_default(),
-        }))
-    }
+    })
 }
 
 /// Serialize anything serde can into a YAML document (no leading `---`).
@@ -588,7 +464,8 @@ mod tests {
         let v = parse("b: !custom 1\na: !!str 2\nc: .nan\n").unwrap();
         assert_eq!(v["b"], 1);
         assert_eq!(v["a"], "2");
-        assert!(v["c"].is_null());
+        // No JSON number: the text written.
+        assert_eq!(v["c"], ".nan");
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["b", "a", "c"]);
     }
@@ -596,14 +473,60 @@ mod tests {
     #[test]
     fn duplicate_keys_are_syntax_errors() {
         let err = parse("a: 1\nb:\n  c: 2\n  c: 3\n").unwrap_err();
+        assert_eq!(
+            err.message,
+            "duplicate key \"c\" in `b`; a key may appear once in a map"
+        );
+        // Located at the second key.
+        assert_eq!((err.line, err.column), (Some(4), Some(3)), "{err:?}");
+        // JSON alike (its parsers usually keep the last value silently).
+        let err = parse("{\n  \"a\": 1,\n  \"a\": 2\n}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(3)), "{err:?}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted_and_other_encodings_are_refused() {
+        assert_eq!(
+            parse("\u{feff}a: 1\n").unwrap(),
+            serde_json::json!({"a": 1})
+        );
+        let err = decode(b"a: 1\nb: \xff\n".to_vec()).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(4)));
         assert!(
-            err.message.contains("duplicate entry with key \"c\""),
+            err.message.contains("byte 0xFF at byte offset 8"),
             "{}",
             err.message
         );
-        // Located at the map that holds it (the old two-tree reading
-        // could only say 1:1).
-        assert!(err.message.starts_with("b: "), "{}", err.message);
-        assert_eq!(err.line, Some(3), "{err:?}");
+        let err = decode(vec![0xff, 0xfe, b'a', 0]).unwrap_err();
+        assert!(err.message.contains("UTF-16"), "{}", err.message);
+    }
+
+    #[test]
+    fn aliases_count_as_expanded_and_the_tree_is_bounded() {
+        // Ten levels of ten aliases each: 10^10 values from a few lines.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.message.contains(&MAX_NODES.to_string()),
+            "{}",
+            err.message
+        );
+        let deep = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        let err = parse(&deep).unwrap_err();
+        assert!(err.message.contains("nested more than"), "{}", err.message);
+        assert!(parse("a: 1\n---\nb: 2\n")
+            .unwrap_err()
+            .message
+            .contains("one YAML document"));
     }
 }

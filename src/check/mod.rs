@@ -20,6 +20,27 @@ pub fn check_port(port: i64) -> Result<i32, String> {
     }
 }
 
+/// Why an `output_dir` written in a state may not be used as it is: an
+/// absolute path or one that climbs out with `..`.
+pub fn check_state_output_dir(dir: &str) -> Result<(), String> {
+    let path = std::path::Path::new(dir);
+    let escapes = path.components().any(|c| {
+        matches!(
+            c,
+            std::path::Component::ParentDir
+                | std::path::Component::RootDir
+                | std::path::Component::Prefix(_)
+        )
+    });
+    if escapes {
+        Err(format!(
+            "found \"{dir}\"; expected a folder inside the working directory (a relative path without `..`); pass --output-dir to write elsewhere"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// An absolute path such as a mountPath.
 pub fn check_absolute_path(path: &str) -> Result<(), String> {
     if path.starts_with('/') {
@@ -28,5 +49,21 @@ pub fn check_absolute_path(path: &str) -> Result<(), String> {
         Err(format!(
             "found \"{path}\"; it must be an absolute path (start with /)"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_output_dirs_may_not_leave_the_working_directory() {
+        assert!(check_state_output_dir("k8s").is_ok());
+        assert!(check_state_output_dir("deploy/k8s").is_ok());
+        assert!(check_state_output_dir("./k8s").is_ok());
+        for bad in ["/etc", "../up", "k8s/../../x", ".."] {
+            let why = check_state_output_dir(bad).unwrap_err();
+            assert!(why.contains(&format!("found \"{bad}\"")), "{why}");
+        }
     }
 }

@@ -8,6 +8,7 @@ use crate::cli::{GlobalArgs, StateArgs};
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Build, BuildOptions, Files};
+use crate::yaml;
 
 /// Whether a command without `-f` may ask for the state interactively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,19 +50,47 @@ pub fn read_states(
     let mut states = Vec::new();
     for name in &args.filename {
         if name == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Error::io("<stdin>", e))?;
+            let text = read_bounded(std::io::stdin().lock(), "<stdin>")?;
             states.push((text, "<stdin>".to_string()));
             continue;
         }
         for path in expand(Path::new(name), args.recursive)? {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            states.push((text, path.display().to_string()));
+            let shown = path.display().to_string();
+            let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
+                // kubectl's words for the same mistake.
+                std::io::ErrorKind::NotFound => {
+                    Error::Failed(format!("the path \"{shown}\" does not exist"))
+                }
+                _ => Error::io(&path, e),
+            })?;
+            let text = read_bounded(file, &shown)?;
+            states.push((text, shown));
         }
     }
     Ok(states)
+}
+
+/// Read at most `yaml::MAX_BYTES` and decode them as UTF-8 (a byte order
+/// mark is fine); too much or undecodable text is a syntax error (exit 2)
+/// with the byte offset.
+fn read_bounded(source: impl Read, name: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    source
+        .take(yaml::MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(name, e))?;
+    let syntax = |e| pipeline::syntax_error(name, e);
+    if bytes.len() as u64 > yaml::MAX_BYTES {
+        return Err(syntax(yaml::SyntaxError {
+            line: None,
+            column: None,
+            message: format!(
+                "the state is larger than {} MiB; a state is a few hundred kilobytes at most",
+                yaml::MAX_BYTES >> 20
+            ),
+        }));
+    }
+    yaml::decode(bytes).map_err(syntax)
 }
 
 /// A file as it is; a folder as its state files in name order (and, with

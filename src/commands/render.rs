@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
 use crate::error::{Error, Result, EXIT_OK};
-use crate::files::{self, Outcome};
+use crate::files::{self, Outcome, OutputFile};
 use crate::pipeline::{Build, Files};
 use crate::render;
 
@@ -33,24 +33,35 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
 }
 
 /// The files of a build: one per object, then `kustomization.yaml`.
-pub fn file_set(build: &Build) -> Result<Vec<(String, String)>> {
+/// Secret manifests are readable by their owner only.
+pub fn file_set(build: &Build) -> Result<Vec<OutputFile>> {
     let mut files = Vec::with_capacity(build.manifests.len() + 1);
     for manifest in &build.manifests {
         let text = crate::yaml::to_string(&manifest.object).map_err(|e| {
             Error::Failed(format!("cannot write YAML for {}: {e}", manifest.file_name))
         })?;
-        files.push((manifest.file_name.clone(), text));
+        files.push(OutputFile {
+            name: manifest.file_name.clone(),
+            content: text,
+            private: manifest.kind == "Secret",
+        });
     }
-    files.push(("kustomization.yaml".to_string(), build.kustomization()));
+    files.push(OutputFile::new("kustomization.yaml", build.kustomization()));
     Ok(files)
 }
 
 fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
-    let dir = PathBuf::from(
-        args.output_dir
-            .as_deref()
-            .unwrap_or(&build.project.output_dir),
-    );
+    let dir = match args.output_dir.as_deref() {
+        // The command line may point anywhere.
+        Some(dir) => PathBuf::from(dir),
+        // A state's folder stays in the working directory, links followed.
+        None => {
+            let dir = PathBuf::from(&build.project.output_dir);
+            let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+            files::confine(&cwd, &dir)?;
+            dir
+        }
+    };
     let files = file_set(build)?;
     let outcomes = files::write_all(&dir, &files, args.force)?;
     let mut skipped = 0;

@@ -131,6 +131,12 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions, project_name: Option<Str
         .string("output_dir")
         .map(|dir| normalise_output_dir(&dir))
         .filter(|dir| !dir.is_empty())
+        .and_then(|dir| {
+            obj.checked(
+                "output_dir",
+                crate::check::check_state_output_dir(&dir).map(|()| dir),
+            )
+        })
         .unwrap_or_else(|| "k8s".into());
     let ingress_host = obj.string("ingress").and_then(|host| {
         let host = host.trim().to_string();

@@ -54,7 +54,7 @@ fn left_out_note(secrets: &[&Manifest], namespace: &str) -> String {
 /// The one line that says where the Secret files went, and why.
 fn secrets_dir_note(count: usize, dir: &Path, namespace: &str) -> String {
     format!(
-        "note: {count} Secret(s) with the {PLACEHOLDER} placeholder are in {}, which kustomization.yaml leaves out so that kubectl apply -k/-f cannot write it over live values; \
+        "note: {count} Secret(s) with the {PLACEHOLDER} placeholder are in {}, which kustomization.yaml leaves out so that kubectl apply -k/-f cannot write their placeholders over live values; \
          set real ones with `kubectl create secret generic NAME -n {namespace} --from-literal=KEY=VALUE`, \
          or let `kubectl wizard apply` create them (it never replaces a live value)",
         dir.join(render::SECRETS_DIR).display(),

@@ -8,7 +8,8 @@ Examples:
   # Write the manifests of a state into its output folder
   kubectl wizard render -f wizard-state.yaml
 
-  # Print them instead, and apply with kubectl
+  # Print them instead, and apply with kubectl (Secrets are left out: their
+  # placeholders would replace live values; kubectl wizard apply keeps them)
   kubectl wizard render -f wizard-state.yaml -o yaml | kubectl apply -f -
 
   # Check a state without writing anything
@@ -143,7 +144,11 @@ Examples:
   kubectl wizard render -f wizard-state.yaml --output-dir deploy/ --force
 
   # As one YAML stream on stdout, for a pipe
-  kubectl wizard render -f wizard-state.yaml -o yaml | kubectl apply -f -")]
+  kubectl wizard render -f wizard-state.yaml -o yaml | kubectl apply -f -
+
+Secrets hold only the CHANGE_ME placeholder. So that kubectl never writes it over
+a live value, their files go to secrets/ in the output folder, which
+kustomization.yaml does not list, and -o leaves them out unless --include-secrets.")]
     Render(RenderArgs),
     /// Check a state and report every problem, writing nothing
     #[command(after_help = "\
@@ -264,6 +269,9 @@ pub struct RenderArgs {
     /// Print the objects to standard output instead of writing files
     #[arg(short = 'o', long, value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
+    /// With -o: print the Secrets too (placeholder values: applied with kubectl they replace live values)
+    #[arg(long, requires = "output")]
+    pub include_secrets: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,4 +1,14 @@
 //! Errors that end a command, and the exit status each one means.
+//!
+//! The exit status of every command, in one place (the README's table):
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | success; `diff`: no difference |
+//! | 1 | the work is incomplete because of the objects: `diff` found differences; `render` skipped files; `apply`: the server refused objects (invalid, conflict, forbidden), or `--wait` timed out / a rollout failed |
+//! | 2 | the state or the command line is wrong: nothing was written or sent |
+//! | 3 | a file, the terminal or the cluster failed, whatever the command and however far it got: unreachable, credentials refused, no answer in time, connection lost, the server failing (5xx, 429 after retries; `Failure::is_fault`); `diff`: an object it could not compare |
+//! | 130 | the interactive wizard was cancelled |
 
 use std::path::PathBuf;
 

@@ -234,7 +234,9 @@ fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
 fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
     let (env, state) = Env::applied();
     let requests = env.server.requests();
-    assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 5);
+    // Four applies, and the Secret's create-only POST.
+    assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 4);
+    assert_eq!(requests.iter().filter(|r| r.method == "POST").count(), 1);
     // One list per kind and namespace (the state before, to tell
     // "unchanged"), and the Secret read on its own for its live values.
     let mut reads: Vec<&str> = requests
@@ -466,7 +468,8 @@ fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
     faults.only_paths_containing(Some("/configmaps/"));
     faults.hang_next(100);
     let out = apply(&env, &state, &["--request-timeout", "300ms"]);
-    assert_code(&out, 1);
+    // No answer is a fault of the cluster: 3, as from diff (one table).
+    assert_code(&out, 3);
     let errors = stderr(&out);
     assert!(errors.contains(
         "error: configmap/api-config: no answer within the request timeout of 300ms (4 attempt(s))"
@@ -872,4 +875,401 @@ fn a_server_that_is_not_kubernetes_is_named_as_such() {
     assert!(stderr(&out).contains(
         "error: namespace/shop: 404 Not Found, with an empty answer (is the kubeconfig's server a Kubernetes API server?)\n"
     ), "{}", stderr(&out));
+}
+
+// ---- Secrets: no documented path writes a placeholder over a live value ----
+
+impl Env {
+    /// Runs kubectl with `input` on its standard input, expecting success.
+    fn kubectl_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(KUBECTL)
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    }
+
+    /// The namespace and a Secret `api-secrets` holding a real API_KEY,
+    /// made by kubectl before wizard ever ran.
+    fn live_secret(&self) {
+        self.kubectl_ok(&["create", "namespace", "shop"]);
+        self.kubectl_ok(&[
+            "create",
+            "secret",
+            "generic",
+            "api-secrets",
+            "-n",
+            "shop",
+            "--from-literal=API_KEY=real-key",
+        ]);
+    }
+}
+
+/// base64 of `real-key`, the live value every test below must keep.
+const REAL_KEY: &str = "cmVhbC1rZXk=";
+
+#[test]
+fn render_o_yaml_piped_into_kubectl_apply_keeps_live_secret_values() {
+    let (env, state) = Env::with_state();
+    env.live_secret();
+
+    let out = env.wizard(&["render", "-f", state.to_str().unwrap(), "-o", "yaml"]);
+    assert_code(&out, 0);
+    assert!(!stdout(&out).contains("kind: Secret"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("CHANGE_ME"));
+    let err = stderr(&out);
+    let note: Vec<&str> = err.lines().collect();
+    assert_eq!(note.len(), 1, "one line: {note:?}");
+    assert!(
+        note[0].starts_with(
+            "note: left out 1 Secret(s) (api-secrets): they hold only the CHANGE_ME placeholder"
+        ) && note[0].contains("kubectl create secret generic api-secrets -n shop")
+            && note[0].contains("--include-secrets"),
+        "{}",
+        note[0]
+    );
+
+    // The example of `--help`, client-side and server-side.
+    env.kubectl_stdin(&["apply", "-f", "-"], &out.stdout);
+    env.kubectl_stdin(&["apply", "--server-side", "-f", "-"], &out.stdout);
+    assert_eq!(env.secret_data(), serde_json::json!({"API_KEY": REAL_KEY}));
+    assert!(env.get("apps/v1", "Deployment", "api").is_some());
+
+    // Asked for, the Secret is printed, placeholders and all.
+    let with = env.wizard(&[
+        "render",
+        "-f",
+        state.to_str().unwrap(),
+        "-o",
+        "json",
+        "--include-secrets",
+    ]);
+    assert_code(&with, 0);
+    assert_eq!(stderr(&with), "");
+    let list: Value = serde_json::from_slice(&with.stdout).unwrap();
+    let secret = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "Secret")
+        .expect("the Secret is printed");
+    assert_eq!(secret["stringData"]["API_KEY"], "CHANGE_ME");
+}
+
+#[test]
+fn kubectl_apply_k_and_f_of_the_rendered_folder_keep_live_secret_values() {
+    let (env, state) = Env::with_state();
+    env.live_secret();
+    let dir = env.path("k8s");
+    let out = env.wizard(&[
+        "render",
+        "-f",
+        state.to_str().unwrap(),
+        "--output-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_code(&out, 0);
+    let secret_file = dir.join("secrets").join("api-secrets.yaml");
+    assert!(stdout(&out).contains(&format!("wrote     {}\n", secret_file.display())));
+    let secret_text = std::fs::read_to_string(&secret_file).unwrap();
+    assert!(secret_text.contains("API_KEY: CHANGE_ME"), "{secret_text}");
+    assert!(!dir.join("api-secrets.yaml").exists());
+    let kustomization = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
+    assert!(!kustomization.contains("secret"), "{kustomization}");
+    let note = stderr(&out);
+    assert_eq!(note.lines().count(), 1, "{note}");
+    assert!(
+        note.starts_with(&format!(
+            "note: 1 Secret(s) with the CHANGE_ME placeholder are in {}, which kustomization.yaml leaves out",
+            dir.join("secrets").display()
+        )) && note.contains("kubectl create secret generic NAME -n shop"),
+        "{note}"
+    );
+
+    env.kubectl_ok(&["apply", "-k", dir.to_str().unwrap()]);
+    assert_eq!(env.secret_data(), serde_json::json!({"API_KEY": REAL_KEY}));
+    assert!(env.get("apps/v1", "Deployment", "api").is_some());
+    // `-f <dir>` does not descend into secrets/ either.
+    std::fs::remove_file(dir.join("kustomization.yaml")).unwrap();
+    env.kubectl_ok(&["apply", "-f", dir.to_str().unwrap()]);
+    assert_eq!(env.secret_data(), serde_json::json!({"API_KEY": REAL_KEY}));
+}
+
+#[test]
+fn apply_creates_a_missing_secret_with_a_create_only_request() {
+    let (env, state) = Env::with_state();
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("secret/api-secrets created\n"));
+    let writes: Vec<String> = env
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/secrets") && r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        writes,
+        ["POST /api/v1/namespaces/shop/secrets?&fieldManager=kubectl-wizard"],
+        "one create, no apply"
+    );
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": "Q0hBTkdFX01F", "DB_PASSWORD": "Q0hBTkdFX01F"})
+    );
+}
+
+#[test]
+fn a_secret_that_a_stale_read_calls_missing_is_not_overwritten_even_when_forced() {
+    // The read says 404 although kubectl created the Secret: the same as
+    // someone creating it between wizard's read and its write.
+    let (env, state) = Env::with_state();
+    env.live_secret();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/secrets/api-secrets"));
+    faults.misread_next(1);
+
+    let out = apply(&env, &state, &["--force-conflicts"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("secret/api-secrets serverside-applied\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        env.secret_data(),
+        serde_json::json!({"API_KEY": REAL_KEY, "DB_PASSWORD": "Q0hBTkdFX01F"})
+    );
+}
+
+// ---- Time and exit codes ----
+
+/// kubectl-wizard, killed after `limit` (a test that would hang fails).
+fn wizard_within(env: &Env, limit: std::time::Duration, args: &[&str]) -> Output {
+    Command::cargo_bin("kubectl-wizard")
+        .unwrap()
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .env_remove("KUBECONFIG")
+        .env("HOME", env.dir.path())
+        .timeout(limit)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn wait_with_timeout_0_waits_without_limit() {
+    let (env, state) = Env::with_state();
+    let out = apply(&env, &state, &["--wait", "--timeout", "0"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).ends_with("1 workload(s) ready\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stderr(&out).contains("internal error"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_wait_timeout_bounds_a_hanging_status_request() {
+    // The first status read of the Deployment never gets an answer, and
+    // there is no --request-timeout: --timeout 2s must still end the wait.
+    let (env, state) = Env::with_state();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.only_method(Some("GET"));
+    faults.hang_next(1);
+    let started = std::time::Instant::now();
+    let out = wizard_within(
+        &env,
+        std::time::Duration::from_secs(30),
+        &[
+            "apply",
+            "-f",
+            state.to_str().unwrap(),
+            "--wait",
+            "--timeout",
+            "2s",
+        ],
+    );
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("error: timed out after 2s waiting for deployment.apps/api"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn the_same_server_failure_gives_the_same_exit_status_from_apply_and_diff() {
+    let (env, state) = Env::with_state();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.answer_next(100, 503, "etcd is busy");
+    let applied = apply(&env, &state, &[]);
+    assert_code(&applied, 3);
+    assert!(
+        stderr(&applied).contains(
+            "error: deployment.apps/api: 503 ServiceUnavailable: etcd is busy (after 4 attempts)"
+        ),
+        "{}",
+        stderr(&applied)
+    );
+    assert!(stdout(&applied).contains("service/api created\n"));
+    let diffed = diff(&env, &state, &[]);
+    assert_code(&diffed, 3);
+    assert!(
+        stderr(&diffed)
+            .contains("error: deployment.apps/api: 503 ServiceUnavailable: etcd is busy"),
+        "{}",
+        stderr(&diffed)
+    );
+}
+
+#[test]
+fn credentials_refused_mid_apply_still_say_what_was_applied_and_what_not() {
+    let env = Env::new();
+    let state = env.write_state(&format!("ingress: shop.example.com\n{STATE}"));
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.answer_next(1, 401, "token expired");
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 3);
+    assert_eq!(
+        stdout(&out),
+        "namespace/shop created\nconfigmap/api-config created\nsecret/api-secrets created\n\
+         service/api created\n6 object(s): 4 created, 1 failed, 1 not sent\n"
+    );
+    let errors = stderr(&out);
+    assert!(
+        errors.contains("error: deployment.apps/api: the server at http://127.0.0.1:")
+            && errors.contains("rejected the credentials (401 Unauthorized: token expired)"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(
+            "ingress.networking.k8s.io/api-ingress not sent: the run stopped before it\n"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.ends_with(
+            "; 2 of 6 objects were not applied: deployment.apps/api (failed), ingress.networking.k8s.io/api-ingress (not sent)\n"
+        ),
+        "{errors}"
+    );
+    assert!(env.get("v1", "Service", "api").is_some());
+}
+
+#[test]
+fn of_two_concurrent_applies_only_one_says_created() {
+    // Both list before either writes (each request takes 300 ms): the
+    // server's 201 or 200, not the list, tells who created each object.
+    let (env, state) = Env::with_state();
+    env.server.faults().set_latency_ms(300);
+    let args = ["apply", "-f", state.to_str().unwrap()];
+    let (first, second) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| env.wizard(&args));
+        let b = scope.spawn(|| env.wizard(&args));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_code(&first, 0);
+    assert_code(&second, 0);
+    for object in [
+        "namespace/shop",
+        "configmap/api-config",
+        "secret/api-secrets",
+        "service/api",
+        "deployment.apps/api",
+    ] {
+        let line = format!("{object} created\n");
+        let said = [&first, &second]
+            .iter()
+            .filter(|o| stdout(o).contains(&line))
+            .count();
+        assert_eq!(
+            said,
+            1,
+            "{object}:\n{}\n{}",
+            stdout(&first),
+            stdout(&second)
+        );
+    }
+}
+
+// ---- Server text reaches the terminal sanitised ----
+
+#[test]
+fn escape_sequences_and_huge_messages_from_the_server_are_made_safe() {
+    let (env, state) = Env::with_state();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.answer_next(1, 422, "\u{1b}]0;owned\u{7}\u{1b}[2Jbad \u{1b}[31mred");
+    let out = apply(&env, &state, &[]);
+    assert_code(&out, 1);
+    let errors = stderr(&out);
+    assert!(
+        !errors.contains('\u{1b}') && !errors.contains('\u{7}'),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains("error: deployment.apps/api: 422 Invalid: \u{fffd}]0;owned\u{fffd}\u{fffd}[2Jbad \u{fffd}[31mred\n"),
+        "{errors:?}"
+    );
+
+    faults.answer_next(2, 422, &"x".repeat(50 * 1024 * 1024));
+    for command in ["apply", "diff"] {
+        let out = wizard_on(&env, command, &state, &[]);
+        let errors = stderr(&out);
+        assert!(
+            errors.len() < 16 * 1024,
+            "{command}: {} bytes of stderr",
+            errors.len()
+        );
+        assert!(
+            errors.contains("error: deployment.apps/api: 422 Invalid: xxx"),
+            "{command}"
+        );
+    }
+}
+
+// ---- diff without phantom changes ----
+
+#[test]
+fn a_controller_writing_during_diff_is_never_a_change() {
+    let (env, state) = Env::applied();
+    // Let the rollout finish (the controller's own writes), then have a
+    // "controller" bump the revision annotation right before the dry run.
+    let settled = std::time::Instant::now();
+    while env.get("apps/v1", "Deployment", "api").unwrap()["status"]["readyReplicas"] != 2 {
+        assert!(settled.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.only_method(Some("PATCH"));
+    for revision in ["7", "8", "9"] {
+        faults.write_before_next(1, "deployment.kubernetes.io/revision", revision);
+        let out = diff(&env, &state, &[]);
+        assert_code(&out, 0);
+        assert_eq!(stdout(&out), "");
+        let live = env.get("apps/v1", "Deployment", "api").unwrap();
+        assert_eq!(
+            live["metadata"]["annotations"]["deployment.kubernetes.io/revision"], revision,
+            "the write happened during the diff"
+        );
+    }
 }

@@ -1521,10 +1521,14 @@ _infraDecisions:
         );
     }
 
+    /// Every file but the Secrets (see `secrets_stay_out_of_kustomization`).
     #[test]
     fn kustomization_lists_the_files_in_apply_order() {
         let rendered = render_state(STATE, &[]);
-        let docs = render_stream(STATE, &[]);
+        let docs: Vec<serde_json::Value> = render_stream(STATE, &[])
+            .into_iter()
+            .filter(|d| d["kind"] != "Secret")
+            .collect();
         let resources: Vec<&str> = at(rendered.file("kustomization.yaml"), "/resources")
             .as_array()
             .unwrap()
@@ -1534,6 +1538,18 @@ _infraDecisions:
         assert_eq!(resources.len(), docs.len());
         for (file, doc) in resources.iter().zip(&docs) {
             assert_eq!(rendered.file(file), doc, "{file}");
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_kustomization_in_their_own_folder() {
+        let rendered = render_state(STATE, &[]);
+        let listed = at(rendered.file("kustomization.yaml"), "/resources").to_string();
+        assert!(!listed.contains("secrets"), "{listed}");
+        for name in ["nightly-secrets", "db-secrets"] {
+            let file = rendered.file(&format!("secrets/{name}.yaml"));
+            assert_eq!(file["kind"], "Secret");
+            assert_eq!(file["metadata"]["name"], name);
         }
     }
 

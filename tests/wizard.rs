@@ -228,9 +228,9 @@ fn init_saves_a_statefulset_and_a_deployment_that_render() {
             "ingress.yaml",
             "kustomization.yaml",
             "namespace.yaml",
+            "secrets",
             "web-config.yaml",
             "web-deployment.yaml",
-            "web-secrets.yaml",
             "web-service.yaml",
         ]
     );
@@ -239,7 +239,7 @@ fn init_saves_a_statefulset_and_a_deployment_that_render() {
     assert!(statefulset.contains("mountPath: /var/log/app"));
     let deployment = fs::read_to_string(out.join("web-deployment.yaml")).unwrap();
     assert!(deployment.contains("name: wait-for-api"));
-    let secret = fs::read_to_string(out.join("web-secrets.yaml")).unwrap();
+    let secret = fs::read_to_string(out.join("secrets").join("web-secrets.yaml")).unwrap();
     assert!(secret.contains("API_SECRET: CHANGE_ME"));
 }
 

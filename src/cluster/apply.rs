@@ -2,7 +2,6 @@
 //! a phase go out together (bounded); the next phase starts when they are
 //! all done, and skips what depends on an object that failed.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use kube::api::PatchParams;
@@ -42,19 +41,33 @@ pub enum Outcome {
     Skipped {
         because: String,
     },
+    /// Not sent because the run stopped before it (see `Run::fatal`).
+    NotSent,
+}
+
+/// What a run did: one outcome per manifest, and the failure that ended it
+/// early, if one did (every object after it is `NotSent`).
+#[derive(Debug)]
+pub struct Run {
+    pub outcomes: Vec<Outcome>,
+    pub fatal: Option<Failure>,
 }
 
 /// Apply every manifest (already in phase order). `report` is called after
 /// each phase with the indices and outcomes of its objects, in order, so
 /// output appears as the work progresses. A failure that concerns every
-/// request (unreachable server, rejected credentials) ends the run.
+/// request (unreachable server, rejected credentials) ends the run after
+/// the phase it happened in: what that phase applied is still reported,
+/// and the objects after it are `NotSent`. `Err` only when nothing could
+/// be sent at all.
 pub async fn apply_all(
     transport: &Transport,
     manifests: &[Manifest],
     options: ApplyOptions,
     mut report: impl FnMut(&[(usize, Outcome)]),
-) -> Result<Vec<Outcome>, Failure> {
+) -> Result<Run, Failure> {
     let before = Before::read(transport, manifests, options.concurrency).await?;
+    let mut fatal = None;
     let groups = plan::groups(manifests);
     let mut blocker = Blocker::default();
     let mut outcomes = Vec::with_capacity(manifests.len());
@@ -86,8 +99,12 @@ pub async fn apply_all(
         for (index, result) in to_send.into_iter().zip(results) {
             let outcome = match result {
                 Ok(change) => Outcome::Applied(change),
-                Err(failure) if failure.is_fatal() => return Err(failure),
-                Err(failure) => Outcome::Failed(failure),
+                Err(failure) => {
+                    if failure.is_fatal() && fatal.is_none() {
+                        fatal = Some(failure.clone());
+                    }
+                    Outcome::Failed(failure)
+                }
             };
             phase_outcomes.push((index, outcome));
         }
@@ -100,8 +117,16 @@ pub async fn apply_all(
         report(&phase_outcomes);
         outcomes.extend(phase_outcomes.into_iter().map(|(_, outcome)| outcome));
         start = end;
+        if fatal.is_some() {
+            let rest: Vec<(usize, Outcome)> = (end..manifests.len())
+                .map(|index| (index, Outcome::NotSent))
+                .collect();
+            report(&rest);
+            outcomes.extend(rest.into_iter().map(|(_, outcome)| outcome));
+            break;
+        }
     }
-    Ok(outcomes)
+    Ok(Run { outcomes, fatal })
 }
 
 /// The objects as they were before the run, read with one list request per
@@ -162,7 +187,7 @@ impl Before {
     }
 }
 
-/// Apply one object; a Secret is read first to keep its live values.
+/// Apply one object; a Secret goes through `apply_secret`.
 async fn apply_one(
     transport: &Transport,
     manifest: &Manifest,
@@ -170,23 +195,35 @@ async fn apply_one(
     options: ApplyOptions,
 ) -> Result<Change, Failure> {
     let target = transport.target(manifest);
-    let secret_live;
-    let (object, live) = if manifest.kind == "Secret" {
-        secret_live = transport.get(&target).await?;
-        let merged = secrets::merge(
+    if manifest.kind == "Secret" {
+        return apply_secret(transport, manifest, &target, options).await;
+    }
+    let live = before.get(&target);
+    let result = transport
+        .apply(
+            &target,
             &manifest.object,
-            secret_live.as_ref(),
-            transport.field_manager(),
-        );
-        (Cow::Owned(merged), Some(secret_live.as_ref()))
-    } else {
-        (Cow::Borrowed(&manifest.object), before.get(&target))
-    };
-    let mut params = PatchParams::apply(transport.field_manager()).validation_strict();
+            &params(transport.field_manager(), options),
+        )
+        .await;
+    conclude(result, live, &manifest.object, options)
+}
+
+fn params(manager: &str, options: ApplyOptions) -> PatchParams {
+    let mut params = PatchParams::apply(manager).validation_strict();
     params.force = options.force_conflicts;
     params.dry_run = options.dry_run;
-    match transport.apply(&target, &object, &params).await {
-        Ok(reply) => Ok(change(live, &object, &reply, options.dry_run)),
+    params
+}
+
+fn conclude(
+    result: Result<Reply, Failure>,
+    live: Option<Option<&Value>>,
+    sent: &Value,
+    options: ApplyOptions,
+) -> Result<Change, Failure> {
+    match result {
+        Ok(reply) => Ok(change(live, sent, &reply, options.dry_run)),
         // A dry run cannot see the namespace that the same apply would
         // create first; the object would be created there.
         Err(failure) if options.dry_run && failure.is_missing_namespace() => {
@@ -196,19 +233,90 @@ async fn apply_one(
     }
 }
 
+/// How often a Secret is read again when it changed under the apply.
+const SECRET_ROUNDS: usize = 3;
+
+/// A Secret is written only against what was just read, so that no live
+/// value is ever replaced by a placeholder: a missing Secret is created
+/// with a create-only request (409 AlreadyExists when someone created it
+/// meanwhile, or the read wrongly said 404), an existing one is applied
+/// with its resourceVersion as a precondition (409 when it changed since
+/// the read, `--force-conflicts` or not). Either way it is read again and
+/// merged with what is live now.
+async fn apply_secret(
+    transport: &Transport,
+    manifest: &Manifest,
+    target: &Target,
+    options: ApplyOptions,
+) -> Result<Change, Failure> {
+    let mut last = None;
+    for _ in 0..SECRET_ROUNDS {
+        let live = transport.get(target).await?;
+        let mut merged = secrets::merge(&manifest.object, live.as_ref(), transport.field_manager());
+        let result = match &live {
+            None => {
+                transport
+                    .create(target, &merged, transport.field_manager(), options.dry_run)
+                    .await
+            }
+            Some(live) => {
+                if let (Some(version), Some(metadata)) = (
+                    live.pointer("/metadata/resourceVersion"),
+                    merged.get_mut("metadata").and_then(Value::as_object_mut),
+                ) {
+                    metadata.insert("resourceVersion".into(), version.clone());
+                }
+                transport
+                    .apply(target, &merged, &params(transport.field_manager(), options))
+                    .await
+            }
+        };
+        match result {
+            Err(failure) if failure.is_already_exists() || failure.is_stale() => {
+                last = Some(failure);
+            }
+            result => return conclude(result, Some(live.as_ref()), &merged, options),
+        }
+    }
+    Err(last.map_or_else(
+        || Failure::Rejected(Default::default()),
+        secret_kept_changing,
+    ))
+}
+
+/// The failure of a Secret that changed under every attempt.
+fn secret_kept_changing(failure: Failure) -> Failure {
+    match failure {
+        Failure::Rejected(mut status) => {
+            status.message = format!(
+                "{} (the Secret changed between each read and write, {SECRET_ROUNDS} times; nothing was overwritten)",
+                status.message
+            );
+            Failure::Rejected(status)
+        }
+        other => other,
+    }
+}
+
 /// What an apply did, from the object before (`None` when unknown) and the
 /// server's reply. A real apply that changes nothing keeps the
 /// resourceVersion; but a controller may have written the status between
 /// the list and the apply (a rollout finishing), which moves it too, so
 /// the same content outside status and bookkeeping is also "unchanged".
 /// A dry run never moves the resourceVersion: there only the content counts.
+///
+/// Only the server can say that this run created an object (201 Created;
+/// 200 OK when another client created it since the list): a real apply
+/// whose object was missing from the list but answered 200 is
+/// "serverside-applied". A dry run is believed from the list.
 pub fn change(live: Option<Option<&Value>>, sent: &Value, reply: &Reply, dry_run: bool) -> Change {
     if reply.code == 201 {
         return Change::Created;
     }
     let live = match live {
         None => return Change::Configured,
-        Some(None) => return Change::Created,
+        Some(None) if dry_run => return Change::Created,
+        Some(None) => return Change::Configured,
         Some(Some(live)) => live,
     };
     let result = &reply.body;
@@ -267,12 +375,20 @@ mod tests {
     #[test]
     fn a_missing_object_is_created() {
         assert_eq!(
-            change(Some(None), &json!({}), &reply(200, object("1", 1)), false),
+            change(Some(None), &json!({}), &reply(200, object("1", 1)), true),
             Change::Created
         );
         assert_eq!(
             change(None, &json!({}), &reply(201, object("1", 1)), false),
             Change::Created
+        );
+    }
+
+    #[test]
+    fn an_object_someone_else_created_after_the_list_was_not_created_here() {
+        assert_eq!(
+            change(Some(None), &json!({}), &reply(200, object("1", 1)), false),
+            Change::Configured
         );
     }
 

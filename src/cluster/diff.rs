@@ -1,14 +1,16 @@
 //! `diff`: what apply would change, object by object. For each object the
 //! live version is read and a server-side dry-run apply (same manager,
 //! same Secret merge as apply) shows what apply would leave; both are
-//! stripped of server bookkeeping and compared as YAML.
+//! stripped of server bookkeeping and compared as YAML. The two are of the
+//! same version of the object (see `consistent`), so a controller writing
+//! in between never shows up as a change.
 
 use kube::api::PatchParams;
 use serde_json::Value;
 use similar::TextDiff;
 
 use super::failure::Failure;
-use super::transport::Transport;
+use super::transport::{Reply, Target, Transport};
 use super::{bounded, mask, secrets, strip};
 use crate::render::Manifest;
 
@@ -48,21 +50,28 @@ pub async fn diff_all(
 
 async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptions) -> ObjectDiff {
     let target = transport.target(manifest);
-    let manager = transport.field_manager();
-    let mut params = PatchParams::apply(manager).dry_run();
-    params.force = options.force_conflicts;
     let (live, dry_run, sent) = if manifest.kind == "Secret" {
-        // The Secret apply sends depends on the live one: read it first.
-        let live = transport.get(&target).await?;
-        let merged = secrets::merge(&manifest.object, live.as_ref(), manager);
-        let dry_run = transport.apply(&target, &merged, &params).await;
-        (live, dry_run, merged)
+        consistent(transport, manifest, &target, options).await?
     } else {
+        // Fast path: read and dry-run at once. When the dry run's base is
+        // the version read (same resourceVersion), they agree; otherwise a
+        // controller wrote in between (a Deployment's revision annotation,
+        // say) and comparing them would show its write as a change.
+        let params = dry_run_params(transport.field_manager(), options);
         let (live, dry_run) = tokio::join!(
             transport.get(&target),
             transport.apply(&target, &manifest.object, &params)
         );
-        (live?, dry_run, manifest.object.clone())
+        let live = live?;
+        let agree = match (&live, &dry_run) {
+            (Some(live), Ok(reply)) => version(live) == version(&reply.body),
+            _ => true,
+        };
+        if agree {
+            (live, dry_run, manifest.object.clone())
+        } else {
+            consistent(transport, manifest, &target, options).await?
+        }
     };
     let after = match dry_run {
         Ok(reply) => reply.body,
@@ -72,6 +81,61 @@ async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptio
         Err(failure) => return Err(failure),
     };
     Ok(compared(manifest, live, after, options.show_secrets))
+}
+
+fn dry_run_params(manager: &str, options: DiffOptions) -> PatchParams {
+    let mut params = PatchParams::apply(manager).dry_run();
+    params.force = options.force_conflicts;
+    params
+}
+
+fn version(object: &Value) -> Option<&Value> {
+    object.pointer("/metadata/resourceVersion")
+}
+
+/// How often the read and the dry run are tried again when the object
+/// keeps changing between them.
+const ROUNDS: usize = 3;
+
+/// The live object and a dry run against exactly that version: the dry run
+/// carries the read's resourceVersion as a precondition, and the server
+/// answers 409 when the object changed since; then both are done again.
+/// A Secret always goes this way (what apply sends depends on the live
+/// values).
+async fn consistent(
+    transport: &Transport,
+    manifest: &Manifest,
+    target: &Target,
+    options: DiffOptions,
+) -> Result<(Option<Value>, Result<Reply, Failure>, Value), Failure> {
+    let mut round = 0;
+    loop {
+        round += 1;
+        let live = transport.get(target).await?;
+        let sent = if manifest.kind == "Secret" {
+            secrets::merge(&manifest.object, live.as_ref(), transport.field_manager())
+        } else {
+            manifest.object.clone()
+        };
+        let mut pinned = sent.clone();
+        if let (Some(v), Some(metadata)) = (
+            live.as_ref().and_then(version),
+            pinned.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            metadata.insert("resourceVersion".into(), v.clone());
+        }
+        let dry_run = transport
+            .apply(
+                target,
+                &pinned,
+                &dry_run_params(transport.field_manager(), options),
+            )
+            .await;
+        match dry_run {
+            Err(failure) if failure.is_stale() && round < ROUNDS => continue,
+            dry_run => return Ok((live, dry_run, sent)),
+        }
+    }
 }
 
 /// The unified diff between the live object and the one apply would leave,

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::sanitize;
+
 /// A request that did not succeed (after any retries).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
@@ -30,6 +32,17 @@ impl Failure {
         )
     }
 
+    /// Whether the cluster failed, rather than refused this object: no
+    /// connection, credentials refused, no answer, a lost connection, or
+    /// the server failing (5xx, or still throttling after the retries).
+    /// Every command exits 3 for these (see `error::EXIT_FAILURE`).
+    pub fn is_fault(&self) -> bool {
+        match self {
+            Failure::Rejected(status) => status.code >= 500 || status.code == 429,
+            _ => true,
+        }
+    }
+
     /// Whether the object's namespace does not exist (yet): a dry run of
     /// an object in a namespace that the same apply creates gets this.
     pub fn is_missing_namespace(&self) -> bool {
@@ -40,6 +53,18 @@ impl Failure {
     /// or lost its connection), as opposed to refusing the request.
     pub fn is_no_answer(&self) -> bool {
         matches!(self, Failure::TimedOut { .. } | Failure::Dropped { .. })
+    }
+
+    /// Whether a create found the object already there (409 AlreadyExists).
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Failure::Rejected(status) if status.code == 409 && status.reason == "AlreadyExists")
+    }
+
+    /// Whether a write carrying a resourceVersion found the object changed
+    /// since that version (409 Conflict without field-manager causes).
+    pub fn is_stale(&self) -> bool {
+        matches!(self, Failure::Rejected(status) if status.code == 409
+            && status.reason == "Conflict" && status.conflicts().is_empty())
     }
 
     /// Whether `--force-conflicts` would have made the request succeed.
@@ -81,18 +106,26 @@ pub struct Conflict {
     pub message: String,
 }
 
+/// Text from a server, made safe to show once here, where it comes in:
+/// on one line, without control characters, at most 4 KB (with its size).
+fn from_server(text: &str) -> String {
+    sanitize::one_line(text.trim()).into_owned()
+}
+
 impl ApiStatus {
     /// Read an error answer; a body that is not a Status (a proxy's HTML
-    /// page, say) becomes the message.
+    /// page, say) becomes the message. Every text in it passes
+    /// `sanitize::one_line`, so no message from a server reaches a
+    /// terminal raw or at full length.
     pub fn parse(code: u16, body: &[u8]) -> ApiStatus {
         let Ok(value) = serde_json::from_slice::<Value>(body) else {
             return ApiStatus {
                 code,
-                message: String::from_utf8_lossy(body).trim().to_string(),
+                message: from_server(&String::from_utf8_lossy(body)),
                 ..ApiStatus::default()
             };
         };
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
+        let text = |v: Option<&Value>| from_server(v.and_then(Value::as_str).unwrap_or_default());
         let causes = value
             .pointer("/details/causes")
             .and_then(Value::as_array)
@@ -140,11 +173,13 @@ impl fmt::Display for Failure {
         match self {
             Failure::Unreachable { server, detail } => write!(
                 f,
-                "cannot reach the cluster at {server}: {detail} (is the server running, and are --context/--kubeconfig the right ones?)"
+                "cannot reach the cluster at {server}: {} (is the server running, and are --context/--kubeconfig the right ones?)",
+                sanitize::one_line(detail)
             ),
             Failure::Unauthorized { server, detail } => write!(
                 f,
-                "the server at {server} rejected the credentials (401 Unauthorized: {detail}); the token or certificate in the kubeconfig is wrong or has expired"
+                "the server at {server} rejected the credentials (401 Unauthorized: {}); the token or certificate in the kubeconfig is wrong or has expired",
+                sanitize::one_line(detail)
             ),
             Failure::Rejected(status) => write!(f, "{status}"),
             Failure::TimedOut { after, attempts } => write!(
@@ -154,7 +189,8 @@ impl fmt::Display for Failure {
             ),
             Failure::Dropped { detail, attempts } => write!(
                 f,
-                "the connection to the server was lost before its answer ({detail}; {attempts} attempt(s))"
+                "the connection to the server was lost before its answer ({}; {attempts} attempt(s))",
+                sanitize::one_line(detail)
             ),
         }
     }
@@ -285,6 +321,35 @@ mod tests {
             status.to_string(),
             "503 ServiceUnavailable: busy (after 4 attempts)"
         );
+    }
+
+    #[test]
+    fn server_text_is_shown_without_escapes_and_cut_at_4_kb() {
+        let body = serde_json::json!({
+            "code": 500, "reason": "Internal\u{1b}[2J", "message": "\u{1b}]0;owned\u{7}boom\nnext",
+            "details": {"causes": [{"type": "x", "message": "a\u{1b}[31mb", "field": "f\rg"}]},
+        });
+        let status = ApiStatus::parse(500, body.to_string().as_bytes());
+        let shown = status.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert_eq!(
+            shown,
+            "500 Internal\u{fffd}[2J: \u{fffd}]0;owned\u{fffd}boom\\nnext"
+        );
+        assert_eq!(status.causes[0].message, "a\u{fffd}[31mb");
+        assert_eq!(status.causes[0].field, "f\\rg");
+
+        let huge = format!(r#"{{"code":500,"message":"{}"}}"#, "x".repeat(50_000_000));
+        let shown = ApiStatus::parse(500, huge.as_bytes()).to_string();
+        assert!(shown.len() < 4200, "{}", shown.len());
+        assert!(
+            shown.ends_with("… (50000000 bytes in all)"),
+            "{}",
+            &shown[4000..]
+        );
+        let plain = ApiStatus::parse(502, "\u{1b}[5m<html>".repeat(2000).as_bytes()).to_string();
+        // Each escape shown as U+FFFD takes 3 bytes for 1.
+        assert!(plain.len() < 5000 && !plain.contains('\u{1b}'));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 
-use kube::api::{Api, DynamicObject, GetParams, ListParams, Patch, PatchParams};
+use kube::api::{Api, DynamicObject, GetParams, ListParams, Patch, PatchParams, PostParams};
 use kube::client::Body;
 use kube::core::Request;
 use serde_json::Value;
@@ -168,6 +168,24 @@ impl Transport {
     ) -> Result<Reply, Failure> {
         let request =
             || Request::new(&target.collection).patch(&target.name, params, &Patch::Apply(object));
+        self.call(request).await
+    }
+
+    /// Create `object` and nothing else: the server answers 409
+    /// AlreadyExists when it exists, whatever an earlier read said.
+    pub async fn create(
+        &self,
+        target: &Target,
+        object: &Value,
+        field_manager: &str,
+        dry_run: bool,
+    ) -> Result<Reply, Failure> {
+        let params = PostParams {
+            dry_run,
+            field_manager: Some(field_manager.to_string()),
+        };
+        let body = serde_json::to_vec(object).unwrap_or_default();
+        let request = || Request::new(&target.collection).create(&params, body.clone());
         self.call(request).await
     }
 

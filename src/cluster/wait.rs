@@ -10,6 +10,7 @@ use super::bounded;
 use super::failure::Failure;
 use super::transport::Transport;
 use crate::render::Manifest;
+use crate::sanitize;
 
 /// Where a workload's rollout stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,7 +197,7 @@ fn job(j: &Value) -> Rollout {
             .and_then(|c| c.get("message").or_else(|| c.get("reason")))
             .and_then(Value::as_str)
             .unwrap_or("the job failed");
-        return Rollout::Failed(message.to_string());
+        return Rollout::Failed(sanitize::one_line(message).into_owned());
     }
     if condition(j, "Complete").is_some_and(is_true) {
         return Rollout::Done {
@@ -222,16 +223,19 @@ pub enum WaitError {
     Request(Failure),
 }
 
-/// Poll the workloads until all are done, one fails, or `timeout` passes.
+/// Poll the workloads until all are done, one fails, or `timeout` passes
+/// (`None`: no limit). The deadline bounds the polls too: a status
+/// request that hangs ends at the deadline, not at the request timeout.
 /// `progress` sees every workload's state after each round.
 pub async fn wait_all(
     transport: &Transport,
     workloads: &[&Manifest],
-    timeout: Duration,
+    timeout: Option<Duration>,
     concurrency: usize,
     mut progress: impl FnMut(&[(String, Rollout)]),
 ) -> Result<(), WaitError> {
-    let deadline = Instant::now() + timeout;
+    // A limit too far ahead to represent is no limit.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let interval = Duration::from_millis(500);
     let mut states: Vec<(String, Rollout)> = workloads
         .iter()
@@ -241,11 +245,17 @@ pub async fn wait_all(
         let pending: Vec<usize> = (0..workloads.len())
             .filter(|&i| !states[i].1.is_done())
             .collect();
-        let results = bounded(&pending, concurrency, |&i| async move {
+        let round = bounded(&pending, concurrency, |&i| async move {
             let target = transport.target(workloads[i]);
             transport.get(&target).await
-        })
-        .await;
+        });
+        let results = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, round).await {
+                Ok(results) => results,
+                Err(_) => return Err(WaitError::TimedOut(still_pending(states))),
+            },
+            None => round.await,
+        };
         for (i, result) in pending.into_iter().zip(results) {
             match result {
                 Ok(Some(object)) => states[i].1 = rollout(&workloads[i].kind, &object),
@@ -270,12 +280,18 @@ pub async fn wait_all(
             return Ok(());
         }
         let now = Instant::now();
-        if now >= deadline {
-            let pending = states.into_iter().filter(|(_, s)| !s.is_done()).collect();
-            return Err(WaitError::TimedOut(pending));
+        match deadline {
+            Some(deadline) if now >= deadline => {
+                return Err(WaitError::TimedOut(still_pending(states)))
+            }
+            Some(deadline) => tokio::time::sleep(interval.min(deadline - now)).await,
+            None => tokio::time::sleep(interval).await,
         }
-        tokio::time::sleep(interval.min(deadline - now)).await;
     }
+}
+
+fn still_pending(states: Vec<(String, Rollout)>) -> Vec<(String, Rollout)> {
+    states.into_iter().filter(|(_, s)| !s.is_done()).collect()
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
             "--wait cannot be combined with --dry-run: nothing is created to wait for".into(),
         ));
     }
-    let timeout = duration::parse(&args.timeout)
-        .map_err(|e| Error::Usage(format!("--timeout: {e}")))?
-        .unwrap_or(std::time::Duration::MAX);
+    // `None`: `--timeout 0`, no limit.
+    let timeout =
+        duration::parse(&args.timeout).map_err(|e| Error::Usage(format!("--timeout: {e}")))?;
     super::session::request_timeout(global)?;
     let printing_objects = matches!(args.output, Some(ApplyOutput::Yaml | ApplyOutput::Json));
     if printing_objects && args.dry_run != DryRun::Client {
@@ -49,15 +49,23 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         } else {
             ""
         };
-        let outcomes = apply::apply_all(&transport, manifests, options, |phase| {
+        let run = apply::apply_all(&transport, manifests, options, |phase| {
             for (index, outcome) in phase {
                 print_outcome(&manifests[*index], outcome, suffix, names_only);
             }
         })
         .await
         .map_err(|fatal| Error::Failed(fatal.to_string()))?;
+        let outcomes = run.outcomes;
         if !names_only {
             say!("{}", summary(&outcomes, suffix));
+        }
+        if let Some(fatal) = &run.fatal {
+            // What was done is printed above; why the run stopped and what
+            // was not applied, here.
+            let missing = not_applied(manifests, &outcomes).err();
+            let missing = missing.map(|e| format!("; {e}")).unwrap_or_default();
+            return Err(Error::Failed(format!("{fatal}{missing}")));
         }
         let waited = if args.wait {
             wait_for(
@@ -133,6 +141,7 @@ fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str, names_onl
         Outcome::Skipped { because } => {
             eprintln!("{reference} skipped: it depends on {because}, which was not applied")
         }
+        Outcome::NotSent => eprintln!("{reference} not sent: the run stopped before it"),
     }
     // Lines must show up as phases finish, also through a pipe.
     let _ = std::io::stdout().flush();
@@ -161,6 +170,7 @@ pub fn summary(outcomes: &[Outcome], suffix: &str) -> String {
         ),
         (count(|o| matches!(o, Outcome::Failed(_))), "failed"),
         (count(|o| matches!(o, Outcome::Skipped { .. })), "skipped"),
+        (count(|o| matches!(o, Outcome::NotSent)), "not sent"),
     ];
     let counts: Vec<String> = parts
         .iter()
@@ -183,6 +193,7 @@ fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
             Outcome::Applied(_) => None,
             Outcome::Failed(_) => Some(format!("{} (failed)", m.reference())),
             Outcome::Skipped { .. } => Some(format!("{} (skipped)", m.reference())),
+            Outcome::NotSent => Some(format!("{} (not sent)", m.reference())),
         })
         .collect();
     if missing.is_empty() {
@@ -200,15 +211,13 @@ fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
         manifests.len(),
         missing.join(", ")
     );
-    // Nothing applied and no answer from the server at all (every failure
-    // a time-out or a broken connection): the cluster failed, not the
-    // state's objects, so the exit status says so (3, not 1).
-    let applied_none = !outcomes.iter().any(|o| matches!(o, Outcome::Applied(_)));
-    let no_answer = outcomes.iter().all(|o| match o {
-        Outcome::Failed(f) => f.is_no_answer(),
-        _ => true,
-    });
-    Err(if applied_none && no_answer {
+    // A fault of the cluster (no answer, 5xx, ...) is exit 3 from every
+    // command, whatever else was applied; objects the server refused are
+    // this run's partial success, 1 (see `error`).
+    let fault = outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::Failed(f) if f.is_fault()) || matches!(o, Outcome::NotSent));
+    Err(if fault {
         Error::Failed(message)
     } else {
         Error::Incomplete(message)
@@ -220,7 +229,7 @@ async fn wait_for(
     transport: &Transport,
     manifests: &[Manifest],
     outcomes: &[Outcome],
-    timeout: std::time::Duration,
+    timeout: Option<std::time::Duration>,
     concurrency: usize,
 ) -> Result<()> {
     let workloads: Vec<&Manifest> = manifests
@@ -247,7 +256,7 @@ async fn wait_for(
             let names: Vec<String> = pending.iter().map(|(r, s)| describe(r, s)).collect();
             Err(Error::Incomplete(format!(
                 "timed out after {} waiting for {}",
-                humanize(timeout),
+                humanize(timeout.unwrap_or_default()),
                 names.join(", ")
             )))
         }

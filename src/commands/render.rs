@@ -1,12 +1,12 @@
 //! `kubectl wizard render`: files in the output folder, or a stream on stdout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::files::{self, Outcome, OutputFile};
 use crate::pipeline::{Build, Files};
-use crate::render;
+use crate::render::{self, Manifest, SECRET_PLACEHOLDER as PLACEHOLDER};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
     let files = match (args.output, &args.output_dir) {
@@ -20,16 +20,55 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         super::input::Wizard::WhenTerminal,
         files,
     )?;
-    match args.output {
-        Some(OutputFormat::Yaml) => {
-            let stream = render::to_yaml_stream(&build.manifests)
+    let Some(format) = args.output else {
+        write_files(&build, args)?;
+        return Ok(EXIT_OK);
+    };
+    // A printed stream is typically piped into `kubectl apply`, which would
+    // write the Secrets' placeholders over live values.
+    let (secrets, others): (Vec<&Manifest>, Vec<&Manifest>) =
+        build.manifests.iter().partition(|m| m.is_secret());
+    let printed: Vec<Manifest> = if args.include_secrets {
+        build.manifests.clone()
+    } else {
+        others.into_iter().cloned().collect()
+    };
+    match format {
+        OutputFormat::Yaml => {
+            let stream = render::to_yaml_stream(&printed)
                 .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?;
             super::emit(&stream)?;
         }
-        Some(OutputFormat::Json) => super::emit(&render::to_json_list(&build.manifests))?,
-        None => write_files(&build, args)?,
+        OutputFormat::Json => super::emit(&render::to_json_list(&printed))?,
+    }
+    if !secrets.is_empty() && !args.include_secrets {
+        eprintln!("{}", left_out_note(&secrets, &build.project.namespace));
     }
     Ok(EXIT_OK)
+}
+
+/// The one line that says Secrets were left out of a printed stream, and
+/// how their values get into the cluster.
+fn left_out_note(secrets: &[&Manifest], namespace: &str) -> String {
+    let names: Vec<&str> = secrets.iter().map(|m| m.name.as_str()).collect();
+    format!(
+        "note: left out {} Secret(s) ({}): they hold only the {PLACEHOLDER} placeholder, which kubectl apply would write over live values; \
+         set real ones with `kubectl create secret generic {} -n {namespace} --from-literal=KEY=VALUE`, \
+         or let `kubectl wizard apply` create them (it never replaces a live value); --include-secrets prints them",
+        names.len(),
+        names.join(", "),
+        names[0],
+    )
+}
+
+/// The one line that says where the Secret files went, and why.
+fn secrets_dir_note(count: usize, dir: &Path, namespace: &str) -> String {
+    format!(
+        "note: {count} Secret(s) with the {PLACEHOLDER} placeholder are in {}, which kustomization.yaml leaves out so that kubectl apply -k/-f cannot write their placeholders over live values; \
+         set real ones with `kubectl create secret generic NAME -n {namespace} --from-literal=KEY=VALUE`, \
+         or let `kubectl wizard apply` create them (it never replaces a live value)",
+        dir.join(render::SECRETS_DIR).display(),
+    )
 }
 
 /// The files of a build: one per object, then `kustomization.yaml`.
@@ -43,7 +82,7 @@ pub fn file_set(build: &Build) -> Result<Vec<OutputFile>> {
         files.push(OutputFile {
             name: manifest.file_name.clone(),
             content: text,
-            private: manifest.kind == "Secret",
+            private: manifest.is_secret(),
         });
     }
     files.push(OutputFile::new("kustomization.yaml", build.kustomization()));
@@ -63,6 +102,16 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         }
     };
     let files = file_set(build)?;
+    // Files in a subfolder (the Secrets) need it to exist first.
+    for file in &files {
+        if let Some(parent) = Path::new(&file.name)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            let folder = dir.join(parent);
+            std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder, e))?;
+        }
+    }
     let outcomes = files::write_all(&dir, &files, args.force)?;
     let mut skipped = 0;
     for (path, outcome) in &outcomes {
@@ -77,6 +126,13 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
                 );
             }
         }
+    }
+    let secrets = build.manifests.iter().filter(|m| m.is_secret()).count();
+    if secrets > 0 {
+        eprintln!(
+            "{}",
+            secrets_dir_note(secrets, &dir, &build.project.namespace)
+        );
     }
     if skipped > 0 {
         return Err(Error::Incomplete(format!(

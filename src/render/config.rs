@@ -23,6 +23,12 @@ pub fn secret_name(owner: &str) -> String {
     format!("{owner}-secrets")
 }
 
+/// The folder of the output folder that holds the Secret manifests. Their
+/// placeholder values would replace live ones if applied with kubectl, so
+/// they stay out of `kustomization.yaml` (`kubectl apply -k`) and out of
+/// the folder itself (`kubectl apply -f <dir>` does not descend).
+pub const SECRETS_DIR: &str = "secrets";
+
 pub fn has_config(env: &[EnvVar]) -> bool {
     env.iter().any(|e| !matches!(e.source, EnvSource::Secret))
 }
@@ -80,7 +86,7 @@ pub fn env_objects(
         };
         objects.push(Manifest::new(
             Phase::Config,
-            format!("{name}.yaml"),
+            format!("{SECRETS_DIR}/{name}.yaml"),
             origin,
             &secret,
         ));

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::model::{Hosting, Project};
 
+pub use config::{SECRETS_DIR, SECRET_PLACEHOLDER};
 pub use project::kustomization;
 pub use service::routable as routable_service;
 pub use wait_for::{endpoint as service_endpoint, resolve as resolve_dependency, Endpoint};
@@ -70,6 +71,12 @@ impl Manifest {
             origin: origin.to_string(),
             object: metadata_first(object),
         }
+    }
+
+    /// Whether this is a Secret: it holds placeholders, never real values,
+    /// and so is kept apart from what kubectl applies (see `SECRETS_DIR`).
+    pub fn is_secret(&self) -> bool {
+        self.kind == "Secret"
     }
 
     /// `deployment.apps/api`, as kubectl names objects.

@@ -133,9 +133,15 @@ pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
 }
 
 /// `kustomization.yaml`: every file in apply order, with the namespace, so
-/// `kubectl apply -k <dir>` applies the same set.
+/// `kubectl apply -k <dir>` applies the same set, except the Secrets:
+/// their placeholders would replace live values (they are applied by
+/// `kubectl wizard apply`, which keeps live values, or created by hand).
 pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
-    let files: Vec<&str> = manifests.iter().map(|m| m.file_name.as_str()).collect();
+    let files: Vec<&str> = manifests
+        .iter()
+        .filter(|m| !m.is_secret())
+        .map(|m| m.file_name.as_str())
+        .collect();
     // Through the YAML writer, so a namespace such as `123` stays a string.
     crate::yaml::value_to_string(&serde_json::json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

@@ -40,9 +40,10 @@ pub fn parse_yaml(text: &str) -> Value {
 }
 
 /// `render -f - -o yaml` with the state on stdin; the documents printed.
+/// With `--include-secrets`: the mapping of every object is under test.
 pub fn render_stream(state: &str, extra: &[&str]) -> Vec<Value> {
     let output = wizard()
-        .args(["render", "-f", "-", "-o", "yaml"])
+        .args(["render", "-f", "-", "-o", "yaml", "--include-secrets"])
         .args(extra)
         .write_stdin(state)
         .output()
@@ -142,31 +143,45 @@ fn render_into(tmp: TempDir, state: &Path, extra: &[&str]) -> Rendered {
     }
 }
 
-/// The file names in `render`'s `wrote <path>` / `unchanged <path>` lines.
+/// The file names in `render`'s `wrote <path>` / `unchanged <path>` lines,
+/// relative to the output folder (`secrets/api-secrets.yaml`).
 pub fn reported_files(stdout: &str) -> Vec<String> {
     stdout
         .lines()
         .filter_map(|line| line.split_whitespace().nth(1))
         .map(|path| {
-            Path::new(path)
-                .file_name()
-                .expect("a file path")
-                .to_string_lossy()
-                .into_owned()
+            let path = Path::new(path);
+            let name = path.file_name().expect("a file path").to_string_lossy();
+            match path.parent().and_then(Path::file_name) {
+                Some(folder) if folder == "secrets" => format!("secrets/{name}"),
+                _ => name.into_owned(),
+            }
         })
         .collect()
 }
 
-/// Every file of a folder: parsed, and as text.
+/// Every file of a folder and its subfolders, by path relative to it
+/// (`secrets/api-secrets.yaml`): parsed, and as text.
 pub fn read_dir(dir: &Path) -> (BTreeMap<String, Value>, BTreeMap<String, String>) {
     let mut files = BTreeMap::new();
     let mut texts = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).expect("the output folder exists") {
-        let path = entry.expect("a folder entry").path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).expect("a readable file");
-        files.insert(name.clone(), parse_yaml(&text));
-        texts.insert(name, text);
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("the output folder exists") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(&path).expect("a readable file");
+            files.insert(name.clone(), parse_yaml(&text));
+            texts.insert(name, text);
+        }
     }
     (files, texts)
 }

@@ -32,8 +32,21 @@ struct Faults {
     /// `None` = the default of 1 second.
     retry_after_secs: Option<u64>,
     path_filter: Option<String>,
+    /// Only requests of this method get faults (`None` = every method).
+    method_filter: Option<String>,
     /// Requests the fractions have been applied to so far.
     seen: u64,
+    /// The next `answer_next` requests get this status code and message.
+    answer_next: u32,
+    answer: Option<(u16, String)>,
+    /// Before serving the next `write_before_next` requests, set this
+    /// annotation on the object they name, as a controller writing at
+    /// that moment would.
+    write_before_next: u32,
+    write_annotation: Option<(String, String)>,
+    /// The next `misread_next` GETs of one object answer 404 although it
+    /// exists (a read served from a stale cache).
+    misread_next: u32,
 }
 
 /// Shared switchboard of faults; clones control the same server.
@@ -117,6 +130,37 @@ impl FaultHandle {
         self.lock().path_filter = fragment.map(str::to_string);
     }
 
+    /// The next `n` requests (of the path filter) are answered with a
+    /// Status of `code` whose message is `message`, whatever it holds
+    /// (terminal escapes, megabytes): what a client must print safely.
+    pub fn answer_next(&self, n: u32, code: u16, message: &str) {
+        let mut faults = self.lock();
+        faults.answer_next = n;
+        faults.answer = Some((code, message.to_string()));
+    }
+
+    /// Before the next `n` requests to one object (of the path and method
+    /// filters) are served, the object gets annotation `key: value` and a
+    /// new resourceVersion: a controller's write landing between a
+    /// client's requests.
+    pub fn write_before_next(&self, n: u32, key: &str, value: &str) {
+        let mut faults = self.lock();
+        faults.write_before_next = n;
+        faults.write_annotation = Some((key.to_string(), value.to_string()));
+    }
+
+    /// The next `n` reads of a single object (of the path filter) answer
+    /// 404 NotFound even when it exists, as a lagging cache could.
+    pub fn misread_next(&self, n: u32) {
+        self.lock().misread_next = n;
+    }
+
+    /// Only requests of `method` (`GET`, `PATCH`, ...) get faults, as
+    /// with the path filter. `None` = every method.
+    pub fn only_method(&self, method: Option<&str>) {
+        self.lock().method_filter = method.map(str::to_string);
+    }
+
     /// Back to a healthy server.
     pub fn clear(&self) {
         *self.lock() = Faults::default();
@@ -128,6 +172,52 @@ impl FaultHandle {
 
     pub(crate) fn tokens_rejected(&self) -> bool {
         self.lock().reject_tokens
+    }
+
+    fn filtered_out(faults: &Faults, path: &str) -> bool {
+        faults
+            .path_filter
+            .as_deref()
+            .is_some_and(|f| !path.contains(f))
+    }
+
+    /// The injected answer for a request to `path`, if one is due.
+    pub(crate) fn take_answer(&self, path: &str) -> Option<(u16, String)> {
+        let mut faults = self.lock();
+        if Self::filtered_out(&faults, path) || !take(&mut faults.answer_next) {
+            return None;
+        }
+        faults.answer.clone()
+    }
+
+    /// The annotation to write before serving this request, if one is due.
+    pub(crate) fn take_write_before(&self, method: &str, path: &str) -> Option<(String, String)> {
+        let mut faults = self.lock();
+        let other_method = faults.method_filter.as_deref().is_some_and(|m| m != method);
+        if other_method || Self::filtered_out(&faults, path) || !take(&mut faults.write_before_next)
+        {
+            return None;
+        }
+        faults.write_annotation.clone()
+    }
+
+    /// Whether this read of one object is to be answered 404.
+    pub(crate) fn take_misread(&self, method: &str, path: &str) -> bool {
+        let mut faults = self.lock();
+        method == "GET" && !Self::filtered_out(&faults, path) && take(&mut faults.misread_next)
+    }
+
+    /// Decides the fault for a `method` request to `path` (see `decide`).
+    pub(crate) fn decide_for(&self, method: &str, path: &str) -> Fault {
+        let other_method = self
+            .lock()
+            .method_filter
+            .as_deref()
+            .is_some_and(|m| m != method);
+        if other_method {
+            return Fault::None;
+        }
+        self.decide(path)
     }
 
     /// Decides the fault for a request to `path`. Connection-level faults

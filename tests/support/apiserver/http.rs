@@ -20,9 +20,9 @@ use tokio::sync::watch;
 use super::discovery;
 use super::faults::{Fault, FaultHandle};
 use super::handlers::{self, ObjectRequest};
-use super::router::{self, Query, Route};
+use super::router::{self, ObjectRoute, Query, Route};
 use super::status::ApiError;
-use super::store::Store;
+use super::store::{ObjectKey, Store};
 use super::tls::{self, Authority};
 use super::watch_stream::{self, StreamBody};
 use super::RequestRecord;
@@ -188,7 +188,7 @@ async fn handle(
         impersonate_groups: impersonate_groups.clone(),
     });
 
-    let fault = shared.faults.decide(&path);
+    let fault = shared.faults.decide_for(req.method().as_str(), &path);
     let latency = shared.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -222,7 +222,45 @@ async fn handle(
         }
         _ => {}
     }
+    if let Some((code, message)) = shared.faults.take_answer(&path) {
+        return Ok(error_response(&ApiError::injected(code, &message)));
+    }
+    if let Route::Objects(object) = &route {
+        if let (Some(name), Some((key, value))) = (
+            &object.name,
+            shared
+                .faults
+                .take_write_before(req.method().as_str(), &path),
+        ) {
+            write_annotation(&shared, object, name, &key, &value);
+        }
+        if object.name.is_some() && shared.faults.take_misread(req.method().as_str(), &path) {
+            return Ok(error_response(&ApiError::injected(
+                404,
+                "injected: not found (stale read)",
+            )));
+        }
+    }
     Ok(respond(req, route, shared, user_agent).await)
+}
+
+/// Another writer's change to a stored object (see
+/// `FaultHandle::write_before_next`): one annotation, a new resourceVersion.
+fn write_annotation(shared: &Shared, route: &ObjectRoute, name: &str, key: &str, value: &str) {
+    let mut store = lock(&shared.store);
+    let object_key = ObjectKey::new(route.rt, route.namespace.as_deref().unwrap_or(""), name);
+    let Some(mut object) = store.get(&object_key).cloned() else {
+        return;
+    };
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(map) = annotations.as_object_mut() {
+            map.insert(key.to_string(), Value::String(value.to_string()));
+        }
+    }
+    store.put(object_key, object, false);
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> String {

@@ -262,6 +262,23 @@ impl ApiError {
         .with_details(json!({"retryAfterSeconds": retry_after}))
     }
 
+    /// An injected failure: `code` with its usual reason and `message` as is.
+    pub fn injected(code: u16, message: &str) -> Self {
+        let reason = match code {
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "NotFound",
+            409 => "Conflict",
+            422 => "Invalid",
+            429 => "TooManyRequests",
+            503 => "ServiceUnavailable",
+            504 => "Timeout",
+            _ if code >= 500 => "InternalError",
+            _ => "BadRequest",
+        };
+        ApiError::new(code, reason, message)
+    }
+
     pub fn internal(message: &str) -> Self {
         ApiError::new(
             500,

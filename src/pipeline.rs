@@ -81,12 +81,14 @@ pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
                 ),
                 None => {
                     // Distinct objects that `render` would write to one file.
-                    let clash = files != Files::None;
-                    if let Some(index) = clash.then_some(()).and(merged
-                        .manifests
-                        .iter()
-                        .position(|m| m.file_name == manifest.file_name))
-                    {
+                    let same_file = match files {
+                        Files::None => None,
+                        _ => merged
+                            .manifests
+                            .iter()
+                            .position(|m| m.file_name == manifest.file_name),
+                    };
+                    if let Some(index) = same_file {
                         problems.error(
                             "",
                             format!(

@@ -862,3 +862,26 @@ fn answers_larger_than_the_limit_are_not_read_whole() {
         stderr(&out).len()
     );
 }
+
+#[test]
+fn server_and_token_flags_work_without_any_kubeconfig() {
+    let env = https(false);
+    let state = write(&env, "state.yaml", STATE);
+    let home = env.path("empty-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let server = env.server.url();
+    let out = wizard()
+        .env("HOME", &home)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .args(["diff", "-f", path(&state), "--server", &server])
+        .args(["--token", DEFAULT_TOKEN, "--insecure-skip-tls-verify"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(env
+        .server
+        .requests()
+        .iter()
+        .all(|r| r.bearer_token.as_deref() == Some(DEFAULT_TOKEN)));
+}

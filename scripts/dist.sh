@@ -3,41 +3,64 @@
 # manifest for exactly the archives built.
 #
 #   scripts/dist.sh [--target TRIPLE]... [--profile release|dev] [--no-build]
+#   scripts/dist.sh --print-rustflags
 #
-#   --target TRIPLE  Rust target to pack (repeatable); default: the host.
-#   --profile NAME   Cargo profile (default release; dev packs a debug build,
-#                    for tests).
-#   --no-build       Pack binaries already in $CARGO_TARGET_DIR/[TRIPLE/]PROFILE
-#                    (the release workflow builds them on each OS first).
+#   --target TRIPLE    Rust target to pack (repeatable); default: the host.
+#   --profile NAME     Cargo profile (default release; dev packs a debug
+#                      build, for tests).
+#   --no-build         Pack binaries already in $CARGO_TARGET_DIR/[TRIPLE/]PROFILE
+#                      (the release workflow builds them on each OS first).
+#   --print-rustflags  Print the RUSTFLAGS a release build uses (for builds
+#                      made elsewhere, such as the release workflow's).
 #
-# Writes $DIST_DIR (default dist/) with kubectl-wizard-vVERSION-OS-ARCH.tar.gz
-# per target, and the krew manifest (plugin.yaml rendered for those archives;
-# platforms not built here are left out, since a manifest entry without the
-# archive's real sha256 cannot be installed) to $KREW_MANIFEST (default
-# krew-manifest.yaml at the top of the repo) and $DIST_DIR/krew-manifest.yaml.
-# Prints each sha256.
+# Writes only into $DIST_DIR (default dist/): kubectl-wizard-vVERSION-OS-ARCH.tar.gz
+# per target and krew-manifest.yaml, plugin.yaml rendered for exactly those
+# archives (platforms not built here are left out, since a manifest entry
+# without the archive's real sha256 cannot be installed). Prints each sha256.
 #
-# Reproducible: files in a fixed order, owner and group 0 (numeric), modes set
+# Reproducible: the binaries are built with the checkout's folder and cargo's
+# home remapped (--remap-path-prefix), so no absolute build path ends up in
+# them, and with the commit's time as build date (build.rs); the archive has
+# its files in a fixed order, owner and group 0 (numeric), modes set
 # explicitly, every mtime = SOURCE_DATE_EPOCH (default: the last commit's
 # time), gzip without name or time stamp. Needs GNU tar (gtar on macOS).
+# scripts/check-reproducible.sh builds twice from two folders and compares.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$root"
 
 die() { echo "dist.sh: $*" >&2; exit 2; }
+
+# Absolute paths rustc would write into the binaries (panic locations,
+# debug info), mapped to fixed ones. std's own are /rustc/HASH already.
+rustflags() {
+    local cargo_home=${CARGO_HOME:-$HOME/.cargo} target_dir=${CARGO_TARGET_DIR:-$root/target}
+    local flags=(--remap-path-prefix="$root=/build/kubectl-wizard"
+                 --remap-path-prefix="$cargo_home=/cargo")
+    case "$target_dir" in
+        /*) ;;
+        *) target_dir=$root/$target_dir ;;
+    esac
+    case "$target_dir" in
+        "$root"/*) ;;
+        *) flags+=(--remap-path-prefix="$target_dir=/build/target") ;;
+    esac
+    echo "${RUSTFLAGS:+$RUSTFLAGS }${flags[*]}"
+}
 
 targets=()
 profile=release
 build=1
 while [ $# -gt 0 ]; do
     case "$1" in
+        --print-rustflags) rustflags; exit 0 ;;
         --target) [ $# -ge 2 ] || die "--target needs a value"; targets+=("$2"); shift 2 ;;
         --target=*) targets+=("${1#--target=}"); shift ;;
         --profile) [ $# -ge 2 ] || die "--profile needs a value"; profile=$2; shift 2 ;;
         --profile=*) profile=${1#--profile=}; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
@@ -98,7 +121,8 @@ pack() {
         bin_dir=$target_dir/$profile_dir
     fi
     if [ "$build" = 1 ]; then
-        KUBECTL_WIZARD_GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || true) \
+        # build.rs records the commit and its date.
+        RUSTFLAGS=$(rustflags) \
             cargo build --locked --profile "$profile" "${target_args[@]}" --bins >&2
     fi
     stage=$(mktemp -d)
@@ -157,13 +181,10 @@ pairs=""
 for triple in "${targets[@]}"; do
     pairs="$pairs $(pack "$triple")"
 done
-render_manifest "$pairs" > "$dist_dir/krew-manifest.yaml"
-manifest=${KREW_MANIFEST:-$root/krew-manifest.yaml}
-if [ "$manifest" != "$dist_dir/krew-manifest.yaml" ]; then
-    # Through a temporary file and a rename: never half a manifest.
-    cp "$dist_dir/krew-manifest.yaml" "$manifest.tmp.$$"
-    mv "$manifest.tmp.$$" "$manifest"
-fi
+manifest=$dist_dir/krew-manifest.yaml
+# Through a temporary file and a rename: never half a manifest.
+render_manifest "$pairs" > "$manifest.tmp.$$"
+mv "$manifest.tmp.$$" "$manifest"
 
 set -- $pairs
 while [ $# -ge 2 ]; do

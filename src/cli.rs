@@ -204,10 +204,10 @@ Examples:
     /// Print the version of kubectl-wizard
     #[command(after_help = "\
 Examples:
-  # Only the version number
-  kubectl wizard version --short
+  # The version number
+  kubectl wizard version
 
-  # Version, git commit and platform as JSON
+  # Version, git commit, build date and platform as JSON
   kubectl wizard version -o json")]
     Version(VersionArgs),
     /// Print a shell completion script for kubectl-wizard
@@ -341,10 +341,15 @@ pub enum DryRun {
 
 #[derive(Debug, Args)]
 pub struct VersionArgs {
-    /// Print only the version number
-    #[arg(long, conflicts_with = "output")]
+    /// Removed, as in kubectl 1.28: refused with a note (the plain output
+    /// is what it printed).
+    #[arg(long, hide = true)]
     pub short: bool,
-    /// Print version, git commit and platform in this format
+    /// kubectl's habit (`kubectl version --client`); the plugin has no
+    /// server part, so it changes nothing.
+    #[arg(long, hide = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub client: Option<bool>,
+    /// Print version, git commit, build date and platform in this format
     #[arg(short = 'o', long, value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 }

@@ -1,7 +1,8 @@
 //! The krew manifests follow krew's rules: `plugin.yaml` (the template
-//! krew-release-bot renders on a release) and the manifest `scripts/dist.sh`
-//! writes beside the archive it packs, which must carry that archive's
-//! sha256 and Cargo.toml's version.
+//! krew-release-bot renders on a release, the only manifest in the
+//! repository) and the manifest `scripts/dist.sh` writes into `dist/` beside
+//! the archive it packs, which must carry that archive's sha256 and
+//! Cargo.toml's version. `dist.sh` writes nowhere else.
 //!
 //! krew itself is not available here, so the rules krew and krew-index apply
 //! are checked directly.
@@ -189,21 +190,17 @@ fn the_release_template_renders_to_a_valid_manifest_for_six_platforms() {
     assert_eq!(names, all);
 }
 
-/// The committed manifest is the one `scripts/dist.sh` wrote for the last
-/// local release build: installable as it stands, for this version.
+/// A manifest is generated for the archives it names (by `dist.sh` into
+/// `dist/`, by krew-release-bot on a release), never committed: a
+/// committed sha256 matches no archive anyone else builds.
 #[test]
-fn the_committed_krew_manifest_is_valid_for_this_version() {
-    let text = std::fs::read_to_string(repo().join("krew-manifest.yaml")).unwrap();
-    let manifest = parse(&text);
-    assert_eq!(str_at(&manifest, "/spec/version"), tag());
-    let platforms = check_manifest(&manifest);
-    assert!(!platforms.is_empty());
-    for (platform, uri, _sha, _files) in &platforms {
-        assert!(
-            uri.ends_with(&format!("kubectl-wizard-{}-{platform}.tar.gz", tag())),
-            "{uri} is not this version's {platform} archive"
-        );
-    }
+fn no_generated_manifest_is_committed() {
+    assert!(
+        !repo().join("krew-manifest.yaml").exists(),
+        "krew-manifest.yaml is generated into dist/; plugin.yaml is the template"
+    );
+    let ignored = std::fs::read_to_string(repo().join(".gitignore")).unwrap();
+    assert!(ignored.lines().any(|l| l.trim() == "dist/"), "{ignored}");
 }
 
 fn sha256_of(path: &Path) -> String {
@@ -239,8 +236,6 @@ fn run_dist(target: &Path, out: &Path, umask: &str) -> String {
         ))
         .env("CARGO_TARGET_DIR", target)
         .env("DIST_DIR", out)
-        // Never rewrite the repository's own manifest from a test.
-        .env("KREW_MANIFEST", out.join("krew-manifest.yaml"))
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap();
@@ -334,6 +329,93 @@ fn dist_packs_a_reproducible_archive_and_a_manifest_that_matches_it() {
     assert_ne!(changed_sha, sha);
     let changed_manifest = std::fs::read_to_string(out_changed.join("krew-manifest.yaml")).unwrap();
     assert_eq!(check_manifest(&parse(&changed_manifest))[0].2, changed_sha);
+}
+
+/// Every file under `dir`, relative to it.
+fn tree(dir: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap();
+                found.insert(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found
+}
+
+/// Run in a copy of the files it reads, with nothing set but the build's
+/// folder and the date, `dist.sh` adds `dist/` and its three files, and
+/// changes nothing else.
+#[test]
+fn dist_writes_only_into_dist() {
+    let work = tempfile::tempdir().unwrap();
+    let checkout = work.path().join("checkout");
+    std::fs::create_dir_all(checkout.join("scripts")).unwrap();
+    for file in [
+        "scripts/dist.sh",
+        "plugin.yaml",
+        "Cargo.toml",
+        "LICENSE",
+        "README.md",
+    ] {
+        std::fs::copy(repo().join(file), checkout.join(file)).unwrap();
+    }
+    let before = tree(&checkout);
+    let target = stand_in_target(work.path(), "one");
+    let output = Command::new(checkout.join("scripts/dist.sh"))
+        .args(["--profile", "dev", "--no-build"])
+        .current_dir(work.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("DIST_DIR")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let after = tree(&checkout);
+    let added: Vec<&String> = after.difference(&before).collect();
+    let archive = format!("dist/kubectl-wizard-{}-{}.tar.gz", tag(), host_platform());
+    assert_eq!(added, [&"dist/krew-manifest.yaml".to_string(), &archive]);
+    for file in &before {
+        assert_eq!(
+            std::fs::read(checkout.join(file)).unwrap(),
+            std::fs::read(repo().join(file)).unwrap(),
+            "{file} changed"
+        );
+    }
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        printed.contains("krew manifest: dist/krew-manifest.yaml"),
+        "{printed}"
+    );
+}
+
+/// The flags a release build gets map the checkout and cargo's home to
+/// fixed paths, so the binaries do not depend on where they were built.
+#[test]
+fn release_builds_remap_their_paths() {
+    let output = Command::new(repo().join("scripts/dist.sh"))
+        .arg("--print-rustflags")
+        .env("CARGO_HOME", "/somewhere/cargo")
+        .env("CARGO_TARGET_DIR", "/elsewhere/target")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let root = repo().canonicalize().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "--remap-path-prefix={}=/build/kubectl-wizard --remap-path-prefix=/somewhere/cargo=/cargo \
+             --remap-path-prefix=/elsewhere/target=/build/target\n",
+            root.display()
+        )
+    );
 }
 
 #[test]

@@ -17,39 +17,126 @@ fn stdout_of(command: &mut Command) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// `kubectl version`'s shape: `Client Version: vX` in plain text, the
+/// fields under `clientVersion` in JSON and YAML.
 #[test]
-fn version_variants() {
+fn version_looks_like_kubectl_version() {
     let version = format!("v{}", env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        stdout_of(wizard().args(["version", "--short"])),
-        format!("{version}\n")
+        stdout_of(wizard().arg("version")),
+        format!("Client Version: {version}\n")
+    );
+    // kubectl's habit: `--client` is accepted and changes nothing.
+    assert_eq!(
+        stdout_of(wizard().args(["version", "--client"])),
+        format!("Client Version: {version}\n")
     );
 
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of(wizard().args(["version", "-o", "json"]))).unwrap();
-    assert_eq!(json["version"], version.as_str());
-    let platform = json["platform"].as_str().unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["clientVersion"]);
+    let client = &json["clientVersion"];
+    let fields: Vec<&str> = client
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "major",
+            "minor",
+            "gitVersion",
+            "gitCommit",
+            "buildDate",
+            "rustVersion",
+            "compiler",
+            "platform"
+        ]
+    );
+    assert_eq!(client["gitVersion"], version.as_str());
+    let mut numbers = env!("CARGO_PKG_VERSION").split('.');
+    assert_eq!(client["major"], numbers.next().unwrap());
+    assert_eq!(client["minor"], numbers.next().unwrap());
+    assert_eq!(client["compiler"], "rustc");
+    let platform = client["platform"].as_str().unwrap();
     let (os, arch) = platform.split_once('/').unwrap();
     assert!(["linux", "darwin", "windows"].contains(&os), "{platform}");
     assert!(
         !arch.is_empty() && arch != "x86_64" && arch != "aarch64",
         "{platform}"
     );
-    assert!(json["gitCommit"].is_string());
 
-    let plain = stdout_of(wizard().arg("version"));
-    assert!(
-        plain.starts_with(&format!("kubectl-wizard {version} ({platform}")),
-        "{plain}"
-    );
+    let yaml: serde_json::Value =
+        serde_yaml::from_str(&stdout_of(wizard().args(["version", "-o", "yaml"]))).unwrap();
+    assert_eq!(yaml, json);
 }
 
+/// Built from this checkout, the binary knows its commit and that commit's
+/// date (build.rs), as `git` reports them.
 #[test]
-fn version_short_and_output_conflict() {
-    wizard()
-        .args(["version", "--short", "-o", "json"])
-        .assert()
-        .code(2);
+fn version_names_the_commit_it_was_built_from() {
+    // `git` in UTC, since the build's date is.
+    let git = |args: &[&str]| {
+        Process::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("TZ", "UTC")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(wizard().args(["version", "-o", "json"]))).unwrap();
+    let client = &json["clientVersion"];
+    let overridden = |var: &str| std::env::var_os(var).is_some();
+    let Some(head) = git(&["rev-parse", "HEAD"]) else {
+        // A source archive without git: the build says so.
+        assert_eq!(client["gitCommit"], "unknown");
+        return;
+    };
+    if !overridden("KUBECTL_WIZARD_GIT_COMMIT") {
+        assert_eq!(client["gitCommit"], head.as_str());
+    }
+    if !overridden("SOURCE_DATE_EPOCH") {
+        let date = git(&[
+            "show",
+            "-s",
+            "--format=%cd",
+            "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
+            "HEAD",
+        ]);
+        assert_eq!(client["buildDate"].as_str(), date.as_deref());
+    }
+}
+
+/// kubectl 1.28 dropped `version --short`; so do we, saying what to use.
+#[test]
+fn version_short_is_refused_with_a_note() {
+    for args in [
+        &["version", "--short"][..],
+        &["version", "--short", "-o", "json"],
+    ] {
+        let output = wizard().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(output.stdout.is_empty(), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--short was removed, as kubectl 1.28 removed it")
+                && stderr.contains("-o json"),
+            "{stderr}"
+        );
+    }
+    let help = stdout_of(wizard().args(["version", "--help"]));
+    assert!(!help.contains("--short"), "{help}");
 }
 
 #[test]
@@ -216,10 +303,10 @@ fn the_real_kubectl_finds_runs_and_completes_the_plugin() {
     assert!(!listed.contains("kubectl_complete"), "{listed}");
     assert!(!warnings.contains("warning"), "{warnings}");
 
-    let version = run_kubectl(&kubectl, &path, &["wizard", "version", "--short"]);
+    let version = run_kubectl(&kubectl, &path, &["wizard", "version"]);
     assert_eq!(
         String::from_utf8_lossy(&version.stdout),
-        format!("v{}\n", env!("CARGO_PKG_VERSION"))
+        format!("Client Version: v{}\n", env!("CARGO_PKG_VERSION"))
     );
 
     let completion = run_kubectl(&kubectl, &path, &["__complete", "wizard", "re"]);

@@ -32,7 +32,7 @@ use crate::diag::Diagnostic;
 use crate::error::{Error, Result};
 
 pub use input::load_build;
-pub use version::{platform, VersionInfo};
+pub use version::{platform, VersionInfo, VersionOutput};
 
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {

@@ -5,26 +5,46 @@ use serde::Serialize;
 use crate::cli::{OutputFormat, VersionArgs};
 use crate::error::{Error, Result, EXIT_OK};
 
-/// What `version -o json|yaml` prints. The keys follow `kubectl version`.
+/// What `version -o json|yaml` prints, in `kubectl version`'s shape: the
+/// plugin is a client, so its fields sit under `clientVersion`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionOutput {
+    pub client_version: VersionInfo,
+}
+
+/// The fields of Kubernetes' `version.Info` that mean something for a Rust
+/// program (no `gitTreeState`: knowing it would mean rebuilding on every
+/// edit), with `rustVersion` where Go programs have `goVersion`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionInfo {
+    pub major: String,
+    pub minor: String,
     /// `v` + the Cargo version, as in the krew manifest and release tags.
-    pub version: String,
-    /// The commit built from; empty when the build did not say (a plain
-    /// `cargo install`). Release builds set `KUBECTL_WIZARD_GIT_COMMIT`.
+    pub git_version: String,
+    /// The commit built from (`build.rs`); `unknown` outside git.
     pub git_commit: String,
+    /// The commit's time (or `SOURCE_DATE_EPOCH`), so builds are
+    /// reproducible; `unknown` outside git.
+    pub build_date: String,
+    pub rust_version: String,
+    pub compiler: String,
     /// `os/arch` in the names kubectl and krew use (`linux/amd64`).
     pub platform: String,
 }
 
 impl VersionInfo {
     pub fn current() -> VersionInfo {
+        let mut numbers = env!("CARGO_PKG_VERSION").split(['.', '-', '+']);
         VersionInfo {
-            version: format!("v{}", env!("CARGO_PKG_VERSION")),
-            git_commit: option_env!("KUBECTL_WIZARD_GIT_COMMIT")
-                .unwrap_or_default()
-                .to_string(),
+            major: numbers.next().unwrap_or_default().to_string(),
+            minor: numbers.next().unwrap_or_default().to_string(),
+            git_version: format!("v{}", env!("CARGO_PKG_VERSION")),
+            git_commit: env!("KUBECTL_WIZARD_GIT_COMMIT").to_string(),
+            build_date: env!("KUBECTL_WIZARD_BUILD_DATE").to_string(),
+            rust_version: env!("KUBECTL_WIZARD_RUSTC_VERSION").to_string(),
+            compiler: "rustc".to_string(),
             platform: platform(std::env::consts::OS, std::env::consts::ARCH),
         }
     }
@@ -47,24 +67,29 @@ pub fn platform(os: &str, arch: &str) -> String {
 }
 
 pub fn run(args: &VersionArgs) -> Result<i32> {
-    let info = VersionInfo::current();
+    if args.short {
+        // kubectl 1.28 removed `kubectl version --short`; the plain output
+        // took its place.
+        return Err(Error::Usage(
+            "--short was removed, as kubectl 1.28 removed it from `kubectl version`: \
+             the plain output is one line already (`Client Version: v…`); \
+             use -o json or -o yaml for the commit, build date and platform"
+                .into(),
+        ));
+    }
+    let output = VersionOutput {
+        client_version: VersionInfo::current(),
+    };
     let text = match args.output {
         Some(OutputFormat::Json) => {
-            let mut json = serde_json::to_string_pretty(&info)
+            let mut json = serde_json::to_string_pretty(&output)
                 .map_err(|e| Error::Failed(format!("cannot write JSON: {e}")))?;
             json.push('\n');
             json
         }
-        Some(OutputFormat::Yaml) => crate::yaml::to_string(&info)
+        Some(OutputFormat::Yaml) => crate::yaml::to_string(&output)
             .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?,
-        None if args.short => format!("{}\n", info.version),
-        None if info.git_commit.is_empty() => {
-            format!("kubectl-wizard {} ({})\n", info.version, info.platform)
-        }
-        None => format!(
-            "kubectl-wizard {} ({}, commit {})\n",
-            info.version, info.platform, info.git_commit
-        ),
+        None => format!("Client Version: {}\n", output.client_version.git_version),
     };
     super::emit(&text)?;
     Ok(EXIT_OK)

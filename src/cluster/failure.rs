@@ -57,8 +57,6 @@ pub struct ApiStatus {
     /// `details.kind`: the resource the status is about (`namespaces`
     /// for a 404; the kind, `StatefulSet`, for a 422).
     pub details_kind: String,
-    /// `details.name`: the object the status is about.
-    pub details_name: String,
     pub causes: Vec<Cause>,
     /// Attempts made, when the status was retried (429, 5xx).
     pub attempts: u32,
@@ -112,7 +110,6 @@ impl ApiStatus {
             reason: text(value.get("reason")),
             message: text(value.get("message")),
             details_kind: text(value.pointer("/details/kind")),
-            details_name: text(value.pointer("/details/name")),
             causes,
             attempts: 1,
         }
@@ -138,11 +135,8 @@ impl ApiStatus {
         if fields.is_empty() {
             return None;
         }
-        let name = if self.details_name.is_empty() {
-            "NAME"
-        } else {
-            self.details_name.as_str()
-        };
+        // A 422's message is `Kind.group "name" is invalid: ...`.
+        let name = quoted(&self.message).unwrap_or("NAME");
         let what = match self.details_kind.as_str() {
             "StatefulSet" => format!(
                 "a StatefulSet's claim templates, selector, serviceName and podManagementPolicy are fixed when it is created; \

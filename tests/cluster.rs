@@ -1272,4 +1272,53 @@ fn a_controller_writing_during_diff_is_never_a_change() {
             "the write happened during the diff"
         );
     }
+const STATEFUL: &str = r#"
+namespace: data
+_services:
+  - name: db
+    kind: StatefulSet
+    image: "postgres:16"
+    port: 5432
+    volumeClaimTemplates:
+      - {name: pgdata, mountPath: /var/lib/postgresql, size: 10Gi}
+"#;
+
+#[test]
+fn a_changed_claim_template_is_refused_naming_the_field_and_the_way_out() {
+    let env = Env::new();
+    let state = env.write_state(STATEFUL);
+    assert_code(&apply(&env, &state, &[]), 0);
+    let sts = env
+        .server
+        .get("apps/v1", "StatefulSet", "data", "db")
+        .unwrap();
+    // Claim templates go out as the server stores them.
+    assert_eq!(
+        sts["spec"]["volumeClaimTemplates"][0]["kind"],
+        "PersistentVolumeClaim"
+    );
+
+    let grown = env.write_state(&STATEFUL.replace("size: 10Gi", "size: 20Gi"));
+    for (command, code) in [("diff", 3), ("apply", 1)] {
+        let refused = wizard_on(&env, command, &grown, &[]);
+        let errors = stderr(&refused);
+        assert!(
+            errors.contains("statefulset.apps/db: 422 Invalid: StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than"),
+            "{command}: {errors}"
+        );
+        assert!(
+            errors.contains("; spec cannot change: a StatefulSet's claim templates, selector, serviceName and podManagementPolicy are fixed when it is created; to change them, delete it without its pods (`kubectl delete statefulset db --cascade=orphan`: pods and volume claims keep running) and apply again, or keep the old values in the state"),
+            "{command}: {errors}"
+        );
+        assert_eq!(status(&refused), code, "{command}: {errors}");
+    }
+    // Nothing changed on the cluster.
+    let after = env
+        .server
+        .get("apps/v1", "StatefulSet", "data", "db")
+        .unwrap();
+    assert_eq!(
+        after["spec"]["volumeClaimTemplates"],
+        sts["spec"]["volumeClaimTemplates"]
+    );
 }

@@ -79,7 +79,8 @@ pub struct ApiStatus {
     pub code: u16,
     pub reason: String,
     pub message: String,
-    /// `details.kind`: the resource the status is about (`namespaces`).
+    /// `details.kind`: the resource the status is about (`namespaces`
+    /// for a 404; the kind, `StatefulSet`, for a 422).
     pub details_kind: String,
     pub causes: Vec<Cause>,
     /// Attempts made, when the status was retried (429, 5xx).
@@ -147,6 +148,52 @@ impl ApiStatus {
         }
     }
 
+    /// The fields the server refused to change because they cannot change
+    /// on an existing object (a 422 whose causes say so).
+    pub fn immutable_fields(&self) -> Vec<&str> {
+        if self.code != 422 {
+            return Vec::new();
+        }
+        self.causes
+            .iter()
+            .filter(|c| IMMUTABLE.iter().any(|words| c.message.contains(words)))
+            .map(|c| c.field.as_str())
+            .collect()
+    }
+
+    /// Why an immutable field refused the change, and what the user can do
+    /// about it, for the kinds the plugin writes.
+    pub fn immutable_hint(&self) -> Option<String> {
+        let fields = self.immutable_fields();
+        if fields.is_empty() {
+            return None;
+        }
+        // A 422's message is `Kind.group "name" is invalid: ...`.
+        let name = quoted(&self.message).unwrap_or("NAME");
+        let what = match self.details_kind.as_str() {
+            "StatefulSet" => format!(
+                "a StatefulSet's claim templates, selector, serviceName and podManagementPolicy are fixed when it is created; \
+                 to change them, delete it without its pods (`kubectl delete statefulset {name} --cascade=orphan`: pods and volume claims keep running) and apply again, \
+                 or keep the old values in the state"
+            ),
+            "PersistentVolumeClaim" => "a PersistentVolumeClaim's storage class and access modes are fixed when it is created, and its size can only grow once it is bound; \
+                 its data lives in the claim, so keep the old values in the state, or move the data to a new claim under another name"
+                .to_string(),
+            "Job" => format!(
+                "a Job's pod template, selector and completions are fixed when it is created; \
+                 delete it (`kubectl delete job {name}`) and apply again to run the new version"
+            ),
+            "Secret" => format!(
+                "a Secret's type is fixed when it is created; delete it (`kubectl delete secret {name}`, noting its values first) and apply again, or keep the old type"
+            ),
+            kind => format!(
+                "these fields are fixed when the object is created; delete it (`kubectl delete {} {name}`) and apply again, or keep the old values in the state",
+                kind.to_lowercase()
+            ),
+        };
+        Some(format!("{} cannot change: {what}", fields.join(", ")))
+    }
+
     /// The fields held by other managers, for a 409 from server-side apply.
     pub fn conflicts(&self) -> Vec<Conflict> {
         self.causes
@@ -160,6 +207,14 @@ impl ApiStatus {
             .collect()
     }
 }
+
+/// What the API server's validators say of a field that cannot change:
+/// `ValidateImmutableField`, the PVC and StatefulSet update rules.
+const IMMUTABLE: &[&str] = &[
+    "field is immutable",
+    "spec is immutable after creation",
+    "updates to statefulset spec for fields other than",
+];
 
 /// The first double-quoted part of a text.
 fn quoted(text: &str) -> Option<&str> {
@@ -233,6 +288,9 @@ impl fmt::Display for ApiStatus {
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
+        if let Some(hint) = self.immutable_hint() {
+            write!(f, "; {hint}")?;
+        }
         Ok(())
     }
 }
@@ -280,6 +338,51 @@ mod tests {
             "conflict with another field manager: .spec.replicas is owned by \"kubectl-edit\""
         );
         assert!(Failure::Rejected(status).is_conflict());
+    }
+
+    /// A 422 as kube-apiserver 1.33 sends it for a changed claim template:
+    /// `errors.NewInvalid` puts the kind, group and name in `details`.
+    const STATEFULSET_FORBIDDEN: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+      "message":"StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      "reason":"Invalid","details":{"name":"db","group":"apps","kind":"StatefulSet","causes":[{"reason":"FieldValueForbidden",
+      "message":"Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden","field":"spec"}]},"code":422}"#;
+
+    #[test]
+    fn a_refused_immutable_change_says_which_field_why_and_what_to_do() {
+        let status = ApiStatus::parse(422, STATEFULSET_FORBIDDEN.as_bytes());
+        assert_eq!(status.immutable_fields(), ["spec"]);
+        let text = status.to_string();
+        assert!(
+            text.starts_with("422 Invalid: StatefulSet.apps \"db\" is invalid: spec: Forbidden"),
+            "{text}"
+        );
+        assert!(
+            text.contains("; spec cannot change: a StatefulSet's claim templates"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`kubectl delete statefulset db --cascade=orphan`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_immutable_job_template_names_the_field() {
+        let body = br#"{"kind":"Status","code":422,"reason":"Invalid","message":"Job.batch \"migrate\" is invalid: spec.template: Invalid value: ...: field is immutable",
+          "details":{"name":"migrate","group":"batch","kind":"Job","causes":[{"reason":"FieldValueInvalid","message":"Invalid value: ...: field is immutable","field":"spec.template"}]}}"#;
+        let text = ApiStatus::parse(422, body).to_string();
+        assert!(
+            text.contains("; spec.template cannot change: a Job's pod template"),
+            "{text}"
+        );
+        assert!(text.contains("`kubectl delete job migrate`"), "{text}");
+    }
+
+    #[test]
+    fn other_invalid_answers_get_no_immutable_hint() {
+        let body = br#"{"kind":"Status","code":422,"reason":"Invalid","message":"m",
+          "details":{"kind":"Deployment","causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.selector"}]}}"#;
+        assert_eq!(ApiStatus::parse(422, body).immutable_hint(), None);
     }
 
     #[test]

@@ -1658,3 +1658,180 @@ fn examples_are_valid_even_under_strict() {
         assert_eq!(stdout(&out), "");
     }
 }
+
+/// What a real API server answers with 422 is refused here first, with the
+/// path, what was found and what is allowed.
+mod refused_by_the_api_server {
+    use super::*;
+
+    fn sts(extra: Value) -> Value {
+        let mut base = svc(json!({"kind": "StatefulSet", "port": 80}));
+        let (Value::Object(base_map), Value::Object(extra_map)) = (&mut base, extra) else {
+            panic!("sts takes an object");
+        };
+        base_map.extend(extra_map);
+        base
+    }
+
+    #[test]
+    fn claim_sizes_must_be_above_zero() {
+        rejected(
+            services(json!([sts(json!({"volumeClaimTemplates": [
+                {"name": "a", "mountPath": "/a", "size": "0"},
+                {"name": "b", "mountPath": "/b", "size": "0Gi"},
+                {"name": "c", "mountPath": "/c", "size": "-1Gi"},
+            ]}))])),
+            &[
+                (
+                    "_services[0].volumeClaimTemplates[0].size",
+                    &["found \"0\"", "greater than zero"],
+                ),
+                (
+                    "_services[0].volumeClaimTemplates[1].size",
+                    &["found \"0Gi\"", "greater than zero"],
+                ),
+                (
+                    "_services[0].volumeClaimTemplates[2].size",
+                    &["found \"-1Gi\"", "must not be negative"],
+                ),
+            ],
+        );
+        rejected(
+            services(json!([svc(json!({"volumes": [
+                {"type": "pvc-dynamic", "name": "d", "mountPath": "/d", "size": 0},
+            ]}))])),
+            &[(
+                "_services[0].volumes[0].size",
+                &["found \"0\"", "greater than zero"],
+            )],
+        );
+    }
+
+    #[test]
+    fn storage_classes_and_referenced_objects_must_be_object_names() {
+        rejected(
+            services(json!([
+                sts(json!({"volumeClaimTemplates": [
+                    {"name": "a", "mountPath": "/a", "storageClass": "Fast SSD"},
+                ]})),
+                svc(json!({"name": "api", "volumes": [
+                    {"type": "pvc-dynamic", "name": "d", "mountPath": "/d", "storageClass": "fast_ssd"},
+                    {"type": "pvc-static", "name": "s", "mountPath": "/s", "pvName": "PV/1"},
+                    {"type": "configMap", "configMapName": "Bad Name", "mountPath": "/c"},
+                    {"type": "secret", "secretName": "x/y", "mountPath": "/e"},
+                ]})),
+            ])),
+            &[
+                (
+                    "_services[0].volumeClaimTemplates[0].storageClass",
+                    &["found \"Fast SSD\"", "Kubernetes object name"],
+                ),
+                (
+                    "_services[1].volumes[0].storageClass",
+                    &["found \"fast_ssd\"", "Kubernetes object name"],
+                ),
+                (
+                    "_services[1].volumes[1].pvName",
+                    &["found \"PV/1\"", "Kubernetes object name"],
+                ),
+                (
+                    "_services[1].volumes[2].configMapName",
+                    &["found \"Bad Name\"", "Kubernetes object name"],
+                ),
+                (
+                    "_services[1].volumes[3].secretName",
+                    &["found \"x/y\"", "Kubernetes object name"],
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn item_keys_may_not_be_absolute_or_climb() {
+        rejected(
+            services(json!([svc(json!({"volumes": [
+                {"type": "configMap", "configMapName": "app", "key": "/etc/passwd", "mountPath": "/a"},
+                {"type": "configMap", "configMapName": "app", "key": "../x", "mountPath": "/b"},
+                {"type": "secret", "secretName": "s", "key": "..data", "mountPath": "/c"},
+            ]}))])),
+            &[
+                (
+                    "_services[0].volumes[0].key",
+                    &["found \"/etc/passwd\"", "not starting with \"..\""],
+                ),
+                ("_services[0].volumes[1].key", &["found \"../x\""]),
+                ("_services[0].volumes[2].key", &["found \"..data\""]),
+            ],
+        );
+    }
+
+    #[test]
+    fn requests_may_not_exceed_limits() {
+        rejected(
+            services(json!([svc(json!({
+                "resources": {"cpu_request": "500m", "cpu_limit": "250m", "memory_request": "1Gi", "memory_limit": "1000Mi"},
+                "companions": [{"name": "side", "image": "busybox", "cpuRequest": "1", "cpuLimit": "900m"}],
+            }))])),
+            &[
+                (
+                    "_services[0].resources",
+                    &["found cpu request 500m above its limit 250m"],
+                ),
+                (
+                    "_services[0].resources",
+                    &["found memory request 1Gi above its limit 1000Mi"],
+                ),
+                (
+                    "_services[0].companions[0]",
+                    &["found cpu request 1 above its limit 900m"],
+                ),
+            ],
+        );
+        accepted(
+            services(json!([svc(
+                json!({"resources": {"cpu_request": "0.25", "cpu_limit": "250m", "memory_request": "1G", "memory_limit": "1Gi"}})
+            )])),
+            &[],
+        );
+    }
+
+    #[test]
+    fn toleration_keys_and_values_follow_the_label_rules() {
+        rejected(
+            services(json!([svc(json!({"kind": "DaemonSet", "tolerations": [
+                {"key": "bad key", "operator": "Exists"},
+                {"key": "ok", "operator": "Equal", "value": "no spaces allowed"},
+            ]}))])),
+            &[
+                (
+                    "_services[0].tolerations[0].key",
+                    &["found label key \"bad key\""],
+                ),
+                (
+                    "_services[0].tolerations[1].value",
+                    &["found label value \"no spaces allowed\""],
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn host_and_mount_paths_may_not_climb() {
+        rejected(
+            services(json!([svc(json!({"volumes": [
+                {"type": "hostPath", "name": "h", "hostPath": "/var/../etc", "mountPath": "/h"},
+                {"type": "emptyDir", "name": "e", "mountPath": "/data/../etc"},
+            ]}))])),
+            &[
+                (
+                    "_services[0].volumes[0].hostPath",
+                    &["found \"/var/../etc\"", "without a `..` segment"],
+                ),
+                (
+                    "_services[0].volumes[1].mountPath",
+                    &["found \"/data/../etc\"", "without a `..` segment"],
+                ),
+            ],
+        );
+    }
+}

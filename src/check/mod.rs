@@ -9,7 +9,7 @@ pub mod quantity;
 
 pub use cron::check_schedule;
 pub use names::{check_dns_label, check_dns_subdomain, check_env_key, check_host, closest};
-pub use quantity::check_quantity;
+pub use quantity::{check_positive_quantity, check_quantity};
 
 /// A port number, 1–65535.
 pub fn check_port(port: i64) -> Result<i32, String> {
@@ -41,13 +41,35 @@ pub fn check_state_output_dir(dir: &str) -> Result<(), String> {
     }
 }
 
-/// An absolute path such as a mountPath.
+/// An absolute path such as a mountPath or hostPath, without a `..`
+/// segment (the API server refuses a hostPath that climbs back up, and a
+/// mount path that does is at best confusing).
 pub fn check_absolute_path(path: &str) -> Result<(), String> {
-    if path.starts_with('/') {
+    if !path.starts_with('/') {
+        Err(format!(
+            "found \"{path}\"; it must be an absolute path (start with /)"
+        ))
+    } else if path.split('/').any(|segment| segment == "..") {
+        Err(format!(
+            "found \"{path}\"; an absolute path without a `..` segment is required"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A key of a ConfigMap or Secret (it also becomes a file name under the
+/// mount path): letters, digits, `-`, `_` and `.`, at most 253, not `.`
+/// and not starting with `..` (so never absolute and never climbing out).
+pub fn check_config_map_key(key: &str) -> Result<(), String> {
+    let chars_ok = key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !key.is_empty() && key.len() <= 253 && chars_ok && key != "." && !key.starts_with("..") {
         Ok(())
     } else {
         Err(format!(
-            "found \"{path}\"; it must be an absolute path (start with /)"
+            "found \"{key}\"; expected a ConfigMap/Secret key: at most 253 letters, digits, '-', '_' or '.', not \".\" and not starting with \"..\" (no '/', so never an absolute path)"
         ))
     }
 }

@@ -25,6 +25,50 @@ pub fn check_quantity(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A quantity that must be more than zero (a claim's size: the API
+/// server refuses `0`).
+pub fn check_positive_quantity(value: &str) -> Result<(), String> {
+    check_quantity(value)?;
+    if amount(value).is_some_and(|a| a > 0.0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "found \"{value}\"; expected a quantity greater than zero, such as 1Gi"
+        ))
+    }
+}
+
+/// The amount a valid quantity stands for, in base units (`500m` is 0.5,
+/// `1Ki` is 1024), close enough to compare a request with a limit.
+pub fn amount(value: &str) -> Option<f64> {
+    let unsigned = value.strip_prefix('+').unwrap_or(value);
+    let split = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        exponent => 10f64.powi(exponent.get(1..)?.parse::<i32>().ok()?),
+    };
+    Some(number * scale)
+}
+
 fn valid_number(number: &str) -> bool {
     let mut parts = number.splitn(2, '.');
     let whole = parts.next().unwrap_or("");
@@ -48,6 +92,18 @@ fn valid_suffix(suffix: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn amounts_compare_across_suffixes() {
+        use super::amount;
+        assert_eq!(amount("500m"), Some(0.5));
+        assert_eq!(amount("1Ki"), Some(1024.0));
+        assert_eq!(amount("1e3"), Some(1000.0));
+        assert!(amount("1Gi") > amount("1G"));
+        assert!(super::check_positive_quantity("0").is_err());
+        assert!(super::check_positive_quantity("0.0Gi").is_err());
+        assert!(super::check_positive_quantity("1m").is_ok());
+    }
+
     use super::check_quantity;
 
     #[test]

@@ -37,12 +37,37 @@ pub fn read_resources(obj: &Obj<'_, '_>) -> Resources {
                 .flatten()
         })
     };
-    Resources {
+    let resources = Resources {
         cpu_request: pick(&["cpu_request", "cpuRequest"]),
         cpu_limit: pick(&["cpu_limit", "cpuLimit"]),
         memory_request: pick(&["memory_request", "memRequest", "memoryRequest"]),
         memory_limit: pick(&["memory_limit", "memLimit", "memoryLimit"]),
+    };
+    // The API server refuses a request above its limit.
+    for (what, request, limit) in [
+        ("cpu", &resources.cpu_request, &resources.cpu_limit),
+        ("memory", &resources.memory_request, &resources.memory_limit),
+    ] {
+        let (Some(request), Some(limit)) = (request, limit) else {
+            continue;
+        };
+        let amount = crate::check::quantity::amount;
+        if amount(request) > amount(limit) {
+            let key = if nested.is_some() { "resources" } else { "" };
+            let path = if key.is_empty() {
+                obj.path.clone()
+            } else {
+                obj.path_of(key)
+            };
+            obj.reader().error(
+                &path,
+                format!(
+                    "found {what} request {request} above its limit {limit}; a request must be at most the limit"
+                ),
+            );
+        }
     }
+    resources
 }
 
 const PROBE_KEYS: &[&str] = &[
@@ -403,7 +428,9 @@ pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
                 );
             }
             let key = t.string("key");
-            if key.is_none() && operator.as_deref() != Some("Exists") {
+            // A taint key is a qualified name, like a label key.
+            let key = key.and_then(|k| t.checked("key", crate::check::names::check_label_key(&k).map(|()| k)));
+            if key.is_none() && !t.is_set("key") && operator.as_deref() != Some("Exists") {
                 t.error(
                     "key",
                     "found nothing; a toleration without a key must use operator Exists",
@@ -428,7 +455,9 @@ pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
                 key,
                 operator,
                 effect,
-                value: t.string("value"),
+                value: t.string("value").and_then(|v| {
+                    t.checked("value", crate::check::names::check_label_value(&v).map(|()| v))
+                }),
                 toleration_seconds,
             })
         })

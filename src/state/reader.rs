@@ -316,6 +316,25 @@ impl<'r, 'v> Obj<'r, 'v> {
         self.checked(key, check::check_quantity(&value).map(|()| value))
     }
 
+    /// A quantity greater than zero (a claim's size).
+    pub fn positive_quantity(&self, key: &str) -> Option<String> {
+        let value = self.string(key)?;
+        self.checked(key, check::check_positive_quantity(&value).map(|()| value))
+    }
+
+    /// An optional Kubernetes object name (DNS-1123 subdomain): a storage
+    /// class, a ConfigMap, a Secret, a PersistentVolume.
+    pub fn subdomain(&self, key: &str) -> Option<String> {
+        let name = self.string(key)?;
+        self.checked(key, check::check_dns_subdomain(&name).map(|()| name))
+    }
+
+    /// A required Kubernetes object name (DNS-1123 subdomain).
+    pub fn required_subdomain(&self, key: &str, what: &str) -> Option<String> {
+        let name = self.required_string(key, what)?;
+        self.checked(key, check::check_dns_subdomain(&name).map(|()| name))
+    }
+
     /// An absolute path, required.
     pub fn absolute_path(&self, key: &str, what: &str) -> Option<String> {
         let path = self.required_string(key, what)?;

@@ -74,12 +74,12 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
             size_limit: v.quantity("sizeLimit"),
         },
         "configMap" => VolumeSource::ConfigMap {
-            config_map_name: v.required_string("configMapName", "a configMapName")?,
-            key: v.string("key"),
+            config_map_name: v.required_subdomain("configMapName", "a configMapName")?,
+            key: item_key(v)?,
         },
         "secret" => VolumeSource::Secret {
-            secret_name: v.required_string("secretName", "a secretName")?,
-            key: v.string("key"),
+            secret_name: v.required_subdomain("secretName", "a secretName")?,
+            key: item_key(v)?,
         },
         _ => {
             let name = v.optional_name("name");
@@ -98,6 +98,21 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
         mount_path: mount_path?,
         read_only,
     })
+}
+
+/// The one key of a ConfigMap or Secret to mount: it becomes the item's
+/// file name and the mount's subPath, so it may not be absolute or climb.
+/// `Some(None)` when absent; `None` when invalid.
+fn item_key(v: &Obj<'_, '_>) -> Option<Option<String>> {
+    match v.string("key") {
+        None => Some(None),
+        Some(key) => v
+            .checked(
+                "key",
+                crate::check::check_config_map_key(&key).map(|()| key),
+            )
+            .map(Some),
+    }
 }
 
 /// The keys that only mean something for some volume types, with those types.
@@ -132,18 +147,18 @@ fn warn_other_types_keys(v: &Obj<'_, '_>, kind: &str) {
 fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
     let name = v.name("name", "a volume name");
     let pv_name = is_static.then(|| {
-        v.required_string(
+        v.required_subdomain(
             "pvName",
             "a pvName (the PersistentVolume to bind) for pvc-static",
         )
     });
-    let storage_class = v.string("storageClass");
+    let storage_class = v.subdomain("storageClass");
     let longhorn = read_longhorn(v, storage_class.as_deref());
     let access_mode = v
         .one_of("accessMode", ACCESS_MODES)
         .unwrap_or("ReadWriteOnce")
         .to_string();
-    let size = v.quantity("size").unwrap_or_else(|| "10Gi".into());
+    let size = v.positive_quantity("size").unwrap_or_else(|| "10Gi".into());
     Some(PvcVolume {
         name: name?,
         access_mode,
@@ -188,12 +203,12 @@ pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
             // pass reports all of the template's problems.
             let name = t.name("name", "a claim template name");
             let mount_path = t.absolute_path("mountPath", "a mountPath");
-            let size = t.quantity("size").unwrap_or_else(|| "1Gi".into());
+            let size = t.positive_quantity("size").unwrap_or_else(|| "1Gi".into());
             let access_mode = t
                 .one_of("accessMode", ACCESS_MODES)
                 .unwrap_or("ReadWriteOnce")
                 .to_string();
-            let storage_class = t.string("storageClass");
+            let storage_class = t.subdomain("storageClass");
             Some(ClaimTemplate {
                 path,
                 name: name?,

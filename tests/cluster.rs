@@ -1272,6 +1272,8 @@ fn a_controller_writing_during_diff_is_never_a_change() {
             "the write happened during the diff"
         );
     }
+}
+
 const STATEFUL: &str = r#"
 namespace: data
 _services:

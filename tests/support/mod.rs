@@ -56,6 +56,10 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod apiserver;
+/// Strict validation against the Kubernetes 1.33 JSON Schemas
+/// (`tests/data/kubernetes-1.33.json`); `tests/schema.rs` checks every
+/// rendered object with it, and the test API server can use it too.
+pub mod schema_check;
 
 pub use apiserver::{
     ClientCertificate, FaultHandle, RequestRecord, ServerOptions, TestApiServer, DEFAULT_TOKEN,

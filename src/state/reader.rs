@@ -2,7 +2,7 @@
 //! wrong with the value it reads (with the value's path, what was found and
 //! what is allowed) and carries on, so one pass reports every problem.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 
@@ -14,7 +14,13 @@ use crate::model::IntOrPercent;
 #[derive(Default)]
 pub struct Reader {
     diags: RefCell<Diagnostics>,
+    /// Unknown keys given a "did you mean" search so far.
+    hints: Cell<usize>,
 }
+
+/// Typo hints are for people: past this many unknown keys the state is
+/// not a typed one, and each search costs a comparison with every key.
+const MAX_HINTS: usize = 1_000;
 
 impl Reader {
     pub fn error(&self, path: &str, message: impl Into<String>) {
@@ -113,7 +119,14 @@ impl<'r, 'v> Obj<'r, 'v> {
             if key.starts_with('_') || known.contains(&key.as_str()) {
                 continue;
             }
-            let hint = match check::closest(key, known.iter().copied()) {
+            let searched = self.reader.hints.get();
+            self.reader.hints.set(searched + 1);
+            let near = if searched < MAX_HINTS {
+                check::closest(key, known.iter().copied())
+            } else {
+                None
+            };
+            let hint = match near {
                 Some(near) => format!("; did you mean `{near}`?"),
                 None => String::new(),
             };

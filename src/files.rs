@@ -45,12 +45,25 @@ impl OutputFile {
 /// written, naming every such path.
 pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(PathBuf, Outcome)>> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let refused: Vec<String> = files
+    // Sub-folders of the output folder (`secrets/`) are checked like the
+    // files: a link planted there would redirect every write into it.
+    let mut folders: Vec<PathBuf> = files
         .iter()
-        .filter_map(|file| {
+        .filter_map(|file| Path::new(&file.name).parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map(|parent| dir.join(parent))
+        .collect();
+    folders.sort();
+    folders.dedup();
+    let refused: Vec<String> = folders
+        .iter()
+        .filter_map(|folder| {
+            folder_refusal(folder).map(|why| format!("{}: {why}", folder.display()))
+        })
+        .chain(files.iter().filter_map(|file| {
             let path = dir.join(&file.name);
             refusal(&path).map(|why| format!("{}: {why}", path.display()))
-        })
+        }))
         .collect();
     if !refused.is_empty() {
         return Err(Error::Failed(format!(
@@ -63,6 +76,14 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
             refused.join("\n  ")
         )));
     }
+    for folder in &folders {
+        match fs::create_dir(folder) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::io(folder, e))
+            }
+            _ => {}
+        }
+    }
     files
         .iter()
         .map(|file| {
@@ -71,6 +92,23 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
             Ok((path, outcome))
         })
         .collect()
+}
+
+/// Why an existing sub-folder `path` must not be written into, if it must
+/// not: anything but a real folder (a link to one included).
+fn folder_refusal(path: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_dir() {
+        return None;
+    }
+    let what = if meta.file_type().is_symlink() {
+        "a symbolic link"
+    } else {
+        "a file"
+    };
+    Some(format!(
+        "found {what}; expected a folder or nothing (remove it to let render write here)"
+    ))
 }
 
 /// Why an existing `path` must not be read or replaced, if it must not.

@@ -21,6 +21,7 @@ const ALLOWED_PROGRAMS: &[&str] = &[
     "tar",
     "sha256sum",
     "diff",
+    "mkfifo",
 ];
 
 /// Expressions (other than a string literal) that name the program to run,

@@ -123,8 +123,12 @@ fn secret_manifests_are_readable_by_their_owner_only() {
     let out = render(&dir, &[]);
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     let mut secrets = 0;
-    for entry in fs::read_dir(dir.join("k8s")).unwrap() {
-        let path = entry.unwrap().path();
+    let files = fs::read_dir(dir.join("k8s"))
+        .unwrap()
+        .chain(fs::read_dir(dir.join("k8s/secrets")).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file());
+    for path in files {
         let text = fs::read_to_string(&path).unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         if text.contains("\nkind: Secret\n") {
@@ -187,4 +191,31 @@ fn the_command_line_output_dir_may_point_anywhere() {
         .unwrap();
     assert_eq!(status(&out), 0, "{}", stderr(&out));
     assert!(target.join("kustomization.yaml").is_file());
+}
+
+#[test]
+fn a_link_planted_at_the_secrets_folder_is_not_followed() {
+    let dir = StateDir::new(STATE);
+    let elsewhere = dir.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::create_dir(dir.join("k8s")).unwrap();
+    symlink(&elsewhere, dir.join("k8s/secrets")).unwrap();
+    let out = render(&dir, &["--force"]);
+    let err = stderr(&out);
+    assert_eq!(status(&out), 3, "{err}");
+    assert!(
+        err.contains("secrets: found a symbolic link; expected a folder or nothing"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(
+        fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "no Secret written through the link"
+    );
+    assert_eq!(
+        fs::read_dir(dir.join("k8s")).unwrap().count(),
+        1,
+        "no other file written"
+    );
 }

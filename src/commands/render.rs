@@ -102,16 +102,6 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         }
     };
     let files = file_set(build)?;
-    // Files in a subfolder (the Secrets) need it to exist first.
-    for file in &files {
-        if let Some(parent) = Path::new(&file.name)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            let folder = dir.join(parent);
-            std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder, e))?;
-        }
-    }
     let outcomes = files::write_all(&dir, &files, args.force)?;
     let mut skipped = 0;
     for (path, outcome) in &outcomes {

@@ -4,13 +4,23 @@
 //! keys, tags, quotes, document markers, a byte order mark, repeated and
 //! deleted lines). Properties: no panic; a refused input names where
 //! (line and column for syntax, a path for every rule); an accepted one
-//! renders the same bytes twice, and its YAML reads back into the very
-//! objects rendered, through the same loader.
+//! renders the same bytes twice, every object passes the official 1.33
+//! schemas, and its YAML reads back into the very objects rendered,
+//! through the same loader.
 
 use kubectl_wizard::error::Error;
 use kubectl_wizard::pipeline::{self, BuildOptions};
 use kubectl_wizard::{render, yaml};
 use proptest::prelude::*;
+
+#[path = "support/schema_check.rs"]
+mod schema_check;
+
+/// The official 1.33 schemas, loaded once for every case.
+fn schemas() -> &'static schema_check::Schemas {
+    static SCHEMAS: std::sync::OnceLock<schema_check::Schemas> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(schema_check::Schemas::kubernetes)
+}
 
 fn examples() -> Vec<String> {
     ["statefulset.yaml", "deployment.yaml"]
@@ -138,6 +148,17 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&stream, &stream_again, "rendering is deterministic");
             for manifest in &build.manifests {
+                // Whatever passes validation renders objects a real 1.33
+                // server's schema accepts.
+                if let Err(problems) = schemas().validate(&manifest.object) {
+                    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                    prop_assert!(
+                        false,
+                        "{} fails the 1.33 schema:\n{}\nstate:\n{text}",
+                        manifest.file_name,
+                        listed.join("\n")
+                    );
+                }
                 let written = yaml::value_to_string(&manifest.object);
                 let read = yaml::parse(&written)
                     .map_err(|e| TestCaseError::fail(format!("{e}\n{written}")))?;
@@ -146,6 +167,17 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// The unbroken examples take the accepting path (schema check included).
+#[test]
+fn the_examples_themselves_pass_every_property() {
+    for text in examples() {
+        assert!(pipeline::build(&text, "state", &BuildOptions::default()).is_ok());
+        if let Err(failure) = check(&text) {
+            panic!("{failure}");
+        }
+    }
 }
 
 proptest! {

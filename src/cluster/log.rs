@@ -128,8 +128,9 @@ fn prefix(now: SystemTime) -> String {
 }
 
 /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
-/// algorithm), so that no date crate is needed for a log prefix.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// algorithm), so that no date crate is needed for a log prefix. Public:
+/// the test API server's timestamps use it too.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

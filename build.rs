@@ -19,14 +19,19 @@ fn main() {
     println!("cargo:rerun-if-env-changed=KUBECTL_WIZARD_GIT_COMMIT");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
-    watch_head(&root);
+    let from_env = std::env::var("KUBECTL_WIZARD_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty());
+    // A commit given from outside makes HEAD irrelevant: not watching it
+    // spares a development loop (which sets the variable) a rebuild of the
+    // crate and every test binary on each commit.
+    if from_env.is_none() {
+        watch_head(&root);
+    }
     if root.join(".cargo_vcs_info.json").is_file() {
         println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
     }
 
-    let from_env = std::env::var("KUBECTL_WIZARD_GIT_COMMIT")
-        .ok()
-        .filter(|c| !c.trim().is_empty());
     let commit = from_env
         .or_else(|| git(&root, &["rev-parse", "HEAD"]))
         .or_else(|| vcs_info_commit(&root))

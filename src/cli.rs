@@ -228,6 +228,36 @@ Examples:
 `kubectl wizard <TAB>` itself is completed by kubectl's own completion (kubectl 1.26 or
 later) through the kubectl_complete-wizard executable installed beside the plugin.")]
     Completion(CompletionArgs),
+    /// Run as a KRM function (kpt, kustomize): a ResourceList on stdin whose functionConfig is a WizardState
+    #[command(after_help = "\
+The functionConfig is the state wrapped as an object:
+
+  apiVersion: kubectl-wizard.dev/v1alpha1
+  kind: WizardState
+  metadata:
+    name: shop
+  namespace: shop
+  _services:
+    - {name: web, image: nginx:1.27, port: 80}
+
+The generated objects are added to the items (an item with the same apiVersion,
+kind, namespace and name is replaced); every finding becomes a result with the
+state path as its field. Secrets are left out, as with render -o.
+
+Examples:
+  # With kpt: generate into the package folder deploy/
+  kpt fn eval deploy/ --exec \"kubectl-wizard fn\" --fn-config wizard-state-krm.yaml
+
+  # Directly
+  kubectl-wizard fn < resource-list.yaml")]
+    Fn(FnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FnArgs {
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod diag;
 pub mod error;
 pub mod files;
 pub mod interactive;
+pub mod krm;
 pub mod model;
 pub mod pipeline;
 pub mod render;

@@ -143,15 +143,29 @@ pub fn syntax_error(source_name: &str, e: crate::yaml::SyntaxError) -> Error {
 /// Read, check and render a state. `source_name` names the input in
 /// syntax errors (a file path, or `<stdin>`).
 pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
-    let load_options = LoadOptions {
-        namespace: options.namespace.clone(),
-    };
-    let loaded = state::load(text, &load_options).map_err(|e| syntax_error(source_name, e))?;
-    let mut diagnostics: Diagnostics = loaded.diagnostics;
-    if !diagnostics.items.is_empty() {
+    let document = crate::yaml::parse(text).map_err(|e| syntax_error(source_name, e))?;
+    from_document(&document, options, |diagnostics| {
         // A second reading, only when there is something to report.
         let positions = crate::yaml::positions(text);
         diagnostics.sort_by_position(|path| positions.get(path).copied());
+    })
+}
+
+/// Check and render a state that is already a value tree (a KRM
+/// function's `functionConfig`). `order` puts the findings, when there are
+/// any, in the order of the text they came from.
+pub fn from_document(
+    document: &serde_json::Value,
+    options: &BuildOptions,
+    order: impl FnOnce(&mut Diagnostics),
+) -> Result<Build> {
+    let load_options = LoadOptions {
+        namespace: options.namespace.clone(),
+    };
+    let loaded = state::from_value(document, &load_options);
+    let mut diagnostics: Diagnostics = loaded.diagnostics;
+    if !diagnostics.items.is_empty() {
+        order(&mut diagnostics);
     }
     if options.strict {
         diagnostics.promote_warnings();

@@ -39,6 +39,10 @@ const KNOWN_EXPRESSIONS: &[(&str, &str)] = &[
         "assert_cmd::cargo::cargo_bin(\"kubectl-wizard\")",
         "kubectl-wizard",
     ),
+    // tests/gitops.rs: kpt on PATH; the Argo CD plugin's generate command
+    // (asserted there to be `sh -c`)
+    ("&kpt", "kpt"),
+    ("&command[0]", "sh"),
     ("repo().join(\"scripts/dist.sh\")", "scripts/dist.sh"),
     // tests/krew.rs: a copy of it in a scratch checkout
     ("checkout.join(\"scripts/dist.sh\")", "scripts/dist.sh"),

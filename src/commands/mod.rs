@@ -20,6 +20,7 @@ mod diff;
 mod external_diff;
 mod init;
 mod input;
+mod krm;
 mod render;
 mod session;
 mod validate;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Version(args) => version::run(&args),
         Command::Completion(args) => completion::run(&args),
+        Command::Fn(args) => krm::run(&cli.global, &args),
     }
 }
 

@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
+use super::deletion;
 use super::fieldset;
+use super::gc;
 use super::merge::{self, strip_nulls};
 use super::protobuf;
 use super::resources::ResourceType;
@@ -80,16 +82,20 @@ pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiEr
     if req.route.subresource.as_deref() == Some("scale") {
         return scale_request(store, req);
     }
-    match (req.method, req.route.name.as_deref()) {
-        ("GET", Some(name)) => get(store, req, name),
-        ("GET", None) => list(store, req),
+    let reply = match (req.method, req.route.name.as_deref()) {
+        ("GET", Some(name)) => return get(store, req, name),
+        ("GET", None) => return list(store, req),
         ("POST", None) => create(store, req),
         ("PUT", Some(name)) => update(store, req, name),
         ("PATCH", Some(name)) => patch(store, req, name),
         ("DELETE", Some(name)) => delete(store, req, name),
         ("DELETE", None) => delete_collection(store, req),
         (method, _) => Err(ApiError::method_not_allowed(method)),
-    }
+    }?;
+    // What the write left to the garbage collector (dependents of a
+    // deleted owner, finalizers removed) is done before the next request.
+    gc::collect(store);
+    Ok(reply)
 }
 
 /// A protobuf create (kubectl's typed `create secret|configmap|namespace`)
@@ -551,29 +557,31 @@ fn server_side_apply(
 fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
     let rt = req.rt();
     let key = req.key(name);
-    let live = store
-        .get(&key)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(rt, name))?;
-    if rt.kind == "Namespace" && store.async_namespace_deletion {
-        return Ok(Reply::ok(terminate_namespace(
-            store,
-            key,
-            live,
-            req.dry_run()?,
-        )));
-    }
-    if !req.dry_run()? {
-        store.remove(&key);
-        if rt.kind == "Namespace" {
+    let options = deletion::parse_options(req.body, req.query)?;
+    if rt.kind == "Namespace" {
+        let live = store
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt, name))?;
+        if store.async_namespace_deletion {
+            return Ok(Reply::ok(terminate_namespace(
+                store,
+                key,
+                live,
+                options.dry_run,
+            )));
+        }
+        if !options.dry_run {
+            store.remove(&key);
             store.remove_namespace_contents(name);
         }
+        let uid = live
+            .pointer("/metadata/uid")
+            .cloned()
+            .unwrap_or(Value::Null);
+        return Ok(Reply::ok(status::delete_success(rt, name, &uid)));
     }
-    let uid = live
-        .pointer("/metadata/uid")
-        .cloned()
-        .unwrap_or(Value::Null);
-    Ok(Reply::ok(status::delete_success(rt, name, &uid)))
+    deletion::delete(store, rt, &key, &options)
 }
 
 /// Like the real server: the Namespace turns `Terminating` and is
@@ -598,19 +606,26 @@ fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_r
     }
 }
 
+/// `deletecollection`: each selected object is deleted as a DELETE of
+/// it would be (same options); the answer lists them as they were.
 fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    let options = deletion::parse_options(req.body, req.query)?;
     let doomed = select(store, req.route, req.query)?;
-    if !req.dry_run()? {
-        for object in &doomed {
-            let namespace = object
-                .pointer("/metadata/namespace")
+    for object in &doomed {
+        let text = |pointer: &str| {
+            object
+                .pointer(pointer)
                 .and_then(Value::as_str)
-                .unwrap_or("");
-            let name = object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            store.remove(&ObjectKey::new(req.rt(), namespace, name));
+                .unwrap_or("")
+        };
+        let key = ObjectKey::new(
+            req.rt(),
+            text("/metadata/namespace"),
+            text("/metadata/name"),
+        );
+        match deletion::delete(store, req.rt(), &key, &options) {
+            Err(error) if error.code != 404 => return Err(error),
+            _ => {}
         }
     }
     Ok(Reply::ok(list_of(req.rt(), store, doomed)))

@@ -8,9 +8,11 @@
 mod clock;
 mod controller;
 mod defaults;
+mod deletion;
 mod discovery;
 mod faults;
 pub mod fieldset;
+mod gc;
 mod handlers;
 mod http;
 pub mod merge;
@@ -39,6 +41,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+pub use clock::random_suffix;
 pub use faults::FaultHandle;
 pub use http::TOKEN_USER;
 pub use tls::ClientCertificate;

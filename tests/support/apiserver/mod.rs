@@ -7,6 +7,7 @@
 
 mod clock;
 mod controller;
+mod cron;
 mod defaults;
 mod deletion;
 mod discovery;

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::deletion;
 use super::fieldset;
 use super::gc;
+use super::last_applied;
 use super::merge::{self, strip_nulls};
 use super::protobuf;
 use super::resources::ResourceType;
@@ -361,8 +362,11 @@ fn write_update(
     } else {
         candidate
     };
+    let supplied = (!status_write)
+        .then(|| supplied_managers(&candidate))
+        .flatten();
     let object = prepare(store, rt, &key, Some(&live), candidate, status_write)?;
-    let mut managers = read_managed(&live);
+    let mut managers = supplied.unwrap_or_else(|| read_managed(&live));
     let manager = req.update_manager();
     let strip_status = rt.has_status && !status_write;
     let (old_view, new_view) = (
@@ -391,6 +395,24 @@ fn write_update(
             dry_run: req.dry_run()?,
         },
     ))
+}
+
+/// The managers a client wrote itself (kubectl's move from client-side to
+/// server-side apply sends them in a JSON patch): taken as they are when
+/// every entry reads (an empty `{}` entry clears them all), as the real
+/// server does; a client that leaves the field out or empty keeps the
+/// live ones.
+fn supplied_managers(candidate: &Value) -> Option<Vec<ssa::ManagedEntry>> {
+    let entries = candidate.pointer("/metadata/managedFields")?.as_array()?;
+    if entries.is_empty() {
+        return None;
+    }
+    let decoded = read_managed(candidate);
+    let empty = entries
+        .iter()
+        .filter(|e| e.as_object().is_some_and(|m| m.is_empty()))
+        .count();
+    (decoded.len() + empty == entries.len()).then_some(decoded)
 }
 
 /// GET, PUT or PATCH on `<workload>/scale`: reads and writes
@@ -530,15 +552,22 @@ fn server_side_apply(
         );
         return Err(ApiError::typed_patch(&target, &duplicates));
     }
-    let applied = ssa::apply(
+    // kubectl's first server-side apply after client-side ones.
+    let forgiven = manager == last_applied::KUBECTL
+        && live.is_some()
+        && last_applied::forgives(&base, &view, ty, &managers, rt.has_status);
+    let mut applied = ssa::apply(
         &base,
         &view,
         ty,
         managers,
         manager,
         &rt.api_version(),
-        req.query.flag("force"),
+        req.query.flag("force") || forgiven,
     )?;
+    if manager == last_applied::KUBECTL {
+        last_applied::update_annotation(live.as_ref(), &config, &mut applied.object);
+    }
     let object = prepare(store, rt, &key, live.as_ref(), applied.object, false)?;
     Ok(commit(
         store,

@@ -16,6 +16,7 @@ pub mod fieldset;
 mod gc;
 mod handlers;
 mod http;
+mod last_applied;
 pub mod merge;
 mod protobuf;
 pub mod quantity;

@@ -320,6 +320,9 @@ pub struct DiffArgs {
     /// Preview taking over fields that another field manager owns
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Show which StatefulSets and Jobs apply --recreate-immutable would delete and create again, and why
+    #[arg(long)]
+    pub recreate_immutable: bool,
     /// How many objects to compare at once
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
@@ -338,6 +341,9 @@ pub struct ApplyArgs {
     /// Take over fields that another field manager owns instead of failing with a conflict
     #[arg(long)]
     pub force_conflicts: bool,
+    /// When the server refuses to change a field that is fixed at creation, delete and create again where nothing is lost: a StatefulSet without its pods (they and their volume claims keep running), a Job with its pods; never a PersistentVolumeClaim
+    #[arg(long)]
+    pub recreate_immutable: bool,
     /// Wait until Deployments, StatefulSets and DaemonSets have rolled out and Jobs have completed
     #[arg(long)]
     pub wait: bool,

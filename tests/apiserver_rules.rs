@@ -2,6 +2,8 @@
 //! held against the test API server through the real `kubectl`: defaults
 //! as the 1.33 defaulters set them, quantities stored canonically, the
 //! 422s a real server answers and the fields it will not let change.
+//! With `KUBECTL_WIZARD_TEST_KUBECONFIG` set they run against that cluster
+//! (each test in a namespace of its own).
 
 mod support;
 
@@ -17,7 +19,7 @@ fn text(bytes: &[u8]) -> String {
 
 impl Cluster {
     fn start() -> Cluster {
-        Cluster::start_with(support::ServerOptions::default())
+        Cluster::cluster(support::ServerOptions::default())
     }
 
     fn kubectl(&self, args: &[&str], stdin: &str) -> Output {
@@ -51,7 +53,17 @@ impl Cluster {
         );
     }
 
+    /// The manifests name the namespace `default`; they go to the test's.
     fn apply_output(&self, manifest: &str) -> Output {
+        let manifest = manifest
+            .replace(
+                "namespace: default",
+                &format!("namespace: {}", self.namespace),
+            )
+            .replace(
+                "\"namespace\":\"default\"",
+                &format!("\"namespace\":\"{}\"", self.namespace),
+            );
         self.kubectl(
             &[
                 "apply",
@@ -61,7 +73,7 @@ impl Cluster {
                 "-f",
                 "-",
             ],
-            manifest,
+            &manifest,
         )
     }
 
@@ -75,10 +87,21 @@ impl Cluster {
         text(&out.stderr)
     }
 
+    /// The object as the cluster stores it (`kubectl get -o json`).
     fn stored(&self, api_version: &str, kind: &str, name: &str) -> Value {
-        self.server
-            .get(api_version, kind, "default", name)
+        self.find(api_version, kind, name)
             .unwrap_or_else(|| panic!("{kind} {name} is stored"))
+    }
+
+    fn find(&self, api_version: &str, kind: &str, name: &str) -> Option<Value> {
+        let resource = match api_version.split_once('/') {
+            Some((group, version)) => format!("{kind}.{version}.{group}"),
+            None => kind.to_string(),
+        };
+        let out = self.kubectl(&["get", &resource, name, "-o", "json"], "");
+        out.status
+            .success()
+            .then(|| serde_json::from_slice(&out.stdout).expect("kubectl prints JSON"))
     }
 }
 
@@ -353,4 +376,54 @@ spec:
     assert!(spec["ports"][0].get("nodePort").is_none(), "{spec}");
     assert!(spec.get("externalTrafficPolicy").is_none(), "{spec}");
     assert_eq!(spec["type"], "ClusterIP");
+}
+
+/// The schedules of `tests/data/cron-schedules.txt` (shared with the
+/// plugin's own check), answered as kube-apiserver 1.33 answers them.
+#[test]
+fn cron_schedules_are_parsed_as_the_real_server_parses_them() {
+    let cluster = Cluster::start();
+    let table = include_str!("data/cron-schedules.txt");
+    let cases: Vec<(&str, &str, Option<&str>)> = table
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let mut columns = line.split('\t');
+            let verdict = columns.next().unwrap_or("");
+            let schedule = columns.next().unwrap_or("");
+            (verdict, schedule, columns.next())
+        })
+        .collect();
+    let items: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, schedule, _))| {
+            serde_json::json!({
+                "apiVersion": "batch/v1", "kind": "CronJob",
+                "metadata": {"name": format!("cron-{i}")},
+                "spec": {"schedule": schedule, "jobTemplate": {"spec": {"template": {"spec": {
+                    "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}}
+            })
+        })
+        .collect();
+    // One stream of documents: kubectl applies each and reports each refusal.
+    let stream: Vec<String> = items.iter().map(Value::to_string).collect();
+    let out = cluster.apply_output(&stream.join("\n---\n"));
+    let errors = text(&out.stderr);
+    for (i, (verdict, schedule, message)) in cases.iter().enumerate() {
+        let name = format!("cron-{i}");
+        let stored = cluster.find("batch/v1", "CronJob", &name);
+        match (*verdict, message) {
+            ("ok", _) => assert!(stored.is_some(), "{schedule:?} was refused:\n{errors}"),
+            ("bad", Some(message)) => {
+                assert!(stored.is_none(), "{schedule:?} was accepted");
+                let expected = format!(
+                    "CronJob.batch \"{name}\" is invalid: spec.schedule: Invalid value: {}: {message}",
+                    serde_json::to_string(schedule).expect("a string")
+                );
+                assert!(errors.contains(&expected), "{expected}\nnot in:\n{errors}");
+            }
+            other => panic!("bad table line {other:?}"),
+        }
+    }
 }

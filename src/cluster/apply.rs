@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::failure::Failure;
 use super::plan::{self, Blocker};
 use super::transport::{Reply, Target, Transport};
-use super::{bounded, secrets, strip};
+use super::{bounded, recreate, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +19,8 @@ pub struct ApplyOptions {
     pub dry_run: bool,
     pub force_conflicts: bool,
     pub concurrency: usize,
+    /// `--recreate-immutable`: see `recreate`.
+    pub recreate_immutable: bool,
 }
 
 /// What apply did to an object that it applied.
@@ -30,6 +32,8 @@ pub enum Change {
     CreatedUnchecked,
     Configured,
     Unchanged,
+    /// Deleted and created again (`--recreate-immutable`).
+    Recreated,
 }
 
 /// How one object fared.
@@ -199,14 +203,16 @@ async fn apply_one(
         return apply_secret(transport, manifest, &target, options).await;
     }
     let live = before.get(&target);
-    let result = transport
-        .apply(
-            &target,
-            &manifest.object,
-            &params(transport.field_manager(), options),
-        )
-        .await;
-    conclude(result, live, &manifest.object, options)
+    let params = params(transport.field_manager(), options);
+    let result = transport.apply(&target, &manifest.object, &params).await;
+    match result {
+        Err(failure) if options.recreate_immutable && recreate::refused_as_immutable(&failure) => {
+            recreate::recreate(transport, manifest, &target, &params, failure)
+                .await
+                .map(|_| Change::Recreated)
+        }
+        result => conclude(result, live, &manifest.object, options),
+    }
 }
 
 fn params(manager: &str, options: ApplyOptions) -> PatchParams {

@@ -11,7 +11,7 @@ use similar::TextDiff;
 
 use super::failure::Failure;
 use super::transport::{Reply, Target, Transport};
-use super::{bounded, mask, secrets, strip};
+use super::{bounded, mask, recreate, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +19,8 @@ pub struct DiffOptions {
     pub show_secrets: bool,
     pub force_conflicts: bool,
     pub concurrency: usize,
+    /// `--recreate-immutable`: show what apply would re-create.
+    pub recreate_immutable: bool,
 }
 
 /// The comparison of one object.
@@ -78,9 +80,41 @@ async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptio
         // A dry run cannot create an object in a namespace that apply would
         // create first; what apply sends is then the best preview there is.
         Err(failure) if failure.is_missing_namespace() && live.is_none() => sent,
+        Err(failure) if options.recreate_immutable && recreate::refused_as_immutable(&failure) => {
+            return recreated(transport, manifest, &target, live, failure, options).await;
+        }
         Err(failure) => return Err(failure),
     };
     Ok(compared(manifest, live, after, options.show_secrets))
+}
+
+/// An object apply would re-create: the live one against a new one as the
+/// server would create it, under a first line that says so and why.
+async fn recreated(
+    transport: &Transport,
+    manifest: &Manifest,
+    target: &Target,
+    live: Option<Value>,
+    refused: Failure,
+    options: DiffOptions,
+) -> ObjectDiff {
+    let Some(current) = live.as_ref() else {
+        return Err(refused);
+    };
+    let plan = recreate::plan(&manifest.kind, current, &manifest.object);
+    if let recreate::Plan::Refuse(why) = &plan {
+        return Err(recreate::with_refusal(refused, why));
+    }
+    let after = recreate::preview(transport, manifest, target).await?;
+    let mut sides = compared(manifest, live, after, options.show_secrets);
+    let note = format!(
+        "# {} would be re-created: {} ({})\n",
+        title(manifest),
+        plan.describe(),
+        recreate::why(&refused)
+    );
+    sides.text = Some(note + sides.text.as_deref().unwrap_or(""));
+    Ok(sides)
 }
 
 fn dry_run_params(manager: &str, options: DiffOptions) -> PatchParams {

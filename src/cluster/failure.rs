@@ -173,15 +173,16 @@ impl ApiStatus {
         let what = match self.details_kind.as_str() {
             "StatefulSet" => format!(
                 "a StatefulSet's claim templates, selector, serviceName and podManagementPolicy are fixed when it is created; \
-                 to change them, delete it without its pods (`kubectl delete statefulset {name} --cascade=orphan`: pods and volume claims keep running) and apply again, \
-                 or keep the old values in the state"
+                 to change them, delete it without its pods (`kubectl delete statefulset {name} --cascade=orphan`: pods and volume claims keep running) and apply again \
+                 (`apply --recreate-immutable` does that, and `diff --recreate-immutable` shows it first), or keep the old values in the state"
             ),
             "PersistentVolumeClaim" => "a PersistentVolumeClaim's storage class and access modes are fixed when it is created, and its size can only grow once it is bound; \
                  its data lives in the claim, so keep the old values in the state, or move the data to a new claim under another name"
                 .to_string(),
             "Job" => format!(
                 "a Job's pod template, selector and completions are fixed when it is created; \
-                 delete it (`kubectl delete job {name}`) and apply again to run the new version"
+                 delete it (`kubectl delete job {name}`) and apply again to run the new version \
+                 (`apply --recreate-immutable` does that, and `diff --recreate-immutable` shows it first)"
             ),
             "Secret" => format!(
                 "a Secret's type is fixed when it is created; delete it (`kubectl delete secret {name}`, noting its values first) and apply again, or keep the old type"

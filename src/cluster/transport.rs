@@ -190,7 +190,7 @@ impl Transport {
     }
 
     /// Send a request, retrying what a later attempt can cure.
-    async fn call<F>(&self, build: F) -> Result<Reply, Failure>
+    pub(super) async fn call<F>(&self, build: F) -> Result<Reply, Failure>
     where
         F: Fn() -> Result<http::Request<Vec<u8>>, kube::core::request::Error>,
     {

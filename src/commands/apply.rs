@@ -40,6 +40,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         dry_run: args.dry_run == DryRun::Server,
         force_conflicts: args.force_conflicts,
         concurrency: usize::from(args.concurrency),
+        recreate_immutable: args.recreate_immutable,
     };
     super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
@@ -134,6 +135,7 @@ fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str, names_onl
                 }
                 Change::Configured => "serverside-applied",
                 Change::Unchanged => "unchanged",
+                Change::Recreated => "re-created",
             };
             say!("{reference} {verb}{suffix}");
         }
@@ -167,6 +169,10 @@ pub fn summary(outcomes: &[Outcome], suffix: &str) -> String {
         (
             count(|o| *o == Outcome::Applied(Change::Unchanged)),
             "unchanged",
+        ),
+        (
+            count(|o| *o == Outcome::Applied(Change::Recreated)),
+            "re-created",
         ),
         (count(|o| matches!(o, Outcome::Failed(_))), "failed"),
         (count(|o| matches!(o, Outcome::Skipped { .. })), "skipped"),

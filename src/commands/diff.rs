@@ -13,6 +13,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
         show_secrets: args.show_secrets,
         force_conflicts: args.force_conflicts,
         concurrency: usize::from(args.concurrency),
+        recreate_immutable: args.recreate_immutable,
     };
     let results = super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;

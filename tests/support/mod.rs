@@ -66,13 +66,30 @@ pub use apiserver::{
     TOKEN_USER,
 };
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Names a kubeconfig to run the cluster tests that support it against a
+/// real cluster instead of the test API server.
+pub const REAL_CLUSTER_ENV: &str = "KUBECTL_WIZARD_TEST_KUBECONFIG";
 
 /// A running test API server and a scratch folder with its kubeconfig.
+///
+/// `Sandbox::cluster` is where the tests that can also run against a real
+/// cluster get theirs: with `KUBECTL_WIZARD_TEST_KUBECONFIG=path` set, the
+/// kubeconfig written is that one with its current context's namespace
+/// set to a fresh namespace made for the test (deleted when the sandbox
+/// is dropped); `fake()` is then `None`, and a test that needs the test
+/// server's fault injection or its store skips itself (`require_fake`).
+/// Without it, `cluster` is `start_with` and the namespace is `default`.
 pub struct Sandbox {
     pub server: TestApiServer,
     pub dir: tempfile::TempDir,
     pub kubeconfig: PathBuf,
+    /// Where the test's objects go: `default` on the test server.
+    pub namespace: String,
+    /// On a real cluster (the namespace is deleted on drop).
+    real: bool,
 }
 
 impl Sandbox {
@@ -87,11 +104,104 @@ impl Sandbox {
             server,
             dir,
             kubeconfig,
+            namespace: "default".into(),
+            real: false,
         }
+    }
+
+    /// The test server, or the real cluster named by
+    /// `KUBECTL_WIZARD_TEST_KUBECONFIG` in a namespace of the test's own.
+    pub fn cluster(options: ServerOptions) -> Sandbox {
+        let Some(real) = std::env::var_os(REAL_CLUSTER_ENV).filter(|v| !v.is_empty()) else {
+            return Sandbox::start_with(options);
+        };
+        // The test server still starts (it is cheap) but is never used.
+        let mut sandbox = Sandbox::start_with(ServerOptions {
+            ready_delay: None,
+            ..options
+        });
+        let namespace = format!("kw-test-{}", apiserver::random_suffix(8));
+        std::fs::copy(&real, &sandbox.kubeconfig).expect("read the real cluster's kubeconfig");
+        sandbox.real = true;
+        sandbox.namespace = namespace.clone();
+        let context = sandbox.kubectl_raw(&["config", "current-context"]);
+        let context = String::from_utf8_lossy(&context.stdout).trim().to_string();
+        let set = format!("--namespace={namespace}");
+        for args in [
+            vec!["config", "set-context", context.as_str(), set.as_str()],
+            vec!["create", "namespace", namespace.as_str()],
+        ] {
+            let out = sandbox.kubectl_raw(&args);
+            assert!(
+                out.status.success(),
+                "real cluster: kubectl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        sandbox
+    }
+
+    /// The test API server, `None` on a real cluster.
+    pub fn fake(&self) -> Option<&TestApiServer> {
+        (!self.real).then_some(&self.server)
+    }
+
+    /// Whether the test can go on: on a real cluster a test that needs the
+    /// test server says why it skips itself and returns `false`.
+    pub fn require_fake(&self, why: &str) -> bool {
+        if self.real {
+            eprintln!("skipped on a real cluster: {why}");
+        }
+        !self.real
     }
 
     /// A path inside the scratch folder.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    fn kubectl_raw(&self, args: &[&str]) -> Output {
+        kubectl_with(&self.kubeconfig, &self.path("cache"), args)
+    }
+}
+
+fn kubectl_with(kubeconfig: &Path, cache: &Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs (the cluster tests drive the real kubectl)")
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if self.real {
+            let namespace = self.namespace.clone();
+            let out = self.kubectl_raw(&["delete", "namespace", &namespace, "--wait=false"]);
+            if !out.status.success() {
+                eprintln!(
+                    "real cluster: namespace {namespace} was not deleted: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+/// Polls `check` until it holds (a real cluster's controllers, its
+/// garbage collector above all, act some time after the request; the test
+/// server's at once), for at most 60 s.
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "still not so after 60 s: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }

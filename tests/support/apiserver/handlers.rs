@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 
+use super::deletion;
 use super::fieldset;
+use super::gc;
+use super::last_applied;
 use super::merge::{self, strip_nulls};
 use super::protobuf;
 use super::resources::ResourceType;
@@ -80,16 +83,20 @@ pub fn handle(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiEr
     if req.route.subresource.as_deref() == Some("scale") {
         return scale_request(store, req);
     }
-    match (req.method, req.route.name.as_deref()) {
-        ("GET", Some(name)) => get(store, req, name),
-        ("GET", None) => list(store, req),
+    let reply = match (req.method, req.route.name.as_deref()) {
+        ("GET", Some(name)) => return get(store, req, name),
+        ("GET", None) => return list(store, req),
         ("POST", None) => create(store, req),
         ("PUT", Some(name)) => update(store, req, name),
         ("PATCH", Some(name)) => patch(store, req, name),
         ("DELETE", Some(name)) => delete(store, req, name),
         ("DELETE", None) => delete_collection(store, req),
         (method, _) => Err(ApiError::method_not_allowed(method)),
-    }
+    }?;
+    // What the write left to the garbage collector (dependents of a
+    // deleted owner, finalizers removed) is done before the next request.
+    gc::collect(store);
+    Ok(reply)
 }
 
 /// A protobuf create (kubectl's typed `create secret|configmap|namespace`)
@@ -355,8 +362,11 @@ fn write_update(
     } else {
         candidate
     };
+    let supplied = (!status_write)
+        .then(|| supplied_managers(&candidate))
+        .flatten();
     let object = prepare(store, rt, &key, Some(&live), candidate, status_write)?;
-    let mut managers = read_managed(&live);
+    let mut managers = supplied.unwrap_or_else(|| read_managed(&live));
     let manager = req.update_manager();
     let strip_status = rt.has_status && !status_write;
     let (old_view, new_view) = (
@@ -385,6 +395,24 @@ fn write_update(
             dry_run: req.dry_run()?,
         },
     ))
+}
+
+/// The managers a client wrote itself (kubectl's move from client-side to
+/// server-side apply sends them in a JSON patch): taken as they are when
+/// every entry reads (an empty `{}` entry clears them all), as the real
+/// server does; a client that leaves the field out or empty keeps the
+/// live ones.
+fn supplied_managers(candidate: &Value) -> Option<Vec<ssa::ManagedEntry>> {
+    let entries = candidate.pointer("/metadata/managedFields")?.as_array()?;
+    if entries.is_empty() {
+        return None;
+    }
+    let decoded = read_managed(candidate);
+    let empty = entries
+        .iter()
+        .filter(|e| e.as_object().is_some_and(|m| m.is_empty()))
+        .count();
+    (decoded.len() + empty == entries.len()).then_some(decoded)
 }
 
 /// GET, PUT or PATCH on `<workload>/scale`: reads and writes
@@ -524,15 +552,22 @@ fn server_side_apply(
         );
         return Err(ApiError::typed_patch(&target, &duplicates));
     }
-    let applied = ssa::apply(
+    // kubectl's first server-side apply after client-side ones.
+    let forgiven = manager == last_applied::KUBECTL
+        && live.is_some()
+        && last_applied::forgives(&base, &view, ty, &managers, rt.has_status);
+    let mut applied = ssa::apply(
         &base,
         &view,
         ty,
         managers,
         manager,
         &rt.api_version(),
-        req.query.flag("force"),
+        req.query.flag("force") || forgiven,
     )?;
+    if manager == last_applied::KUBECTL {
+        last_applied::update_annotation(live.as_ref(), &config, &mut applied.object);
+    }
     let object = prepare(store, rt, &key, live.as_ref(), applied.object, false)?;
     Ok(commit(
         store,
@@ -551,29 +586,31 @@ fn server_side_apply(
 fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
     let rt = req.rt();
     let key = req.key(name);
-    let live = store
-        .get(&key)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(rt, name))?;
-    if rt.kind == "Namespace" && store.async_namespace_deletion {
-        return Ok(Reply::ok(terminate_namespace(
-            store,
-            key,
-            live,
-            req.dry_run()?,
-        )));
-    }
-    if !req.dry_run()? {
-        store.remove(&key);
-        if rt.kind == "Namespace" {
+    let options = deletion::parse_options(req.body, req.query)?;
+    if rt.kind == "Namespace" {
+        let live = store
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt, name))?;
+        if store.async_namespace_deletion {
+            return Ok(Reply::ok(terminate_namespace(
+                store,
+                key,
+                live,
+                options.dry_run,
+            )));
+        }
+        if !options.dry_run {
+            store.remove(&key);
             store.remove_namespace_contents(name);
         }
+        let uid = live
+            .pointer("/metadata/uid")
+            .cloned()
+            .unwrap_or(Value::Null);
+        return Ok(Reply::ok(status::delete_success(rt, name, &uid)));
     }
-    let uid = live
-        .pointer("/metadata/uid")
-        .cloned()
-        .unwrap_or(Value::Null);
-    Ok(Reply::ok(status::delete_success(rt, name, &uid)))
+    deletion::delete(store, rt, &key, &options)
 }
 
 /// Like the real server: the Namespace turns `Terminating` and is
@@ -598,19 +635,26 @@ fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_r
     }
 }
 
+/// `deletecollection`: each selected object is deleted as a DELETE of
+/// it would be (same options); the answer lists them as they were.
 fn delete_collection(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError> {
+    let options = deletion::parse_options(req.body, req.query)?;
     let doomed = select(store, req.route, req.query)?;
-    if !req.dry_run()? {
-        for object in &doomed {
-            let namespace = object
-                .pointer("/metadata/namespace")
+    for object in &doomed {
+        let text = |pointer: &str| {
+            object
+                .pointer(pointer)
                 .and_then(Value::as_str)
-                .unwrap_or("");
-            let name = object
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            store.remove(&ObjectKey::new(req.rt(), namespace, name));
+                .unwrap_or("")
+        };
+        let key = ObjectKey::new(
+            req.rt(),
+            text("/metadata/namespace"),
+            text("/metadata/name"),
+        );
+        match deletion::delete(store, req.rt(), &key, &options) {
+            Err(error) if error.code != 404 => return Err(error),
+            _ => {}
         }
     }
     Ok(Reply::ok(list_of(req.rt(), store, doomed)))

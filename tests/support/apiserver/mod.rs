@@ -7,12 +7,16 @@
 
 mod clock;
 mod controller;
+mod cron;
 mod defaults;
+mod deletion;
 mod discovery;
 mod faults;
 pub mod fieldset;
+mod gc;
 mod handlers;
 mod http;
+mod last_applied;
 pub mod merge;
 mod protobuf;
 pub mod quantity;
@@ -39,6 +43,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+pub use clock::random_suffix;
 pub use faults::FaultHandle;
 pub use http::TOKEN_USER;
 pub use tls::ClientCertificate;

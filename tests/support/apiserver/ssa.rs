@@ -199,6 +199,23 @@ pub fn apply(
     })
 }
 
+/// The paths on which an apply of `config` by `manager` would conflict
+/// with another manager (what `apply` refuses without `force`).
+pub fn conflicting_paths(
+    live: &Value,
+    config: &Value,
+    ty: Type,
+    managers: &[ManagedEntry],
+    manager: &str,
+) -> Vec<Path> {
+    let (_, leaves) = applied_fields(config, ty);
+    let merged = apply_merge(live, config, ty);
+    find_conflicts(live, &merged, &leaves, managers, manager)
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect()
+}
+
 /// (index of the owning entry, path) for every applied leaf whose value
 /// the apply changes while another manager owns it.
 fn find_conflicts(

@@ -309,13 +309,20 @@ impl ApiError {
     }
 }
 
-/// The `Status` a successful DELETE returns.
+/// The `Status` a successful DELETE returns (`group` is omitted when
+/// empty, as Go's omitempty does).
 pub fn delete_success(rt: &ResourceType, name: &str, uid: &Value) -> Value {
+    let mut details = json!({"name": name, "group": rt.group, "kind": rt.plural, "uid": uid});
+    if rt.group.is_empty() {
+        if let Some(map) = details.as_object_mut() {
+            map.shift_remove("group");
+        }
+    }
     json!({
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "details": {"name": name, "group": rt.group, "kind": rt.plural, "uid": uid},
+        "details": details,
     })
 }

@@ -73,6 +73,11 @@ impl Store {
         self.objects.get(key).map(|e| &e.object)
     }
 
+    /// Every stored object with its key, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&ObjectKey, &Value)> {
+        self.objects.iter().map(|(k, e)| (k, &e.object))
+    }
+
     /// Objects of one type, in one namespace or all of them, by name.
     pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
         self.objects

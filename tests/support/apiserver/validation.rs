@@ -318,12 +318,13 @@ fn job(spec: &Value, path: &str, causes: &mut Vec<Cause>) {
 }
 
 fn cronjob(spec: &Value, causes: &mut Vec<Cause>) {
-    if spec
-        .get("schedule")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
-        causes.push(Cause::required("spec.schedule", ""));
+    match spec.get("schedule").and_then(Value::as_str) {
+        None | Some("") => causes.push(Cause::required("spec.schedule", "")),
+        Some(schedule) => {
+            for problem in super::cron::check(schedule) {
+                causes.push(Cause::invalid("spec.schedule", &quote(schedule), &problem));
+            }
+        }
     }
     let job_spec = spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null);
     job(job_spec, "spec.jobTemplate.spec", causes);

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::clock;
 use super::defaults;
+use super::deletion;
 use super::resources::ResourceType;
 use super::ssa::{encode_managed, read_managed, stamp_times, ManagedEntry};
 use super::status::ApiError;
@@ -33,6 +34,7 @@ const SYSTEM_METADATA: &[&str] = &[
     "creationTimestamp",
     "generation",
     "deletionTimestamp",
+    "deletionGracePeriodSeconds",
 ];
 
 /// Turns what a client asked for into the object that would be stored.
@@ -81,6 +83,7 @@ pub fn prepare(
     validation::validate(rt, &object)?;
     if let Some(live) = live {
         validation::validate_update(rt, live, &object)?;
+        deletion::check_update(rt, live, &object)?;
     }
     Ok(object)
 }
@@ -237,6 +240,12 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
         }
         return Reply { code, body: object };
     }
+    if rt.kind != "Namespace" && deletion::is_finished(&object) {
+        // Marked for deletion and its last finalizer gone: deleted now,
+        // and the update answers with the object as it was last.
+        store.remove(&key);
+        return Reply { code, body: object };
+    }
     Reply {
         code,
         body: store.put(key, object, spec_changed),
@@ -256,6 +265,7 @@ pub fn canonical_order(object: &mut Value) {
         "generation",
         "creationTimestamp",
         "deletionTimestamp",
+        "deletionGracePeriodSeconds",
         "labels",
         "annotations",
         "ownerReferences",

@@ -72,7 +72,8 @@ __kubectl_wizard_namespaces() {
     local -a typed names
     typed=(${(z)LBUFFER})
     [[ $LBUFFER == *[[:space:]] ]] && typed+=('')
-    names=(${(f)"$(${(Q)typed[1]} __complete ${(Q)typed[2,-1]} 2>/dev/null)"})
+    # Quoted with (@): the empty word under the cursor must stay a word.
+    names=(${(f)"$(${(Q)typed[1]} __complete "${(@Q)typed[2,-1]}" 2>/dev/null)"})
     names=(${${names:#:*}%%$'\t'*})
     compadd -- ${names##*=}
 }

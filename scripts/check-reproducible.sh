@@ -28,6 +28,7 @@ trap 'rm -rf "$work"' EXIT
 # Different lengths on purpose: a path that leaks shifts everything after it.
 folders=("$work/a/kubectl-wizard" "$work/second-checkout/deeper/kw")
 sums=()
+archives=()
 for folder in "${folders[@]}"; do
     mkdir -p "$(dirname "$folder")"
     git clone --quiet --no-hardlinks "$root" "$folder"
@@ -39,6 +40,7 @@ for folder in "${folders[@]}"; do
         | grep '\.tar\.gz$' | head -1)
     [ -n "$line" ] || { echo "check-reproducible.sh: dist.sh printed no archive in $folder" >&2; exit 1; }
     sums+=("${line%% *}")
+    archives+=("$folder/${line#*  }")
     echo "${line%% *}  $folder/${line#*  }"
 done
 
@@ -46,5 +48,18 @@ if [ "${sums[0]}" = "${sums[1]}" ]; then
     echo "reproducible: both archives have sha256 ${sums[0]}"
 else
     echo "NOT reproducible: ${sums[0]} != ${sums[1]}" >&2
+    # Which members differ, and for a binary the strings only one has
+    # (a build time, a path): where to start looking.
+    for i in 0 1; do
+        mkdir -p "$work/unpacked$i"
+        tar -xzf "${archives[$i]}" -C "$work/unpacked$i"
+    done
+    for member in "$work"/unpacked0/*; do
+        name=$(basename "$member")
+        cmp -s "$member" "$work/unpacked1/$name" && continue
+        echo "  $name differs" >&2
+        diff <(strings -a "$member") <(strings -a "$work/unpacked1/$name") \
+            | grep '^[<>]' | head -10 | sed 's/^/    /' >&2 || true
+    done
     exit 1
 fi

@@ -4,6 +4,7 @@
 #
 #   scripts/dist.sh [--target TRIPLE]... [--profile release|dev] [--no-build]
 #   scripts/dist.sh --print-rustflags
+#   scripts/dist.sh --print-platform TRIPLE
 #
 #   --target TRIPLE    Rust target to pack (repeatable); default: the host.
 #   --profile NAME     Cargo profile (default release; dev packs a debug
@@ -12,15 +13,20 @@
 #                      (the release workflow builds them on each OS first).
 #   --print-rustflags  Print the RUSTFLAGS a release build uses (for builds
 #                      made elsewhere, such as the release workflow's).
+#   --print-platform TRIPLE
+#                      Print krew's os-arch for a Rust target triple.
 #
 # Writes only into $DIST_DIR (default dist/): kubectl-wizard-vVERSION-OS-ARCH.tar.gz
-# per target and krew-manifest.yaml, plugin.yaml rendered for exactly those
-# archives (platforms not built here are left out, since a manifest entry
-# without the archive's real sha256 cannot be installed). Prints each sha256.
+# per target and krew-manifest.yaml, the committed template of the same name
+# rendered for exactly those archives (platforms not built here are left out,
+# since a manifest entry without the archive's real sha256 cannot be
+# installed). Prints each sha256. Refuses a $DIST_DIR that is the checkout
+# itself: the template must never be overwritten.
 #
 # Reproducible: the binaries are built with the checkout's folder and cargo's
 # home remapped (--remap-path-prefix), so no absolute build path ends up in
-# them, and with the commit's time as build date (build.rs); the archive has
+# them, and with SOURCE_DATE_EPOCH set to the commit's time, the build date
+# of build.rs and of the C compiler's __DATE__/__TIME__; the archive has
 # its files in a fixed order, owner and group 0 (numeric), modes set
 # explicitly, every mtime = SOURCE_DATE_EPOCH (default: the last commit's
 # time), gzip without name or time stamp. Needs GNU tar (gtar on macOS).
@@ -49,18 +55,37 @@ rustflags() {
     echo "${RUSTFLAGS:+$RUSTFLAGS }${flags[*]}"
 }
 
+# krew's os/arch names for a Rust target triple.
+platform_of() {
+    local os arch
+    case "$1" in
+        *-linux-*) os=linux ;;
+        *-apple-darwin) os=darwin ;;
+        *-windows-*) os=windows ;;
+        *) die "no krew os for target $1" ;;
+    esac
+    case "$1" in
+        x86_64-*) arch=amd64 ;;
+        aarch64-*) arch=arm64 ;;
+        *) die "no krew arch for target $1" ;;
+    esac
+    echo "$os-$arch"
+}
+
 targets=()
 profile=release
 build=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --print-rustflags) rustflags; exit 0 ;;
+        --print-platform) [ $# -ge 2 ] || die "--print-platform needs a target triple"
+                          platform_of "$2"; exit 0 ;;
         --target) [ $# -ge 2 ] || die "--target needs a value"; targets+=("$2"); shift 2 ;;
         --target=*) targets+=("${1#--target=}"); shift ;;
         --profile) [ $# -ge 2 ] || die "--profile needs a value"; profile=$2; shift 2 ;;
         --profile=*) profile=${1#--profile=}; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,33s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
@@ -90,23 +115,8 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 target_dir=${CARGO_TARGET_DIR:-target}
 dist_dir=${DIST_DIR:-dist}
 mkdir -p "$dist_dir"
-
-# krew's os/arch names for a Rust target triple.
-platform_of() {
-    local os arch
-    case "$1" in
-        *-linux-*) os=linux ;;
-        *-apple-darwin) os=darwin ;;
-        *-windows-*) os=windows ;;
-        *) die "no krew os for target $1" ;;
-    esac
-    case "$1" in
-        x86_64-*) arch=amd64 ;;
-        aarch64-*) arch=arm64 ;;
-        *) die "no krew arch for target $1" ;;
-    esac
-    echo "$os-$arch"
-}
+[ "$(cd "$dist_dir" && pwd -P)" != "$root" ] \
+    || die "DIST_DIR must not be the checkout itself (it holds the krew-manifest.yaml template)"
 
 # Pack one target; prints "os-arch sha256".
 pack() {
@@ -121,8 +131,11 @@ pack() {
         bin_dir=$target_dir/$profile_dir
     fi
     if [ "$build" = 1 ]; then
-        # build.rs records the commit and its date.
-        RUSTFLAGS=$(rustflags) \
+        # build.rs records the commit and its date. SOURCE_DATE_EPOCH also
+        # fixes __DATE__/__TIME__ in the C code the cc crate compiles (gcc
+        # and clang read it): mimalloc embeds its build time, which made
+        # two builds differ.
+        SOURCE_DATE_EPOCH=$epoch RUSTFLAGS=$(rustflags) \
             cargo build --locked --profile "$profile" "${target_args[@]}" --bins >&2
     fi
     stage=$(mktemp -d)
@@ -142,7 +155,7 @@ pack() {
     echo "$platform $(sha256 "$archive")"
 }
 
-# plugin.yaml with the tag filled in and, for each platform item, the
+# krew-manifest.yaml (the template) with the tag filled in and, for each platform item, the
 # addURIAndSha call replaced by the archive's uri and sha256; the items of
 # platforms not packed here are dropped.
 render_manifest() {
@@ -150,7 +163,7 @@ render_manifest() {
         BEGIN {
             n = split(shas, pairs, " ")
             for (i = 1; i < n; i += 2) sha[pairs[i]] = pairs[i + 1]
-            print "# Generated by scripts/dist.sh from plugin.yaml for the archives beside it."
+            print "# Generated by scripts/dist.sh from krew-manifest.yaml for the archives beside it."
         }
         function flush() {
             if (item != "" && keep) printf "%s", item
@@ -174,7 +187,7 @@ render_manifest() {
         in_item { item = item $0 "\n"; next }
         { print }
         END { flush() }
-    ' plugin.yaml
+    ' krew-manifest.yaml
 }
 
 pairs=""

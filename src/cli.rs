@@ -356,7 +356,7 @@ pub struct ApplyArgs {
     /// Name of the manager used to track field ownership
     #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
     pub field_manager: String,
-    /// `name` prints kind.group/name per object instead of the result lines; `yaml` or `json` (with --dry-run=client) prints the objects that would be sent
+    /// `name` prints kind.group/name per object instead of the result lines; `yaml` or `json` prints the objects as the server returned them (Secret values masked; with --dry-run=client, as they would be sent)
     #[arg(short = 'o', long, value_name = "FORMAT")]
     pub output: Option<ApplyOutput>,
 }

@@ -1139,6 +1139,36 @@ fn the_same_server_failure_gives_the_same_exit_status_from_apply_and_diff() {
     );
 }
 
+/// kube-apiserver answers an apply configuration with duplicate list keys
+/// with a 500 (`failed to create typed patch object`): the same answer
+/// every time, so one attempt, and the object is refused (exit 1), not a
+/// cluster fault.
+#[test]
+fn a_typed_patch_refusal_is_not_retried() {
+    let (env, state) = Env::with_state();
+    let faults = env.server.faults();
+    faults.only_paths_containing(Some("/deployments/api"));
+    faults.only_method(Some("PATCH"));
+    let message = r#"failed to create typed patch object (shop/api; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="api"].env: duplicate entries for key [name="A"]"#;
+    faults.answer_next(100, 500, message);
+    let applied = apply(&env, &state, &[]);
+    assert_code(&applied, 1);
+    let errors = stderr(&applied);
+    assert!(
+        errors.contains(&format!(
+            "error: deployment.apps/api: 500 InternalError: {message}\n"
+        )),
+        "{errors}"
+    );
+    let patches = env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("/deployments/api"))
+        .count();
+    assert_eq!(patches, 1, "retried");
+}
+
 #[test]
 fn credentials_refused_mid_apply_still_say_what_was_applied_and_what_not() {
     let env = Env::new();
@@ -1240,10 +1270,13 @@ fn escape_sequences_and_huge_messages_from_the_server_are_made_safe() {
             errors.len()
         );
         assert!(
-            // An error body is read up to 64 KiB: the Status is cut short,
-            // and what was read is shown, cut at 4 KB.
-            errors.contains("error: deployment.apps/api: 422 ")
-                && errors.contains(&"x".repeat(1000)),
+            // An error body is read up to 64 KiB: the Status is cut short
+            // inside its message, which is still shown as the message (cut
+            // at 4 KB), never as raw JSON.
+            errors.contains(&format!(
+                "error: deployment.apps/api: 422 Unprocessable Entity: {}",
+                "x".repeat(1000)
+            )) && !errors.contains("\"kind\""),
             "{command}: {}",
             crate::sanitize_for_test(&errors)
         );

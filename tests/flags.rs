@@ -466,10 +466,131 @@ fn apply_output_name_and_client_dry_run_objects() {
     );
     let list: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(3));
+}
 
-    let refused = run(&env, &["apply", "-f", path(&state), "-o", "yaml"]);
-    assert_eq!(code(&refused), 2);
-    assert!(stderr(&refused).contains("-o yaml and -o json need --dry-run=client"));
+/// `kubectl --kubeconfig KC ARGS`, which must succeed.
+fn kubectl_ok(env: &Sandbox, args: &[&str]) {
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    assert!(out.status.success(), "kubectl {args:?}: {}", stderr(&out));
+}
+
+/// What every printed object must be: the server's (uid, resourceVersion,
+/// the stored fields), without managedFields; a Secret with its keys and
+/// every value masked.
+fn assert_server_objects(env: &Sandbox, objects: &[serde_json::Value], live_secret: &str) {
+    let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Namespace", "Secret", "Deployment"], "{objects:?}");
+    for object in objects {
+        let metadata = &object["metadata"];
+        assert!(metadata["uid"].is_string(), "not the server's: {object}");
+        assert!(metadata["resourceVersion"].is_string(), "{object}");
+        assert!(metadata.get("managedFields").is_none(), "{object}");
+    }
+    assert_eq!(
+        objects[1]["data"],
+        serde_json::json!({"DB_PASSWORD": "***"}),
+        "Secret values are masked"
+    );
+    let stored = env
+        .server
+        .get("apps/v1", "Deployment", "shop", "web")
+        .expect("stored");
+    assert_eq!(objects[2]["metadata"]["uid"], stored["metadata"]["uid"]);
+    // Defaulted by the server, never sent by the plugin.
+    assert_eq!(objects[2]["spec"]["strategy"]["type"], "RollingUpdate");
+    // The live value was kept, and never shown.
+    let secret = env.server.get("v1", "Secret", "shop", "web-secrets");
+    assert_eq!(secret.expect("stored")["data"]["DB_PASSWORD"], live_secret);
+}
+
+#[test]
+fn apply_output_yaml_and_json_print_the_servers_objects_with_secret_values_masked() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", SECRET_STATE);
+    let first = run(&env, &["apply", "-f", path(&state)]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    // The real value, set the way people do; base64 of "live-value".
+    let live = "bGl2ZS12YWx1ZQ==";
+    kubectl_ok(
+        &env,
+        &[
+            "patch",
+            "secret",
+            "web-secrets",
+            "-n",
+            "shop",
+            "-p",
+            &format!(r#"{{"data":{{"DB_PASSWORD":"{live}"}}}}"#),
+        ],
+    );
+
+    // A real apply: only the objects on stdout, as a YAML stream.
+    let yaml = run(&env, &["apply", "-f", path(&state), "-o", "yaml"]);
+    assert_eq!(code(&yaml), 0, "{}", stderr(&yaml));
+    let text = stdout(&yaml);
+    assert!(
+        !text.contains(live) && !text.contains("live-value"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("unchanged") && !text.contains("object(s)"),
+        "{text}"
+    );
+    assert_server_objects(&env, &parse_stream(&text), live);
+
+    // A server dry run: the same, as a JSON List.
+    let json = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&state),
+            "--dry-run=server",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let text = stdout(&json);
+    assert!(!text.contains(live), "{text}");
+    let list: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().expect("items").clone();
+    assert_server_objects(&env, &items, live);
+
+    // A server dry run into a namespace that does not exist yet: the
+    // Namespace as the server would create it, the rest as it would be
+    // sent (the server cannot check them), the Secret still masked.
+    let other = write(&env, "other.yaml", &SECRET_STATE.replace("shop", "fresh"));
+    let unchecked = run(
+        &env,
+        &[
+            "apply",
+            "-f",
+            path(&other),
+            "--dry-run=server",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert_eq!(code(&unchecked), 0, "{}", stderr(&unchecked));
+    let objects = parse_stream(&stdout(&unchecked));
+    let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Namespace", "Secret", "Deployment"]);
+    assert_eq!(objects[0]["metadata"]["name"], "fresh");
+    assert!(objects[2]["metadata"].get("uid").is_none());
+    let secret = serde_json::to_string(&objects[1]).unwrap();
+    assert!(secret.contains(r#""DB_PASSWORD":"***""#), "{secret}");
+    assert!(
+        !secret.contains("CHANGE_ME") && !secret.contains("Q0hBTkdFX01F"),
+        "{secret}"
+    );
+    assert!(env.server.get("v1", "Namespace", "", "fresh").is_none());
 }
 
 #[test]
@@ -787,6 +908,80 @@ fn namespace_completion_lists_the_clusters_namespaces() {
         .unwrap();
     assert_eq!(stdout(&out), ":4\n");
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// Complete the line `line` (the cursor at its end) with the script of
+/// `kubectl-wizard completion bash`, as bash would: the function that
+/// `complete -p` names, called with COMP_LINE/COMP_POINT/COMP_WORDS/
+/// COMP_CWORD set. Returns COMPREPLY, one per line.
+fn bash_complete(line: &str) -> String {
+    let binary = assert_cmd::cargo::cargo_bin("kubectl-wizard");
+    let folder = binary.parent().expect("folder").to_str().expect("UTF-8");
+    let script = r#"
+        source <(kubectl-wizard completion bash) || exit 9
+        spec=$(complete -p kubectl-wizard) || exit 8
+        fn=${spec##*-F }; fn=${fn%% *}
+        COMP_LINE=$1; COMP_POINT=${#COMP_LINE}
+        read -ra COMP_WORDS <<< "$COMP_LINE"
+        [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=("")
+        COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+        "$fn" kubectl-wizard "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+        printf '%s\n' "${COMPREPLY[@]}"
+    "#;
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", script, "bash", line])
+        .env(
+            "PATH",
+            format!("{folder}:{}", std::env::var("PATH").unwrap_or_default()),
+        )
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{out:?}");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn the_static_bash_script_completes_namespaces_from_the_cluster() {
+    let env = https(true);
+    let state = write(&env, "state.yaml", STATE);
+    assert_eq!(code(&run(&env, &["apply", "-f", path(&state)])), 0);
+    let other = STATE.replace("shop", "staging");
+    let other = write(&env, "other.yaml", &other);
+    assert_eq!(code(&run(&env, &["apply", "-f", path(&other)])), 0);
+    let kubeconfig = env.kubeconfig.to_str().unwrap();
+
+    // After a subcommand, with the kubeconfig given on the line.
+    let line = format!("kubectl-wizard diff --kubeconfig {kubeconfig} -n s");
+    assert_eq!(bash_complete(&line), "shop\nstaging\n");
+    let line = format!("kubectl-wizard apply --kubeconfig {kubeconfig} --namespace st");
+    assert_eq!(bash_complete(&line), "staging\n");
+    // Before any subcommand; the kubeconfig from KUBECONFIG is not asked
+    // for here, so give it as `--kubeconfig=PATH` (one word to us, three
+    // to bash).
+    let line = format!("kubectl-wizard --kubeconfig={kubeconfig} -n ");
+    let all = bash_complete(&line);
+    assert!(
+        all.lines().any(|l| l == "shop") && all.lines().any(|l| l == "staging"),
+        "{all}"
+    );
+    // Other flags still complete as before.
+    assert!(bash_complete("kubectl-wizard diff --kube").contains("--kubeconfig"));
+
+    // An unreachable cluster: nothing, quickly, no error text (and no
+    // file names in their place).
+    let dead = env.path("dead-kubeconfig");
+    std::fs::write(
+        &dead,
+        std::fs::read_to_string(&env.kubeconfig)
+            .unwrap()
+            .replace(&env.server.port().to_string(), "9"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let line = format!("kubectl-wizard diff --kubeconfig {} -n ", dead.display());
+    assert_eq!(bash_complete(&line), "\n");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 

@@ -1,8 +1,9 @@
-//! The krew manifests follow krew's rules: `plugin.yaml` (the template
-//! krew-release-bot renders on a release, the only manifest in the
-//! repository) and the manifest `scripts/dist.sh` writes into `dist/` beside
-//! the archive it packs, which must carry that archive's sha256 and
-//! Cargo.toml's version. `dist.sh` writes nowhere else.
+//! The krew manifests follow krew's rules: the committed
+//! `krew-manifest.yaml` (the template a release fills in: krew-release-bot
+//! renders it for krew-index, `scripts/dist.sh` for the archives it packs)
+//! and the manifest `scripts/dist.sh` writes into `dist/` beside the
+//! archive it packs, which must carry that archive's sha256 and Cargo.toml's
+//! version. `dist.sh` writes nowhere else.
 //!
 //! krew itself is not available here, so the rules krew and krew-index apply
 //! are checked directly.
@@ -37,7 +38,7 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{pointer} is not a string in the manifest"))
 }
 
-/// Render plugin.yaml as krew-release-bot does: `{{ .TagName }}` is the tag,
+/// Render the template as krew-release-bot does: `{{ .TagName }}` is the tag,
 /// `{{ addURIAndSha "URL" .TagName | indent N }}` becomes `uri:` (the URL,
 /// itself a template of the tag) and `sha256:` on the next line indented by
 /// N, here with a stand-in checksum since no asset exists yet.
@@ -177,9 +178,32 @@ fn semver_check() {
     assert!(!is_semver_with_v("v1.2"));
 }
 
+/// The Rust targets the release workflow builds, as krew's `os-arch`
+/// (mapped by `dist.sh`, which names the archives).
+fn released_platforms() -> BTreeSet<String> {
+    let workflow = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
+    let workflow = parse(&workflow);
+    let include = workflow
+        .pointer("/jobs/build/strategy/matrix/include")
+        .and_then(Value::as_array)
+        .expect("the release workflow's build matrix");
+    include
+        .iter()
+        .map(|entry| {
+            let triple = str_at(entry, "/target");
+            let output = Command::new(repo().join("scripts/dist.sh"))
+                .args(["--print-platform", triple])
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{triple}: {output:?}");
+            String::from_utf8(output.stdout).unwrap().trim().to_string()
+        })
+        .collect()
+}
+
 #[test]
-fn the_release_template_renders_to_a_valid_manifest_for_six_platforms() {
-    let template = std::fs::read_to_string(repo().join("plugin.yaml")).unwrap();
+fn the_committed_manifest_renders_to_a_valid_manifest_for_every_released_platform() {
+    let template = std::fs::read_to_string(repo().join("krew-manifest.yaml")).unwrap();
     let rendered = render_template(&template, &tag(), &"0".repeat(64));
     let platforms = check_manifest(&parse(&rendered));
     let names: BTreeSet<String> = platforms.into_iter().map(|p| p.0).collect();
@@ -188,19 +212,47 @@ fn the_release_template_renders_to_a_valid_manifest_for_six_platforms() {
         .flat_map(|os| ARCHES.iter().map(move |arch| format!("{os}-{arch}")))
         .collect();
     assert_eq!(names, all);
+    assert_eq!(
+        released_platforms(),
+        names,
+        "the release workflow must build exactly the manifest's platforms"
+    );
 }
 
-/// A manifest is generated for the archives it names (by `dist.sh` into
-/// `dist/`, by krew-release-bot on a release), never committed: a
-/// committed sha256 matches no archive anyone else builds.
+/// The committed manifest is the template a release fills in, never a
+/// rendered copy: a version or checksum written into it would go stale with
+/// the next version bump or match no archive built elsewhere. Every
+/// version comes from `{{ .TagName }}` (the workflow refuses a tag that is
+/// not Cargo.toml's version) and every checksum from `addURIAndSha`; the
+/// rendered copies live in the ignored `dist/`.
 #[test]
-fn no_generated_manifest_is_committed() {
+fn the_committed_manifest_is_a_template_that_cannot_go_stale() {
+    let template = std::fs::read_to_string(repo().join("krew-manifest.yaml")).unwrap();
+    let body: Vec<&str> = template
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect();
     assert!(
-        !repo().join("krew-manifest.yaml").exists(),
-        "krew-manifest.yaml is generated into dist/; plugin.yaml is the template"
+        body.iter()
+            .any(|line| line.trim() == "version: {{ .TagName }}"),
+        "spec.version must be the release tag"
     );
+    for line in &body {
+        assert!(!line.contains("sha256:"), "a committed checksum: {line}");
+        let words = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'));
+        for word in words {
+            assert!(!is_semver_with_v(word), "a literal version {word}: {line}");
+        }
+    }
+    let uris = body.iter().filter(|l| l.contains("addURIAndSha")).count();
+    assert_eq!(uris, 6, "one addURIAndSha per platform");
     let ignored = std::fs::read_to_string(repo().join(".gitignore")).unwrap();
     assert!(ignored.lines().any(|l| l.trim() == "dist/"), "{ignored}");
+    let workflow = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        workflow.contains("krew_template_file: krew-manifest.yaml"),
+        "krew-release-bot must render the committed template"
+    );
 }
 
 fn sha256_of(path: &Path) -> String {
@@ -349,23 +401,29 @@ fn tree(dir: &Path) -> BTreeSet<String> {
     found
 }
 
-/// Run in a copy of the files it reads, with nothing set but the build's
-/// folder and the date, `dist.sh` adds `dist/` and its three files, and
-/// changes nothing else.
-#[test]
-fn dist_writes_only_into_dist() {
-    let work = tempfile::tempdir().unwrap();
-    let checkout = work.path().join("checkout");
+/// A copy of the files `dist.sh` reads, in `dir/checkout`.
+fn copy_checkout(dir: &Path) -> PathBuf {
+    let checkout = dir.join("checkout");
     std::fs::create_dir_all(checkout.join("scripts")).unwrap();
     for file in [
         "scripts/dist.sh",
-        "plugin.yaml",
+        "krew-manifest.yaml",
         "Cargo.toml",
         "LICENSE",
         "README.md",
     ] {
         std::fs::copy(repo().join(file), checkout.join(file)).unwrap();
     }
+    checkout
+}
+
+/// Run in a copy of the files it reads, with nothing set but the build's
+/// folder and the date, `dist.sh` adds `dist/` and its three files, and
+/// changes nothing else.
+#[test]
+fn dist_writes_only_into_dist() {
+    let work = tempfile::tempdir().unwrap();
+    let checkout = copy_checkout(work.path());
     let before = tree(&checkout);
     let target = stand_in_target(work.path(), "one");
     let output = Command::new(checkout.join("scripts/dist.sh"))
@@ -415,6 +473,32 @@ fn release_builds_remap_their_paths() {
              --remap-path-prefix=/elsewhere/target=/build/target\n",
             root.display()
         )
+    );
+}
+
+/// `DIST_DIR=.` would overwrite the committed template with a rendering.
+#[test]
+fn dist_refuses_to_write_into_the_checkout_itself() {
+    let work = tempfile::tempdir().unwrap();
+    let checkout = copy_checkout(work.path());
+    let target = stand_in_target(work.path(), "one");
+    let before = tree(&checkout);
+    let output = Command::new(checkout.join("scripts/dist.sh"))
+        .args(["--profile", "dev", "--no-build"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("DIST_DIR", ".")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(tree(&checkout), before);
+    assert_eq!(
+        std::fs::read(checkout.join("krew-manifest.yaml")).unwrap(),
+        std::fs::read(repo().join("krew-manifest.yaml")).unwrap()
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("DIST_DIR must not be the checkout itself"),
+        "{output:?}"
     );
 }
 

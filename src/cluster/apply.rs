@@ -21,6 +21,9 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// `--recreate-immutable`: see `recreate`.
     pub recreate_immutable: bool,
+    /// Keep each object as the server answered it (`Run::objects`), for
+    /// `apply -o yaml|json`.
+    pub keep_objects: bool,
 }
 
 /// What apply did to an object that it applied.
@@ -55,6 +58,10 @@ pub enum Outcome {
 pub struct Run {
     pub outcomes: Vec<Outcome>,
     pub fatal: Option<Failure>,
+    /// With `ApplyOptions::keep_objects`, one entry per manifest: the
+    /// object as the server returned it, `None` where there is none (not
+    /// applied, or a dry run the server could not check). Empty otherwise.
+    pub objects: Vec<Option<Value>>,
 }
 
 /// Apply every manifest (already in phase order). `report` is called after
@@ -75,6 +82,10 @@ pub async fn apply_all(
     let groups = plan::groups(manifests);
     let mut blocker = Blocker::default();
     let mut outcomes = Vec::with_capacity(manifests.len());
+    let mut objects = Vec::new();
+    if options.keep_objects {
+        objects.resize(manifests.len(), None);
+    }
     let mut start = 0;
     while start < manifests.len() {
         let phase = manifests[start].phase;
@@ -102,7 +113,12 @@ pub async fn apply_all(
         .await;
         for (index, result) in to_send.into_iter().zip(results) {
             let outcome = match result {
-                Ok(change) => Outcome::Applied(change),
+                Ok((change, object)) => {
+                    if let Some(slot) = objects.get_mut(index) {
+                        *slot = object;
+                    }
+                    Outcome::Applied(change)
+                }
                 Err(failure) => {
                     if failure.is_fatal() && fatal.is_none() {
                         fatal = Some(failure.clone());
@@ -130,7 +146,11 @@ pub async fn apply_all(
             break;
         }
     }
-    Ok(Run { outcomes, fatal })
+    Ok(Run {
+        outcomes,
+        fatal,
+        objects,
+    })
 }
 
 /// The objects as they were before the run, read with one list request per
@@ -191,13 +211,17 @@ impl Before {
     }
 }
 
+/// What an applied object came to: the change, and the object as the
+/// server answered (`None` when the server could not check it).
+type Applied = (Change, Option<Value>);
+
 /// Apply one object; a Secret goes through `apply_secret`.
 async fn apply_one(
     transport: &Transport,
     manifest: &Manifest,
     before: &Before,
     options: ApplyOptions,
-) -> Result<Change, Failure> {
+) -> Result<Applied, Failure> {
     let target = transport.target(manifest);
     if manifest.kind == "Secret" {
         return apply_secret(transport, manifest, &target, options).await;
@@ -227,13 +251,16 @@ fn conclude(
     live: Option<Option<&Value>>,
     sent: &Value,
     options: ApplyOptions,
-) -> Result<Change, Failure> {
+) -> Result<Applied, Failure> {
     match result {
-        Ok(reply) => Ok(change(live, sent, &reply, options.dry_run)),
+        Ok(reply) => {
+            let change = change(live, sent, &reply, options.dry_run);
+            Ok((change, Some(reply.body)))
+        }
         // A dry run cannot see the namespace that the same apply would
         // create first; the object would be created there.
         Err(failure) if options.dry_run && failure.is_missing_namespace() => {
-            Ok(Change::CreatedUnchecked)
+            Ok((Change::CreatedUnchecked, None))
         }
         Err(failure) => Err(failure),
     }
@@ -254,7 +281,7 @@ async fn apply_secret(
     manifest: &Manifest,
     target: &Target,
     options: ApplyOptions,
-) -> Result<Change, Failure> {
+) -> Result<Applied, Failure> {
     let mut last = None;
     for _ in 0..SECRET_ROUNDS {
         let live = transport.get(target).await?;

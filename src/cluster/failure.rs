@@ -38,6 +38,7 @@ impl Failure {
     /// Every command exits 3 for these (see `error::EXIT_FAILURE`).
     pub fn is_fault(&self) -> bool {
         match self {
+            Failure::Rejected(status) if status.is_refused_configuration() => false,
             Failure::Rejected(status) => status.code >= 500 || status.code == 429,
             _ => true,
         }
@@ -120,6 +121,18 @@ impl ApiStatus {
     /// terminal raw or at full length.
     pub fn parse(code: u16, body: &[u8]) -> ApiStatus {
         let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            // An answer cut at the read limit is a Status whose end is
+            // missing: its message (which comes early) still says why.
+            if let Some(message) = cut_status_message(body) {
+                return ApiStatus {
+                    code,
+                    message: from_server(&format!(
+                        "{} (the rest of the answer was not read)",
+                        message.trim_end()
+                    )),
+                    ..ApiStatus::default()
+                };
+            }
             return ApiStatus {
                 code,
                 message: from_server(&String::from_utf8_lossy(body)),
@@ -146,6 +159,19 @@ impl ApiStatus {
             causes,
             attempts: 1,
         }
+    }
+
+    /// Whether this is kube-apiserver refusing an apply configuration it
+    /// cannot read against the schema (duplicate list keys, an undeclared
+    /// field): a 500 without a reason whose message starts `failed to
+    /// create typed patch object`. Unlike other 500s it is the same on
+    /// every attempt, so it is not retried, and it is this object's
+    /// refusal, not a fault of the cluster.
+    pub fn is_refused_configuration(&self) -> bool {
+        self.code == 500
+            && self
+                .message
+                .starts_with("failed to create typed patch object")
     }
 
     /// The fields the server refused to change because they cannot change
@@ -252,6 +278,74 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The top-level `message` of a Status whose JSON ends early (a body cut at
+/// the read limit), as far as it goes; `None` when the text is not the
+/// start of a Status object or has no top-level `message`. Only the
+/// message's own escapes are decoded: the rest is just skipped over.
+fn cut_status_message(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let mut chars = text.trim_start().chars();
+    if chars.next() != Some('{') {
+        return None;
+    }
+    let mut depth = 1;
+    // At depth 1, a string right after `{` or `,` is a key.
+    let mut expecting_key = true;
+    let mut key_was_message = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let (string, closed) = json_string(&mut chars);
+                if depth == 1 && expecting_key {
+                    key_was_message = string == "message";
+                    expecting_key = false;
+                } else if depth == 1 && key_was_message {
+                    return Some(string);
+                }
+                if !closed {
+                    return None;
+                }
+            }
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth -= 1,
+            ',' if depth == 1 => {
+                expecting_key = true;
+                key_was_message = false;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The rest of a JSON string after its opening quote, decoded, and whether
+/// its closing quote was found.
+fn json_string(chars: &mut std::str::Chars<'_>) -> (String, bool) {
+    let mut out = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return (out, true),
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('b') => out.push('\u{8}'),
+                Some('f') => out.push('\u{c}'),
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let unit = u32::from_str_radix(&hex, 16).ok();
+                    // A surrogate half stands for itself: U+FFFD.
+                    out.push(unit.and_then(char::from_u32).unwrap_or('\u{fffd}'));
+                }
+                Some(other) => out.push(other),
+                None => break,
+            },
+            c => out.push(c),
+        }
+    }
+    (out, false)
+}
+
 impl fmt::Display for ApiStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let conflicts = self.conflicts();
@@ -313,6 +407,44 @@ pub fn humanize(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_patch_500_is_a_refusal_not_a_fault() {
+        let body = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"failed to create typed patch object (shop/api; apps/v1, Kind=Deployment): .spec.template.spec.containers[name=\"api\"].env: duplicate entries for key [name=\"A\"]","code":500}"#;
+        let status = ApiStatus::parse(500, body);
+        assert!(status.is_refused_configuration());
+        assert!(!Failure::Rejected(status).is_fault());
+        let busy = ApiStatus::parse(
+            500,
+            br#"{"message":"etcdserver: leader changed","code":500}"#,
+        );
+        assert!(!busy.is_refused_configuration());
+        assert!(Failure::Rejected(busy).is_fault());
+    }
+
+    #[test]
+    fn a_status_cut_short_still_shows_its_message() {
+        let status = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Deployment.apps \"api\" is invalid: spec.replicas: Invalid value: -1\u00e9","reason":"Invalid","details":{"causes":[{"message":"no"}]},"code":422}"#;
+        let cut = &status.as_bytes()[..status.find("\"details").unwrap()];
+        let parsed = ApiStatus::parse(422, cut);
+        assert_eq!(
+            parsed.message,
+            "Deployment.apps \"api\" is invalid: spec.replicas: Invalid value: -1\u{e9} (the rest of the answer was not read)"
+        );
+        // Cut inside the message itself: as much of it as arrived.
+        let cut = &status.as_bytes()[..status.find("spec.replicas").unwrap()];
+        assert_eq!(
+            ApiStatus::parse(422, cut).message,
+            "Deployment.apps \"api\" is invalid: (the rest of the answer was not read)"
+        );
+        // A nested message is not the Status's; without one, the raw text.
+        let nested = r#"{"details":{"message":"inner"},"code":5"#;
+        assert_eq!(ApiStatus::parse(500, nested.as_bytes()).message, nested);
+        assert_eq!(
+            ApiStatus::parse(502, b"<html>bad gateway").message,
+            "<html>bad gateway"
+        );
+    }
 
     /// A 409 exactly as kube-apiserver 1.33 sends it for an apply conflict:
     /// `errors.NewApplyConflict` puts only the causes in `details`, and

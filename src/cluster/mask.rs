@@ -38,6 +38,19 @@ pub fn mask_secret_pair(before: Option<&mut Value>, after: &mut Value) {
     }
 }
 
+/// Mask every value of a Secret's `data` and `stringData`, in place, keeping
+/// the keys: for printing an object as the server returned it, which holds
+/// live values the user may never have sent.
+pub fn mask_secret_values(object: &mut Value) {
+    for field in ["data", "stringData"] {
+        if let Some(Value::Object(values)) = object.get_mut(field) {
+            for value in values.values_mut() {
+                *value = Value::from(MASK);
+            }
+        }
+    }
+}
+
 fn data_mut(object: &mut Value) -> Option<&mut Map<String, Value>> {
     object.get_mut("data").and_then(Value::as_object_mut)
 }
@@ -67,6 +80,18 @@ mod tests {
         let mut after = json!({"kind": "Secret", "data": {"K": "Q0hBTkdFX01F"}});
         mask_secret_pair(None, &mut after);
         assert_eq!(after, json!({"kind": "Secret", "data": {"K": "***"}}));
+    }
+
+    #[test]
+    fn every_value_of_a_returned_secret_is_masked_and_its_keys_kept() {
+        let mut secret = json!({"kind": "Secret", "data": {"A": "bGl2ZQ==", "B": ""},
+            "stringData": {"C": "x"}, "type": "Opaque"});
+        mask_secret_values(&mut secret);
+        assert_eq!(
+            secret,
+            json!({"kind": "Secret", "data": {"A": "***", "B": "***"},
+                "stringData": {"C": "***"}, "type": "Opaque"})
+        );
     }
 
     #[test]

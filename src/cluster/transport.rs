@@ -206,8 +206,14 @@ impl Transport {
             let outcome = self.attempt(request).await;
             let retry_after = match &outcome {
                 Attempt::Answer {
-                    code, retry_after, ..
-                } if retry::is_transient_status(*code) => Some(*retry_after),
+                    code,
+                    retry_after,
+                    body,
+                } if retry::is_transient_status(*code)
+                    && !ApiStatus::parse(*code, body).is_refused_configuration() =>
+                {
+                    Some(*retry_after)
+                }
                 Attempt::Dropped(_) | Attempt::TimedOut => Some(None),
                 _ => None,
             };

@@ -6,10 +6,13 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Instant;
 
+use serde_json::Value;
+
 use crate::cli::{ApplyArgs, ApplyOutput, DryRun, GlobalArgs};
 use crate::cluster::apply::{self, ApplyOptions, Change, Outcome};
 use crate::cluster::duration;
 use crate::cluster::failure::humanize;
+use crate::cluster::mask;
 use crate::cluster::transport::Transport;
 use crate::cluster::wait::{self, Rollout, WaitError};
 use crate::error::{Error, Result, EXIT_OK};
@@ -25,22 +28,19 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     let timeout =
         duration::parse(&args.timeout).map_err(|e| Error::Usage(format!("--timeout: {e}")))?;
     super::session::request_timeout(global)?;
-    let printing_objects = matches!(args.output, Some(ApplyOutput::Yaml | ApplyOutput::Json));
-    if printing_objects && args.dry_run != DryRun::Client {
-        return Err(Error::Usage(
-            "-o yaml and -o json need --dry-run=client (they print the objects that would be sent); -o name works with every apply".into(),
-        ));
-    }
     let build = super::load_build(global, &args.state)?;
     if args.dry_run == DryRun::Client {
         return client_dry_run(&build.manifests, args.output);
     }
-    let names_only = args.output == Some(ApplyOutput::Name);
+    // `-o name|yaml|json`: stdout holds only the names or the objects, as
+    // with kubectl; failures still go to stderr.
+    let quiet = args.output.is_some();
     let options = ApplyOptions {
         dry_run: args.dry_run == DryRun::Server,
         force_conflicts: args.force_conflicts,
         concurrency: usize::from(args.concurrency),
         recreate_immutable: args.recreate_immutable,
+        keep_objects: matches!(args.output, Some(ApplyOutput::Yaml | ApplyOutput::Json)),
     };
     super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
@@ -52,14 +52,17 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         };
         let run = apply::apply_all(&transport, manifests, options, |phase| {
             for (index, outcome) in phase {
-                print_outcome(&manifests[*index], outcome, suffix, names_only);
+                print_outcome(&manifests[*index], outcome, suffix, args.output);
             }
         })
         .await
         .map_err(|fatal| Error::Failed(fatal.to_string()))?;
         let outcomes = run.outcomes;
-        if !names_only {
+        if !quiet {
             say!("{}", summary(&outcomes, suffix));
+        }
+        if options.keep_objects {
+            print_returned(manifests, &outcomes, run.objects, args.output)?;
         }
         if let Some(fatal) = &run.fatal {
             // What was done is printed above; why the run stopped and what
@@ -75,6 +78,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
                 &outcomes,
                 timeout,
                 options.concurrency,
+                !quiet,
             )
             .await
         } else {
@@ -114,16 +118,80 @@ fn client_dry_run(manifests: &[Manifest], output: Option<ApplyOutput>) -> Result
     Ok(EXIT_OK)
 }
 
-fn print_outcome(manifest: &Manifest, outcome: &Outcome, suffix: &str, names_only: bool) {
+/// `apply -o yaml|json` on a real apply or a server dry run: the objects
+/// the server returned, in apply order, in the shapes `--dry-run=client`
+/// prints (a YAML stream; a JSON `List`). As with kubectl,
+/// `metadata.managedFields` is left out. A Secret's values are masked
+/// (`***`, keys kept): the server answers with the live values, which apply
+/// keeps and the user may never have seen. An object the server could not
+/// check (a dry run into a namespace that does not exist yet) is shown as
+/// it would be sent.
+fn print_returned(
+    manifests: &[Manifest],
+    outcomes: &[Outcome],
+    objects: Vec<Option<Value>>,
+    output: Option<ApplyOutput>,
+) -> Result<()> {
+    let shown: Vec<Value> = manifests
+        .iter()
+        .zip(outcomes)
+        .zip(objects)
+        .filter_map(|((manifest, outcome), object)| match (outcome, object) {
+            (Outcome::Applied(_), Some(object)) => Some(object),
+            (Outcome::Applied(Change::CreatedUnchecked), None) => Some(manifest.object.clone()),
+            _ => None,
+        })
+        .map(|mut object| {
+            if let Some(Value::Object(metadata)) = object.get_mut("metadata") {
+                metadata.shift_remove("managedFields");
+            }
+            if object.get("kind").and_then(Value::as_str) == Some("Secret") {
+                mask::mask_secret_values(&mut object);
+            }
+            object
+        })
+        .collect();
+    let text = match output {
+        Some(ApplyOutput::Json) => {
+            let list = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "List",
+                "metadata": {},
+                "items": shown,
+            });
+            let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        _ => {
+            let mut text = String::new();
+            for object in &shown {
+                text.push_str("---\n");
+                let yaml = crate::yaml::to_string(object)
+                    .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?;
+                text.push_str(&yaml);
+            }
+            text
+        }
+    };
+    super::emit(&text)
+}
+
+fn print_outcome(
+    manifest: &Manifest,
+    outcome: &Outcome,
+    suffix: &str,
+    output: Option<ApplyOutput>,
+) {
     let reference = manifest.reference();
-    if names_only {
+    if output.is_some() && matches!(outcome, Outcome::Applied(_)) {
         // `kubectl apply -o name`: the name of each object applied, nothing
-        // else on stdout; failures still go to stderr.
-        if matches!(outcome, Outcome::Applied(_)) {
+        // else on stdout; with `-o yaml|json` the objects come at the end.
+        if output == Some(ApplyOutput::Name) {
             say!("{reference}");
             let _ = std::io::stdout().flush();
-            return;
         }
+        return;
     }
     match outcome {
         Outcome::Applied(change) => {
@@ -230,13 +298,15 @@ fn not_applied(manifests: &[Manifest], outcomes: &[Outcome]) -> Result<()> {
     })
 }
 
-/// Wait for the workloads that were applied.
+/// Wait for the workloads that were applied. Without `show` (stdout holds
+/// `-o` output) the progress is not printed; a failure still is, on stderr.
 async fn wait_for(
     transport: &Transport,
     manifests: &[Manifest],
     outcomes: &[Outcome],
     timeout: Option<std::time::Duration>,
     concurrency: usize,
+    show: bool,
 ) -> Result<()> {
     let workloads: Vec<&Manifest> = manifests
         .iter()
@@ -249,13 +319,19 @@ async fn wait_for(
     }
     let mut progress = Progress::new(super::session::stdout_is_terminal());
     let result = wait::wait_all(transport, &workloads, timeout, concurrency, |states| {
-        progress.show(states)
+        if show {
+            progress.show(states)
+        }
     })
     .await;
-    progress.finish();
+    if show {
+        progress.finish();
+    }
     match result {
         Ok(()) => {
-            say!("{} workload(s) ready", workloads.len());
+            if show {
+                say!("{} workload(s) ready", workloads.len());
+            }
             Ok(())
         }
         Err(WaitError::TimedOut(pending)) => {

@@ -50,15 +50,32 @@ pub struct Loaded {
 
 /// Read a state from YAML or JSON text.
 pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
-    let document = yaml::parse(text)?;
-    Ok(from_value(&document, options))
+    // The value tree is dropped before rendering: the model holds all it
+    // needs, and a large state's tree would otherwise sit in memory beside
+    // its tens of thousands of rendered objects.
+    let (project, diagnostics) = {
+        let document = yaml::parse(text)?;
+        read(&document, options)
+    };
+    Ok(finish(project, diagnostics))
 }
 
 /// Read a state from an already parsed document.
 pub fn from_value(document: &Value, options: &LoadOptions) -> Loaded {
+    let (project, diagnostics) = read(document, options);
+    finish(project, diagnostics)
+}
+
+/// The model of a document, and the problems found reading it.
+fn read(document: &Value, options: &LoadOptions) -> (Option<Project>, Diagnostics) {
     let reader = Reader::default();
     let project = read_document(&reader, document, options);
-    let mut diagnostics = reader.into_diagnostics();
+    (project, reader.into_diagnostics())
+}
+
+/// Render the model and run the rules that need every service (and the
+/// rendered objects); the model is kept only when nothing is wrong.
+fn finish(project: Option<Project>, mut diagnostics: Diagnostics) -> Loaded {
     let mut manifests = Vec::new();
     if let Some(project) = &project {
         manifests = render::render(project);

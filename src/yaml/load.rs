@@ -190,23 +190,24 @@ impl Builder {
                 self.finish(value, anchor, 1)?;
             }
             Event::Alias(id) => {
-                let Some((value, count)) = self.anchors.get(&id) else {
+                let Some(&(_, count)) = self.anchors.get(&id) else {
                     return Err(error_at(&span, "an alias names an unknown anchor"));
                 };
-                let (value, count) = (value.clone(), *count);
                 if self.expects_key() {
-                    let Value::String(name) = value else {
+                    let Some((Value::String(name), _)) = self.anchors.get(&id) else {
                         return Err(error_at(
                             &span,
                             "a map key must be a single value, not a list or a map",
                         ));
                     };
+                    let name = name.clone();
                     self.count(1, &span)?;
                     return self.set_key(name, false, span);
                 }
                 // Counted before the copy is made: a bomb stops here.
                 self.count(count, &span)?;
-                self.finish(value, 0, count)?;
+                let value = self.anchors.get(&id).map(|(v, _)| v.clone());
+                self.finish(value.unwrap_or(Value::Null), 0, count)?;
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(&span)?;

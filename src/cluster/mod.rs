@@ -4,6 +4,7 @@
 //! in `transport` and the async orchestration in `diff`, `apply`, `wait`.
 
 pub mod apply;
+pub mod applyset;
 pub mod connect;
 pub mod diff;
 pub mod duration;
@@ -11,6 +12,7 @@ pub mod failure;
 pub mod log;
 pub mod mask;
 pub mod plan;
+pub mod prune;
 pub mod resources;
 pub mod retry;
 pub mod secrets;

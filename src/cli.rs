@@ -186,6 +186,18 @@ Examples:
 Live Secret values are never replaced: a key that exists keeps its value,
 only missing keys get the CHANGE_ME placeholder.")]
     Apply(ApplyArgs),
+    /// Delete the objects of a state's ApplySet from the cluster, in reverse apply order
+    #[command(after_help = "\
+Examples:
+  # See what would go, then delete it (asks on a terminal)
+  kubectl wizard delete -f wizard-state.yaml --dry-run=client
+  kubectl wizard delete -f wizard-state.yaml --wait
+
+  # In a script, claims and the namespace too
+  kubectl wizard delete -f wizard-state.yaml --yes --include-volumes --include-namespace
+
+PersistentVolumeClaims stay unless --include-volumes: their data would go with them.")]
+    Delete(DeleteArgs),
     /// Ask for a state step by step on the terminal and save it as a state file
     #[command(after_help = "\
 Examples:
@@ -286,6 +298,64 @@ pub struct StateArgs {
     pub strict: bool,
 }
 
+/// Values from the environment for diff and apply.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EnvArgs {
+    /// Read values for `${NAME}` (and, with --secrets-from-env, Secret keys) from this dotenv file (NAME=VALUE lines); it wins over the process environment; repeat for several, a later file wins
+    #[arg(long = "env-file", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub env_file: Vec<String>,
+    /// Send a `${NAME}` whose variable is not set as written instead of failing
+    #[arg(long)]
+    pub allow_unset: bool,
+    /// Give each Secret key the value of the environment variable (or --env-file entry) of the same name; the values are never printed
+    #[arg(long)]
+    pub secrets_from_env: bool,
+}
+
+/// Pruning what the state no longer generates.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PruneArgs {
+    /// Delete the objects of the state's ApplySet that the state no longer generates (after everything else is applied)
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: PersistentVolumeClaims too (their data goes with them)
+    #[arg(long, requires = "prune")]
+    pub prune_volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// `server`: the server checks each deletion and persists nothing; `client`: list what would be deleted without deleting
+    #[arg(long, value_name = "STRATEGY", default_value = "none")]
+    pub dry_run: DryRun,
+    /// Wait until the deleted objects are gone
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", requires = "wait")]
+    pub timeout: String,
+    /// Delete PersistentVolumeClaims too (their data goes with them)
+    #[arg(long)]
+    pub include_volumes: bool,
+    /// Delete the namespace too, when the state created it (everything else in it goes with it)
+    #[arg(long)]
+    pub include_namespace: bool,
+    /// Delete objects of the set that another manager applies now, too
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// How many objects to delete at once
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Name of the manager the state's objects were applied with
+    #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
+    pub field_manager: String,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -302,6 +372,21 @@ pub struct RenderArgs {
     /// With -o: print the Secrets too (placeholder values: applied with kubectl they replace live values)
     #[arg(long, requires = "output")]
     pub include_secrets: bool,
+    /// Fill `${NAME}` in variable values from the environment (files rendered for GitOps usually keep them)
+    #[arg(long)]
+    pub substitute: bool,
+    /// Fill `${NAME}` from this dotenv file (implies --substitute; it wins over the process environment); repeat for several
+    #[arg(long = "env-file", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub env_file: Vec<String>,
+    /// With --substitute or --env-file: leave a `${NAME}` whose variable is not set as written instead of failing
+    #[arg(long)]
+    pub allow_unset: bool,
+    /// Write Secret values from the environment (or --env-file) into the Secret files instead of the placeholder
+    #[arg(long)]
+    pub include_secret_values: bool,
+    /// Remove the files an earlier render wrote that the state no longer generates
+    #[arg(long, conflicts_with = "output")]
+    pub prune: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -314,9 +399,17 @@ pub enum OutputFormat {
 pub struct DiffArgs {
     #[command(flatten)]
     pub state: StateArgs,
-    /// Show Secret values instead of masking them with ***
-    #[arg(long)]
+    /// Show Secret values instead of masking them with *** (never those from the environment)
+    #[arg(long, conflicts_with = "secrets_from_env")]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// List the objects of the state's ApplySet that apply --prune would delete (exit 1 when there are any)
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: PersistentVolumeClaims too
+    #[arg(long, requires = "prune")]
+    pub prune_volumes: bool,
     /// Preview taking over fields that another field manager owns
     #[arg(long)]
     pub force_conflicts: bool,
@@ -356,6 +449,10 @@ pub struct ApplyArgs {
     /// Name of the manager used to track field ownership
     #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
     pub field_manager: String,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    #[command(flatten)]
+    pub prune: PruneArgs,
     /// `name` prints kind.group/name per object instead of the result lines; `yaml` or `json` prints the objects as the server returned them (Secret values masked; with --dry-run=client, as they would be sent)
     #[arg(short = 'o', long, value_name = "FORMAT")]
     pub output: Option<ApplyOutput>,

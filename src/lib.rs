@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod render;
 pub mod sanitize;
 pub mod state;
+pub mod substitute;
 pub mod yaml;
 
 /// mimalloc instead of the system allocator: building manifests allocates

@@ -409,6 +409,9 @@ pub enum ProbeAction {
 pub struct EnvVar {
     pub key: String,
     pub source: EnvSource,
+    /// Where the entry is in the state (`_services[0].envVars[1]`), for
+    /// messages about its value (an unset `${NAME}`).
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

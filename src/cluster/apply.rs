@@ -299,9 +299,12 @@ async fn apply_secret(
                 ) {
                     metadata.insert("resourceVersion".into(), version.clone());
                 }
-                transport
-                    .apply(target, &merged, &params(transport.field_manager(), options))
-                    .await
+                // A value the user supplied (`--secrets-from-env`) replaces
+                // the live one whoever set it; the resourceVersion still
+                // guards against a change since the read.
+                let mut params = params(transport.field_manager(), options);
+                params.force |= secrets::has_supplied(&manifest.object);
+                transport.apply(target, &merged, &params).await
             }
         };
         match result {

@@ -158,13 +158,10 @@ async fn consistent(
         ) {
             metadata.insert("resourceVersion".into(), v.clone());
         }
-        let dry_run = transport
-            .apply(
-                target,
-                &pinned,
-                &dry_run_params(transport.field_manager(), options),
-            )
-            .await;
+        let mut params = dry_run_params(transport.field_manager(), options);
+        // Values the user supplied are taken over, as apply takes them.
+        params.force |= secrets::has_supplied(&manifest.object);
+        let dry_run = transport.apply(target, &pinned, &params).await;
         match dry_run {
             Err(failure) if failure.is_stale() && round < ROUNDS => continue,
             dry_run => return Ok((live, dry_run, sent)),
@@ -235,7 +232,7 @@ pub fn unified(title: &str, before: Option<&Value>, after: &Value) -> Option<Str
     Some(text)
 }
 
-fn to_yaml(value: &Value) -> String {
+pub fn to_yaml(value: &Value) -> String {
     let sorted = sorted_keys(value);
     // The values come from JSON, so YAML can always represent them.
     crate::yaml::to_string(&sorted).unwrap_or_else(|_| sorted.to_string())

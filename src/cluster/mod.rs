@@ -4,6 +4,7 @@
 //! in `transport` and the async orchestration in `diff`, `apply`, `wait`.
 
 pub mod apply;
+pub mod applyset;
 pub mod connect;
 pub mod diff;
 pub mod duration;
@@ -12,6 +13,7 @@ pub mod log;
 pub mod mask;
 pub mod plan;
 pub mod recreate;
+pub mod prune;
 pub mod resources;
 pub mod retry;
 pub mod secrets;

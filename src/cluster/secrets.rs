@@ -8,6 +8,9 @@
 //! state must not delete the value from the cluster. A live key that only
 //! others own is left out: it stays theirs, untouched, and the apply does
 //! not take co-ownership of a value someone else set.
+//!
+//! A rendered value other than the placeholder was supplied on purpose
+//! (`--secrets-from-env`): it replaces the live one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,16 +29,17 @@ pub fn merge(rendered: &Value, live: Option<&Value>, manager: &str) -> Value {
         .unwrap_or(&empty);
     let owned = live.map(|l| owned_keys(l, manager)).unwrap_or_default();
 
+    let supplied = supplied_keys(rendered);
     let mut data = Map::new();
     for (key, value) in &wanted {
-        if !live_data.contains_key(key) {
+        if !live_data.contains_key(key) || supplied.contains(key) {
             data.insert(key.clone(), value.clone());
         }
     }
     // Keys this manager owns keep their live value. One that is gone from
     // the live object was deleted by someone else: it is not brought back
     // unless the state lists it (then it got the placeholder above).
-    for key in &owned {
+    for key in owned.iter().filter(|k| !supplied.contains(*k)) {
         if let Some(value) = live_data.get(key) {
             data.insert(key.clone(), value.clone());
         }
@@ -46,6 +50,24 @@ pub fn merge(rendered: &Value, live: Option<&Value>, manager: &str) -> Value {
         .into_iter()
         .collect();
     with_data(rendered, data)
+}
+
+/// Whether the rendered Secret holds a value the user supplied.
+pub fn has_supplied(rendered: &Value) -> bool {
+    !supplied_keys(rendered).is_empty()
+}
+
+/// The `stringData` keys whose value is not the placeholder: real values
+/// the user supplied, which win over live ones.
+fn supplied_keys(rendered: &Value) -> BTreeSet<String> {
+    match rendered.get("stringData") {
+        Some(Value::Object(string_data)) => string_data
+            .iter()
+            .filter(|(_, v)| v.as_str() != Some(crate::render::SECRET_PLACEHOLDER))
+            .map(|(k, _)| k.clone())
+            .collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 /// The rendered keys with their values base64-encoded, as `data` holds them.
@@ -167,6 +189,21 @@ mod tests {
         let live = live(json!({"API_KEY": "c2VjcmV0"}), &[]);
         let merged = merge(&rendered(&["API_KEY", "NEW_KEY"]), Some(&live), MANAGER);
         assert_eq!(merged["data"], json!({"NEW_KEY": "Q0hBTkdFX01F"}));
+    }
+
+    #[test]
+    fn a_supplied_value_replaces_the_live_one_and_a_placeholder_never_does() {
+        let live = live(
+            json!({"API_KEY": "c2VjcmV0", "OTHER_KEY": "b3RoZXI="}),
+            &["API_KEY", "OTHER_KEY"],
+        );
+        let mut wanted = rendered(&["API_KEY", "OTHER_KEY"]);
+        wanted["stringData"]["API_KEY"] = json!("new");
+        let merged = merge(&wanted, Some(&live), MANAGER);
+        assert_eq!(
+            merged["data"],
+            json!({"API_KEY": "bmV3", "OTHER_KEY": "b3RoZXI="})
+        );
     }
 
     #[test]

@@ -158,6 +158,48 @@ impl Transport {
         }
     }
 
+    /// The objects of a collection that match a label selector.
+    pub async fn list_selected(
+        &self,
+        collection: &str,
+        selector: &str,
+    ) -> Result<Vec<Value>, Failure> {
+        let params = ListParams::default().labels(selector);
+        let request = || Request::new(collection).list(&params);
+        let reply = self.call(request).await?;
+        match reply.body.get("items") {
+            Some(Value::Array(items)) => Ok(items.clone()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Delete an object as kubectl does (`propagationPolicy: Background`:
+    /// what it owns goes after it), only if it is still the one with `uid`
+    /// (a precondition: an object recreated meanwhile is not touched).
+    /// `Ok(false)` when it was gone already.
+    pub async fn delete(
+        &self,
+        target: &Target,
+        uid: Option<&str>,
+        dry_run: bool,
+    ) -> Result<bool, Failure> {
+        let params = kube::api::DeleteParams {
+            dry_run,
+            propagation_policy: Some(kube::api::PropagationPolicy::Background),
+            preconditions: uid.map(|uid| kube::api::Preconditions {
+                uid: Some(uid.to_string()),
+                resource_version: None,
+            }),
+            ..kube::api::DeleteParams::default()
+        };
+        let request = || Request::new(&target.collection).delete(&target.name, &params);
+        match self.call(request).await {
+            Ok(_) => Ok(true),
+            Err(Failure::Rejected(status)) if status.code == 404 => Ok(false),
+            Err(failure) => Err(failure),
+        }
+    }
+
     /// Server-side apply `object`; the reply holds the resulting object
     /// (code 201 when it was created).
     pub async fn apply(

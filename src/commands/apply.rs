@@ -28,7 +28,21 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     let timeout =
         duration::parse(&args.timeout).map_err(|e| Error::Usage(format!("--timeout: {e}")))?;
     super::session::request_timeout(global)?;
-    let build = super::load_build(global, &args.state)?;
+    let mut build = super::values::load(
+        global,
+        &args.state,
+        super::input::Wizard::WhenTerminal,
+        crate::pipeline::Files::None,
+        &crate::substitute::Request {
+            variables: true,
+            allow_unset: args.env.allow_unset,
+            // A client dry run prints what it would send: no real values.
+            secrets: args.env.secrets_from_env && args.dry_run != DryRun::Client,
+        },
+        &args.env.env_file,
+    )?;
+    let set = super::prune::set_of(&build);
+    crate::cluster::applyset::label_members(&mut build.manifests, &set);
     if args.dry_run == DryRun::Client {
         return client_dry_run(&build.manifests, args.output);
     }
@@ -45,6 +59,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
         let manifests = &build.manifests;
+        let session =
+            super::prune::before_apply(&transport, set, manifests, options.dry_run).await?;
         let suffix = if options.dry_run {
             " (server dry run)"
         } else {
@@ -71,6 +87,17 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
             let missing = missing.map(|e| format!("; {e}")).unwrap_or_default();
             return Err(Error::Failed(format!("{fatal}{missing}")));
         }
+        super::prune::after_apply(
+            &transport,
+            &session,
+            manifests,
+            &outcomes,
+            &args.prune,
+            options.force_conflicts,
+            options.dry_run,
+            options.concurrency,
+        )
+        .await?;
         let waited = if args.wait {
             wait_for(
                 &transport,

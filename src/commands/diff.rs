@@ -8,16 +8,52 @@ use crate::error::{Error, Result, EXIT_INCOMPLETE, EXIT_OK};
 
 pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     super::session::request_timeout(global)?;
-    let build = super::load_build(global, &args.state)?;
+    let mut build = super::values::load(
+        global,
+        &args.state,
+        super::input::Wizard::WhenTerminal,
+        crate::pipeline::Files::None,
+        &crate::substitute::Request {
+            variables: true,
+            allow_unset: args.env.allow_unset,
+            secrets: args.env.secrets_from_env,
+        },
+        &args.env.env_file,
+    )?;
+    // Apply labels every member of the ApplySet: so does what is compared.
+    let set = super::prune::set_of(&build);
+    crate::cluster::applyset::label_members(&mut build.manifests, &set);
+    let prune_options = crate::cluster::prune::PruneOptions {
+        volumes: args.prune_volumes,
+        force_conflicts: args.force_conflicts,
+    };
     let options = DiffOptions {
         show_secrets: args.show_secrets,
         force_conflicts: args.force_conflicts,
         concurrency: usize::from(args.concurrency),
         recreate_immutable: args.recreate_immutable,
     };
-    let results = super::session::runtime()?.block_on(async {
+    let (results, pruned) = super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
-        Ok::<_, Error>(diff::diff_all(&transport, &build.manifests, options).await)
+        let results = diff::diff_all(&transport, &build.manifests, options).await;
+        let pruned = if args.prune
+            && !results
+                .iter()
+                .any(|r| r.as_ref().is_err_and(|f| f.is_fatal()))
+        {
+            super::prune::preview(
+                &transport,
+                &set,
+                &build.manifests,
+                prune_options,
+                args.show_secrets,
+                options.concurrency,
+            )
+            .await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, Error>((results, pruned))
     })?;
     if let Some(fatal) = results
         .iter()
@@ -60,8 +96,23 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
             build.manifests.len()
         )));
     }
+    // Deletions are shown as kubectl diff shows pruned objects: every line
+    // removed (also with an external diff program, which gets no file for them).
+    for text in &pruned {
+        differences += 1;
+        super::emit(&if colour {
+            diff::colorize(text)
+        } else {
+            text.clone()
+        })?;
+    }
     if let Some((program, arguments)) = external {
-        return super::external_diff::run(&program, &arguments, &build.manifests, &compared);
+        let code = super::external_diff::run(&program, &arguments, &build.manifests, &compared)?;
+        return Ok(if pruned.is_empty() {
+            code
+        } else {
+            code.max(EXIT_INCOMPLETE)
+        });
     }
     Ok(if differences > 0 {
         EXIT_INCOMPLETE

@@ -156,20 +156,36 @@ pub fn load_build_with(
     wizard: Wizard,
     files: Files,
 ) -> Result<Build> {
+    load_build_each(global, args, wizard, files, &mut |_| Ok(()))
+}
+
+/// `load_build_with`, with `each` run on every state's build before the
+/// merge (filling values from the environment needs each state's model).
+pub fn load_build_each(
+    global: &GlobalArgs,
+    args: &StateArgs,
+    wizard: Wizard,
+    files: Files,
+    each: &mut dyn FnMut(&mut Build) -> Result<()>,
+) -> Result<Build> {
     let states = read_states(global, args, wizard)?;
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,
     };
     if let [(text, name)] = states.as_slice() {
-        let build = pipeline::build(text, name, &options)?;
+        let mut build = pipeline::build(text, name, &options)?;
         super::print_warnings(&build.warnings);
+        each(&mut build)?;
         return Ok(build);
     }
     let mut builds = Vec::with_capacity(states.len());
     let mut problems = Diagnostics::default();
     for (text, name) in &states {
-        match pipeline::build(text, name, &options) {
+        match pipeline::build(text, name, &options).and_then(|mut build| {
+            each(&mut build)?;
+            Ok(build)
+        }) {
             Ok(mut build) => {
                 for warning in &mut build.warnings {
                     warning.path = in_file(name, &warning.path);

@@ -16,14 +16,17 @@ macro_rules! say_partial {
 
 mod apply;
 mod completion;
+mod delete;
 mod diff;
 mod external_diff;
 mod init;
 mod input;
 mod krm;
+mod prune;
 mod render;
 mod session;
 mod validate;
+mod values;
 mod version;
 
 use std::io::Write;
@@ -42,6 +45,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Validate(args) => validate::run(&cli.global, &args),
         Command::Diff(args) => diff::run(&cli.global, &args),
         Command::Apply(args) => apply::run(&cli.global, &args),
+        Command::Delete(args) => delete::run(&cli.global, &args),
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Version(args) => version::run(&args),
         Command::Completion(args) => completion::run(&args),

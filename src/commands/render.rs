@@ -14,11 +14,17 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         (None, Some(_)) => Files::OneFolder,
         (None, None) => Files::StateOutputDirs,
     };
-    let build = super::input::load_build_with(
+    let build = super::values::load(
         global,
         &args.state,
         super::input::Wizard::WhenTerminal,
         files,
+        &crate::substitute::Request {
+            variables: args.substitute || !args.env_file.is_empty(),
+            allow_unset: args.allow_unset,
+            secrets: args.include_secret_values,
+        },
+        &args.env_file,
     )?;
     let Some(format) = args.output else {
         write_files(&build, args)?;
@@ -101,7 +107,27 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
             dir
         }
     };
-    let files = file_set(build)?;
+    let mut files = file_set(build)?;
+    // What the previous render wrote, read before this one replaces it;
+    // stale files that stay are recorded again, so --prune can still
+    // remove them later.
+    let previous = std::fs::read_to_string(dir.join("kustomization.yaml"))
+        .ok()
+        .and_then(|text| render::record::written(&text))
+        .unwrap_or_default();
+    let current: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let current: Vec<&str> = current.iter().map(String::as_str).collect();
+    let stale = render::record::stale(&previous, &current);
+    if !args.prune {
+        if let Some(record) = files.iter_mut().find(|f| f.name == "kustomization.yaml") {
+            let kept: Vec<&String> = stale
+                .iter()
+                .filter(|name| is_regular_file(&dir.join(name)))
+                .collect();
+            record.content =
+                render::record::with_secret_files(std::mem::take(&mut record.content), &kept);
+        }
+    }
     let outcomes = files::write_all(&dir, &files, args.force)?;
     let mut skipped = 0;
     for (path, outcome) in &outcomes {
@@ -117,6 +143,7 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
             }
         }
     }
+    clean_up(&dir, &stale, args.prune)?;
     let secrets = build.manifests.iter().filter(|m| m.is_secret()).count();
     if secrets > 0 {
         eprintln!(
@@ -129,6 +156,43 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
             "{skipped} file(s) in {} differ from what the state generates and were not overwritten; run again with --force to replace them",
             dir.display()
         )));
+    }
+    Ok(())
+}
+
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// Files an earlier render wrote that the state no longer generates:
+/// listed, or removed with `--prune`. Only regular files are removed (a
+/// link or folder of that name is not the tool's).
+fn clean_up(dir: &Path, stale: &[String], prune: bool) -> Result<()> {
+    let mut remaining = 0;
+    for name in stale {
+        let path = dir.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_file() => {
+                if prune {
+                    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                    say!("removed   {}", path.display());
+                } else {
+                    remaining += 1;
+                    say!(
+                        "stale     {} (an earlier render wrote it; the state no longer generates it)",
+                        path.display()
+                    );
+                }
+            }
+            Ok(_) => eprintln!("note: {} is not a regular file; left alone", path.display()),
+            Err(_) => {}
+        }
+    }
+    if remaining > 0 {
+        eprintln!(
+            "note: {remaining} stale file(s) remain in {}; render --prune removes them",
+            dir.display()
+        );
     }
     Ok(())
 }

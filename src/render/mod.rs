@@ -8,6 +8,7 @@ mod mesh;
 mod meta;
 mod pod;
 mod project;
+pub mod record;
 mod service;
 pub mod volumes;
 mod wait_for;

@@ -143,10 +143,17 @@ pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
         .map(|m| m.file_name.as_str())
         .collect();
     // Through the YAML writer, so a namespace such as `123` stays a string.
-    crate::yaml::value_to_string(&serde_json::json!({
+    let text = crate::yaml::value_to_string(&serde_json::json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": project.namespace,
         "resources": files,
-    }))
+    }));
+    // The Secret files are recorded too, so a later render knows it wrote them.
+    let secrets: Vec<&str> = manifests
+        .iter()
+        .filter(|m| m.is_secret())
+        .map(|m| m.file_name.as_str())
+        .collect();
+    super::record::with_secret_files(text, &secrets)
 }

@@ -168,7 +168,11 @@ pub fn read_env(obj: &Obj<'_, '_>, key: &str) -> Vec<EnvVar> {
             None if entry.raw("type").is_some() => continue,
             None => EnvSource::Hardcoded(entry.string("value").unwrap_or_default()),
         };
-        vars.push(EnvVar { key: name, source });
+        vars.push(EnvVar {
+            key: name,
+            source,
+            path: path.clone(),
+        });
     }
     vars
 }

@@ -1,0 +1,38 @@
+//! Values from the environment for diff, apply and render: the states are
+//! read and each is filled (see `crate::substitute`) before they merge;
+//! what was left unfilled is said on stderr.
+
+use crate::cli::{GlobalArgs, StateArgs};
+use crate::error::Result;
+use crate::pipeline::{Build, Files};
+use crate::substitute::{self, Filled, Request, Values};
+
+use super::input::Wizard;
+
+/// Read, build and fill the states as `request` says, from `env_files`
+/// and the process environment.
+pub fn load(
+    global: &GlobalArgs,
+    state: &StateArgs,
+    wizard: Wizard,
+    files: Files,
+    request: &Request,
+    env_files: &[String],
+) -> Result<Build> {
+    let values = Values::load(env_files)?;
+    let mut all = Filled::default();
+    let build = super::input::load_build_each(global, state, wizard, files, &mut |build| {
+        let filled = substitute::apply(build, request, &values)?;
+        all.kept.extend(filled.kept);
+        if let Some(secrets) = filled.secrets {
+            let total = all.secrets.get_or_insert_with(Default::default);
+            total.filled += secrets.filled;
+            total.missing.extend(secrets.missing);
+        }
+        Ok(())
+    })?;
+    for note in substitute::notes(&all, request.variables) {
+        eprintln!("{}", crate::sanitize::for_terminal(&note));
+    }
+    Ok(build)
+}

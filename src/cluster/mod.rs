@@ -11,6 +11,7 @@ pub mod failure;
 pub mod log;
 pub mod mask;
 pub mod plan;
+pub mod references;
 pub mod resources;
 pub mod retry;
 pub mod secrets;

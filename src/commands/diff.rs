@@ -16,6 +16,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     };
     let results = super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
+        super::warn_missing_references(&transport, &build.manifests).await;
         Ok::<_, Error>(diff::diff_all(&transport, &build.manifests, options).await)
     })?;
     if let Some(fatal) = results

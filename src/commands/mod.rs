@@ -17,10 +17,13 @@ macro_rules! say_partial {
 mod apply;
 mod completion;
 mod diff;
+mod explain;
 mod external_diff;
 mod init;
 mod input;
 mod render;
+mod render_explain;
+mod schema;
 mod session;
 mod validate;
 mod version;
@@ -44,6 +47,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Init(args) => init::run(&cli.global, &args),
         Command::Version(args) => version::run(&args),
         Command::Completion(args) => completion::run(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 
@@ -51,6 +56,17 @@ pub fn run(cli: Cli) -> Result<i32> {
 pub fn print_warnings(warnings: &[Diagnostic]) {
     for warning in warnings {
         eprintln!("{warning}");
+    }
+}
+
+/// Warn (on stderr) about existing Secrets/ConfigMaps the workloads read
+/// that are not in the cluster; see `cluster::references`.
+pub async fn warn_missing_references(
+    transport: &crate::cluster::transport::Transport,
+    manifests: &[crate::render::Manifest],
+) {
+    for warning in crate::cluster::references::missing(transport, manifests).await {
+        eprintln!("warning: {}", crate::sanitize::for_terminal(&warning));
     }
 }
 

@@ -135,7 +135,7 @@ pub fn explain(path: &str, recursive: bool) -> Result<String, Unknown> {
         None => {
             out.push_str("DESCRIPTION:\n");
             out.push_str(&wrap(fields::STATE.description, INDENT));
-            out.push_str("\n");
+            out.push('\n');
             push_wrapped(&mut out, fields::ROOT.description);
         }
         Some(field) => {
@@ -144,7 +144,7 @@ pub fn explain(path: &str, recursive: bool) -> Result<String, Unknown> {
             out.push_str("DESCRIPTION:\n");
             out.push_str(&wrap(field.description, INDENT));
             if let Some(table) = field.ty.table() {
-                out.push_str("\n");
+                out.push('\n');
                 push_wrapped(&mut out, table.description);
             }
             push_section(&mut out, "ALLOWED VALUES", &allowed(field));

@@ -255,6 +255,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn states_written_by_init_start_with_the_schema_line() {
+        let text = crate::interactive::to_text(&json!({"namespace": "shop"})).unwrap();
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "# yaml-language-server: $schema=https://raw.githubusercontent.com/kubectl-wizard/kubectl-wizard/main/docs/state.schema.json"
+        );
+    }
+
+    #[test]
     fn the_schema_has_every_field_the_reader_knows() {
         let schema = generate("state.schema.json");
         assert_eq!(count_fields(&schema), fields::count());

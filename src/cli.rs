@@ -263,6 +263,47 @@ Examples:
   # Directly
   kubectl-wizard fn < resource-list.yaml")]
     Fn(FnArgs),
+    /// Print the JSON Schema of the state, for editors (completion, hover help, checks as you type)
+    #[command(after_help = "\
+Examples:
+  # Print the schema (JSON Schema draft 2020-12)
+  kubectl wizard schema
+
+  # Write it next to your states, for editors without network access
+  kubectl wizard schema -o state.schema.json
+
+States written by `kubectl wizard init` start with a `# yaml-language-server: $schema=...`
+line; the README shows how VS Code and Neovim use it.")]
+    Schema(SchemaArgs),
+    /// Describe a field of the state: type, allowed values, default and the Kubernetes fields it becomes
+    #[command(after_help = "\
+Examples:
+  # One field (the leading _ of _services and _infraDecisions may be left out)
+  kubectl wizard explain services.volumeClaimTemplates.size
+
+  # The state's top-level fields
+  kubectl wizard explain
+
+  # Every field under a service, as a tree
+  kubectl wizard explain _services --recursive")]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to this file (replaced atomically) instead of printing it
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The field, as a path of the state (`_services.volumeClaimTemplates.size`); none for the state itself
+    #[arg(value_name = "FIELD")]
+    pub field: Option<String>,
+    /// List every field under it, as a tree
+    #[arg(long)]
+    pub recursive: bool,
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +428,9 @@ pub struct RenderArgs {
     /// Remove the files an earlier render wrote that the state no longer generates
     #[arg(long, conflicts_with = "output")]
     pub prune: bool,
+    /// Print the objects as YAML (-o yaml) with a comment on every value saying where it came from: its state path, `default` or the rule that decided it
+    #[arg(long, visible_alias = "show-origin")]
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

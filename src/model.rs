@@ -161,6 +161,8 @@ pub struct Service {
     pub readiness_probe: Option<Probe>,
     pub liveness_probe: Option<Probe>,
     pub env: Vec<EnvVar>,
+    /// Whole existing Secrets/ConfigMaps exposed as environment (`envFrom`).
+    pub env_from: Vec<EnvFromRef>,
     pub volumes: Vec<Volume>,
     pub init_containers: Vec<InitContainer>,
     pub sidecars: Vec<Sidecar>,
@@ -422,6 +424,44 @@ pub enum EnvSource {
     Variable(String),
     /// Goes to the Secret with the placeholder value.
     Secret,
+    /// Read from one key of an existing object the state does not generate
+    /// (`valueFrom.secretKeyRef` / `configMapKeyRef`).
+    KeyRef { object: ExistingObject, key: String },
+}
+
+/// A Secret or ConfigMap that exists in the namespace already (made by
+/// hand, by another tool, by an operator): referenced, never generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingObject {
+    pub kind: ExistingKind,
+    pub name: String,
+    /// `optional: true`: the pod starts even when it (or the key) is missing.
+    pub optional: bool,
+    /// The state path of the entry that names it (`_services[0].envVars[2]`).
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExistingKind {
+    Secret,
+    ConfigMap,
+}
+
+impl ExistingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExistingKind::Secret => "Secret",
+            ExistingKind::ConfigMap => "ConfigMap",
+        }
+    }
+}
+
+/// Every key of an existing object as a variable (`envFrom`), optionally
+/// with a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFromRef {
+    pub object: ExistingObject,
+    pub prefix: Option<String>,
 }
 
 /// One entry of a `volumes` list (services and companions).
@@ -504,6 +544,8 @@ pub struct Companion {
     pub image: String,
     pub port: Option<i32>,
     pub env: Vec<EnvVar>,
+    /// Whole existing Secrets/ConfigMaps exposed as environment (`envFrom`).
+    pub env_from: Vec<EnvFromRef>,
     pub resources: Resources,
     pub volumes: Vec<Volume>,
     /// Another service or infra decision this container waits for.

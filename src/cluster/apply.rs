@@ -233,7 +233,7 @@ async fn apply_one(
         Err(failure) if options.recreate_immutable && recreate::refused_as_immutable(&failure) => {
             recreate::recreate(transport, manifest, &target, &params, failure)
                 .await
-                .map(|_| Change::Recreated)
+                .map(|reply| (Change::Recreated, Some(reply.body)))
         }
         result => conclude(result, live, &manifest.object, options),
     }

@@ -59,6 +59,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
         let manifests = &build.manifests;
+        super::warn_missing_references(&transport, manifests).await;
         let session =
             super::prune::before_apply(&transport, set, manifests, options.dry_run).await?;
         let suffix = if options.dry_run {

@@ -35,6 +35,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     };
     let (results, pruned) = super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
+        super::warn_missing_references(&transport, &build.manifests).await;
         let results = diff::diff_all(&transport, &build.manifests, options).await;
         let pruned = if args.prune
             && !results

@@ -18,12 +18,15 @@ mod apply;
 mod completion;
 mod delete;
 mod diff;
+mod explain;
 mod external_diff;
 mod init;
 mod input;
 mod krm;
 mod prune;
 mod render;
+mod render_explain;
+mod schema;
 mod session;
 mod validate;
 mod values;
@@ -50,6 +53,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Version(args) => version::run(&args),
         Command::Completion(args) => completion::run(&args),
         Command::Fn(args) => krm::run(&cli.global, &args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }
 
@@ -57,6 +62,17 @@ pub fn run(cli: Cli) -> Result<i32> {
 pub fn print_warnings(warnings: &[Diagnostic]) {
     for warning in warnings {
         eprintln!("{warning}");
+    }
+}
+
+/// Warn (on stderr) about existing Secrets/ConfigMaps the workloads read
+/// that are not in the cluster; see `cluster::references`.
+pub async fn warn_missing_references(
+    transport: &crate::cluster::transport::Transport,
+    manifests: &[crate::render::Manifest],
+) {
+    for warning in crate::cluster::references::missing(transport, manifests).await {
+        eprintln!("warning: {}", crate::sanitize::for_terminal(&warning));
     }
 }
 

@@ -9,6 +9,9 @@ use crate::pipeline::{Build, Files};
 use crate::render::{self, Manifest, SECRET_PLACEHOLDER as PLACEHOLDER};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
+    if args.explain {
+        return super::render_explain::run(global, args);
+    }
     let files = match (args.output, &args.output_dir) {
         (Some(_), _) => Files::None,
         (None, Some(_)) => Files::OneFolder,
@@ -55,7 +58,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
 
 /// The one line that says Secrets were left out of a printed stream, and
 /// how their values get into the cluster.
-fn left_out_note(secrets: &[&Manifest], namespace: &str) -> String {
+pub(super) fn left_out_note(secrets: &[&Manifest], namespace: &str) -> String {
     let names: Vec<&str> = secrets.iter().map(|m| m.name.as_str()).collect();
     format!(
         "note: left out {} Secret(s) ({}): they hold only the {PLACEHOLDER} placeholder, which kubectl apply would write over live values; \

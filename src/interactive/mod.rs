@@ -73,7 +73,8 @@ pub fn to_text(state: &Value) -> Result<String> {
     let body = crate::yaml::to_string(state)
         .map_err(|e| Error::Failed(format!("cannot write the state as YAML: {e}")))?;
     Ok(format!(
-        "# Wizard state written by `kubectl wizard`; render it with\n#   kubectl wizard render -f <this file>\n{body}"
+        "{}\n# Wizard state written by `kubectl wizard`; render it with\n#   kubectl wizard render -f <this file>\n{body}",
+        crate::state::schema::modeline()
     ))
 }
 

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapEnvSource, EnvFromSource, EnvVar as K8sEnvVar, EnvVarSource, Secret,
-    SecretEnvSource, SecretKeySelector,
+    ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector, EnvFromSource, EnvVar as K8sEnvVar,
+    EnvVarSource, Secret, SecretEnvSource, SecretKeySelector,
 };
 
 use super::meta;
 use super::{Manifest, Phase};
-use crate::model::{EnvSource, EnvVar, Project};
+use crate::model::{EnvFromRef, EnvSource, EnvVar, ExistingKind, Project};
 
 /// What a secret entry holds in a generated file: never the real value.
 pub const SECRET_PLACEHOLDER: &str = "CHANGE_ME";
@@ -30,7 +30,8 @@ pub fn secret_name(owner: &str) -> String {
 pub const SECRETS_DIR: &str = "secrets";
 
 pub fn has_config(env: &[EnvVar]) -> bool {
-    env.iter().any(|e| !matches!(e.source, EnvSource::Secret))
+    env.iter()
+        .any(|e| matches!(e.source, EnvSource::Hardcoded(_) | EnvSource::Variable(_)))
 }
 
 pub fn has_secret(env: &[EnvVar]) -> bool {
@@ -55,7 +56,7 @@ pub fn env_objects(
                 EnvSource::Hardcoded(value) | EnvSource::Variable(value) => {
                     Some((e.key.clone(), value.clone()))
                 }
-                EnvSource::Secret => None,
+                EnvSource::Secret | EnvSource::KeyRef { .. } => None,
             })
             .collect();
         let name = config_map_name(owner);
@@ -94,32 +95,92 @@ pub fn env_objects(
     objects
 }
 
-/// `envFrom` for the owner's own ConfigMap, and `env` entries for its
-/// secret keys.
-pub fn env_refs(owner: &str, env: &[EnvVar]) -> (Vec<EnvFromSource>, Vec<K8sEnvVar>) {
-    let env_from = if has_config(env) {
-        vec![config_map_ref(owner)]
-    } else {
-        Vec::new()
-    };
+/// `envFrom` for the existing objects taken whole and then the owner's own
+/// ConfigMap (a later source wins a clash, so the state's own values beat
+/// an imported object's), and `env` entries for its secret keys and for
+/// keys of existing objects, in state order.
+pub fn env_refs(
+    owner: &str,
+    env: &[EnvVar],
+    existing: &[EnvFromRef],
+) -> (Vec<EnvFromSource>, Vec<K8sEnvVar>) {
+    let mut env_from: Vec<EnvFromSource> = existing.iter().map(existing_env_from).collect();
+    if has_config(env) {
+        env_from.push(config_map_ref(owner));
+    }
     let secret_name = secret_name(owner);
     let vars = env
         .iter()
-        .filter(|e| matches!(e.source, EnvSource::Secret))
-        .map(|e| K8sEnvVar {
-            name: e.key.clone(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret_name.clone(),
-                    key: e.key.clone(),
-                    ..SecretKeySelector::default()
-                }),
-                ..EnvVarSource::default()
-            }),
-            ..K8sEnvVar::default()
+        .filter_map(|e| {
+            let source = match &e.source {
+                EnvSource::Secret => EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret_name.clone(),
+                        key: e.key.clone(),
+                        ..SecretKeySelector::default()
+                    }),
+                    ..EnvVarSource::default()
+                },
+                EnvSource::KeyRef { object, key } => key_ref(object, key),
+                EnvSource::Hardcoded(_) | EnvSource::Variable(_) => return None,
+            };
+            Some(K8sEnvVar {
+                name: e.key.clone(),
+                value_from: Some(source),
+                ..K8sEnvVar::default()
+            })
         })
         .collect();
     (env_from, vars)
+}
+
+/// `optional` is written only when true (false is the API's default).
+fn optional(object: &crate::model::ExistingObject) -> Option<bool> {
+    object.optional.then_some(true)
+}
+
+fn key_ref(object: &crate::model::ExistingObject, key: &str) -> EnvVarSource {
+    match object.kind {
+        ExistingKind::Secret => EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: object.name.clone(),
+                key: key.to_string(),
+                optional: optional(object),
+            }),
+            ..EnvVarSource::default()
+        },
+        ExistingKind::ConfigMap => EnvVarSource {
+            config_map_key_ref: Some(ConfigMapKeySelector {
+                name: object.name.clone(),
+                key: key.to_string(),
+                optional: optional(object),
+            }),
+            ..EnvVarSource::default()
+        },
+    }
+}
+
+fn existing_env_from(reference: &EnvFromRef) -> EnvFromSource {
+    let object = &reference.object;
+    let mut source = EnvFromSource {
+        prefix: reference.prefix.clone(),
+        ..EnvFromSource::default()
+    };
+    match object.kind {
+        ExistingKind::Secret => {
+            source.secret_ref = Some(SecretEnvSource {
+                name: object.name.clone(),
+                optional: optional(object),
+            })
+        }
+        ExistingKind::ConfigMap => {
+            source.config_map_ref = Some(ConfigMapEnvSource {
+                name: object.name.clone(),
+                optional: optional(object),
+            })
+        }
+    }
+    source
 }
 
 pub fn config_map_ref(owner: &str) -> EnvFromSource {

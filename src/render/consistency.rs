@@ -8,8 +8,9 @@
 //! What is checked:
 //! - a pod volume's `claimName` names a generated PersistentVolumeClaim;
 //! - `envFrom` (`configMapRef`, `secretRef`) and `env` (`secretKeyRef`,
-//!   `configMapKeyRef`) name a generated object, and the key exists: the
-//!   renderer never points environment at an object it does not generate;
+//!   `configMapKeyRef`) that name one of *our* objects find it and the key;
+//!   other names are existing objects the state refers to (`secretName`
+//!   entries), which the renderer does not generate;
 //! - a configMap/secret pod volume that names one of *our* objects (in the
 //!   set, or `<owner>-config`/`<owner>-secrets` for a generated owner) finds
 //!   it and its keys; other names are the user's own objects;
@@ -252,13 +253,21 @@ impl Index {
         }
     }
 
+    /// References to our own objects must resolve; other names are
+    /// objects the state refers to as existing (`secretName` entries).
     fn check_env(&self, at: &str, c: &Container, problems: &mut Vec<String>) {
+        let config_maps = &self.config_maps;
+        let secrets = &self.secrets;
         for source in c.env_from.iter().flatten() {
             if let Some(r) = &source.config_map_ref {
-                self.expect_keys(at, "ConfigMap", &r.name, &self.config_maps, [], problems);
+                if self.is_ours(&r.name, "-config", config_maps) {
+                    self.expect_keys(at, "ConfigMap", &r.name, config_maps, [], problems);
+                }
             }
             if let Some(r) = &source.secret_ref {
-                self.expect_keys(at, "Secret", &r.name, &self.secrets, [], problems);
+                if self.is_ours(&r.name, "-secrets", secrets) {
+                    self.expect_keys(at, "Secret", &r.name, secrets, [], problems);
+                }
             }
         }
         for var in c.env.iter().flatten() {
@@ -266,12 +275,16 @@ impl Index {
                 continue;
             };
             if let Some(r) = &from.secret_key_ref {
-                let keys = [r.key.as_str()];
-                self.expect_keys(at, "Secret", &r.name, &self.secrets, keys, problems);
+                if self.is_ours(&r.name, "-secrets", secrets) {
+                    let keys = [r.key.as_str()];
+                    self.expect_keys(at, "Secret", &r.name, secrets, keys, problems);
+                }
             }
             if let Some(r) = &from.config_map_key_ref {
-                let keys = [r.key.as_str()];
-                self.expect_keys(at, "ConfigMap", &r.name, &self.config_maps, keys, problems);
+                if self.is_ours(&r.name, "-config", config_maps) {
+                    let keys = [r.key.as_str()];
+                    self.expect_keys(at, "ConfigMap", &r.name, config_maps, keys, problems);
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ mod config;
 pub mod consistency;
 mod mesh;
 mod meta;
+pub mod origin;
 mod pod;
 mod project;
 pub mod record;

@@ -46,7 +46,7 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
 }
 
 fn main_container(project: &Project, svc: &Service, storage: &PodStorage) -> Container {
-    let (mut env_from, env) = config::env_refs(&svc.name, &svc.env);
+    let (mut env_from, env) = config::env_refs(&svc.name, &svc.env, &svc.env_from);
     env_from.extend(wait_for::managed_env_from(project, svc));
     let (command, args) = match &svc.workload {
         Workload::Job(job) => job_command(job),
@@ -198,7 +198,7 @@ fn companion_containers<'a>(
         .zip(storage.companion_mounts.iter())
         .map(move |(c, mounts)| {
             let owner = companion_owner(svc, c);
-            let (env_from, env) = config::env_refs(&owner, &c.env);
+            let (env_from, env) = config::env_refs(&owner, &c.env, &c.env_from);
             Container {
                 name: c.name.clone(),
                 image: Some(c.image.clone()),

@@ -5,9 +5,13 @@
 //! path instead of stopping at the first. Cross-service rules (duplicate
 //! names, dependencies, mount paths) run afterwards in `rules`.
 
+mod env;
+pub mod explain;
+pub mod fields;
 mod pod;
 pub mod reader;
 mod rules;
+pub mod schema;
 mod service;
 mod volume;
 
@@ -18,17 +22,6 @@ use crate::model::{Hosting, InfraDecision, NameIndex, Project};
 use crate::render::{self, Manifest};
 use crate::yaml::{self, SyntaxError};
 use reader::{Obj, Reader};
-
-/// Keys of the bare state.
-const TOP_KEYS: &[&str] = &[
-    "namespace",
-    "output_dir",
-    "ingress",
-    "_services",
-    "services",
-    "_infraDecisions",
-    "infraDecisions",
-];
 
 /// What the caller can change about how a state is read.
 #[derive(Debug, Clone, Default)]
@@ -119,7 +112,7 @@ fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Op
         }
         None => ("", document),
     };
-    let obj = reader.object(path, state, TOP_KEYS)?;
+    let obj = reader.object(path, state, &fields::STATE)?;
     // The UI's project name, a sibling of `kubernetes:`, names what the
     // objects are part of; a bare state has none.
     let project_name = match path {
@@ -203,19 +196,18 @@ fn normalise_output_dir(dir: &str) -> String {
 }
 
 fn read_infra(reader: &Reader, path: &str, value: &Value) -> Option<InfraDecision> {
-    let obj = reader.object(path, value, service::SERVICE_KEYS)?;
+    let obj = reader.object(path, value, &fields::INFRA)?;
     let name = obj.name("name", "a name");
-    const INFRA_KINDS: &[&str] = &["Skip", "Managed", "StatefulSet", "Deployment", "DaemonSet"];
     let kind = obj
         .required_string(
             "kind",
-            &format!("a kind (one of {})", INFRA_KINDS.join(", ")),
+            &format!("a kind (one of {})", fields::INFRA_KINDS.join(", ")),
         )
-        .and_then(|_| obj.one_of("kind", INFRA_KINDS));
+        .and_then(|_| obj.one_of("kind", fields::INFRA_KINDS));
     let hosting = match kind? {
         "Skip" => Hosting::Skip,
         "Managed" => Hosting::Managed {
-            env: pod::read_env(&obj, "envVars"),
+            env: env::managed_env(&obj, env::read_env(&obj)),
             provider_notes: obj.string("providerNotes"),
         },
         _ => Hosting::SelfHosted(Box::new(service::read_service(&obj, true)?)),

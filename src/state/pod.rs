@@ -1,31 +1,17 @@
 //! Reading what goes into a pod: resources, probes, environment, init
 //! containers, sidecars, companions, mesh, and the autoscaler settings.
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
+use super::fields;
 use super::reader::{describe, Obj};
 use super::volume;
 use crate::model::*;
 
-const RESOURCE_KEYS: &[&str] = &[
-    "cpu_request",
-    "cpu_limit",
-    "memory_request",
-    "memory_limit",
-    "cpuRequest",
-    "cpuLimit",
-    "memRequest",
-    "memLimit",
-    "memoryRequest",
-    "memoryLimit",
-];
-
 /// `resources: {cpu_request, …}` and the flat `cpuRequest`… fields of the
 /// same object; the nested object wins where both are given.
 pub fn read_resources(obj: &Obj<'_, '_>) -> Resources {
-    let nested = obj.child("resources", RESOURCE_KEYS);
+    let nested = obj.child("resources", &fields::RESOURCES);
     let pick = |keys: &[&str]| -> Option<String> {
         let from_nested = nested
             .as_ref()
@@ -70,28 +56,16 @@ pub fn read_resources(obj: &Obj<'_, '_>) -> Resources {
     resources
 }
 
-const PROBE_KEYS: &[&str] = &[
-    "type",
-    "path",
-    "port",
-    "command",
-    "initialDelaySeconds",
-    "periodSeconds",
-    "extra",
-    "failureThreshold",
-    "enabled",
-];
-
 /// A probe; `None` when absent, null or `enabled: false`. The port falls
 /// back to the service port.
 pub fn read_probe(obj: &Obj<'_, '_>, key: &str, service_port: Option<i32>) -> Option<Probe> {
-    let probe = obj.child(key, PROBE_KEYS)?;
+    let probe = obj.child(key, &fields::PROBE)?;
     if probe.bool("enabled") == Some(false) {
         return None;
     }
     let kind = match probe.string("type") {
         None => "http",
-        Some(_) => probe.one_of("type", &["http", "tcp", "exec"])?,
+        Some(_) => probe.one_of("type", fields::PROBE_TYPES)?,
     };
     let port = || {
         let port = probe.port("port").or(service_port);
@@ -133,57 +107,11 @@ pub fn read_probe(obj: &Obj<'_, '_>, key: &str, service_port: Option<i32>) -> Op
     })
 }
 
-const ENV_KEYS: &[&str] = &["key", "type", "value", "varName", "name"];
-
-/// Environment entries; empty keys are skipped, a repeated key is an error.
-pub fn read_env(obj: &Obj<'_, '_>, key: &str) -> Vec<EnvVar> {
-    let mut seen = BTreeSet::new();
-    let mut vars = Vec::new();
-    for (path, value) in obj.list(key) {
-        let Some(entry) = obj.reader().object(&path, value, ENV_KEYS) else {
-            continue;
-        };
-        let Some(name) = entry.string("key").or_else(|| entry.string("name")) else {
-            continue;
-        };
-        if let Err(why) = crate::check::check_env_key(&name) {
-            entry.error("key", why);
-            continue;
-        }
-        if !seen.insert(name.clone()) {
-            entry.error(
-                "key",
-                format!("found \"{name}\" again; each key may appear once"),
-            );
-            continue;
-        }
-        let source = match entry.one_of("type", &["hardcoded", "variable", "secret"]) {
-            Some("variable") => EnvSource::Variable(
-                entry
-                    .string("varName")
-                    .unwrap_or_else(|| format!("${{{name}}}")),
-            ),
-            Some("secret") => EnvSource::Secret,
-            Some(_) => EnvSource::Hardcoded(entry.string("value").unwrap_or_default()),
-            None if entry.raw("type").is_some() => continue,
-            None => EnvSource::Hardcoded(entry.string("value").unwrap_or_default()),
-        };
-        vars.push(EnvVar {
-            key: name,
-            source,
-            path: path.clone(),
-        });
-    }
-    vars
-}
-
-const INIT_KEYS: &[&str] = &["name", "image", "command"];
-
 pub fn read_init_containers(obj: &Obj<'_, '_>) -> Vec<InitContainer> {
     obj.list("initContainers")
         .into_iter()
         .filter_map(|(path, value)| {
-            let c = obj.reader().object(&path, value, INIT_KEYS)?;
+            let c = obj.reader().object(&path, value, &fields::INIT)?;
             let name = c.name("name", "a container name");
             let image = c.image("image");
             Some(InitContainer {
@@ -195,20 +123,11 @@ pub fn read_init_containers(obj: &Obj<'_, '_>) -> Vec<InitContainer> {
         .collect()
 }
 
-const SIDECAR_KEYS: &[&str] = &[
-    "name",
-    "image",
-    "command",
-    "nativeSidecar",
-    "sharedVolume",
-    "sharedMount",
-];
-
 pub fn read_sidecars(obj: &Obj<'_, '_>) -> Vec<Sidecar> {
     obj.list("sidecars")
         .into_iter()
         .filter_map(|(path, value)| {
-            let c = obj.reader().object(&path, value, SIDECAR_KEYS)?;
+            let c = obj.reader().object(&path, value, &fields::SIDECAR)?;
             let name = c.name("name", "a container name");
             let image = c.image("image");
             let shared = read_shared_volume(&c);
@@ -256,34 +175,13 @@ fn read_shared_volume(c: &Obj<'_, '_>) -> Option<SharedVolume> {
     }
 }
 
-const COMPANION_KEYS: &[&str] = &[
-    "name",
-    "image",
-    "port",
-    "env",
-    "envVars",
-    "resources",
-    "cpuRequest",
-    "cpuLimit",
-    "memRequest",
-    "memLimit",
-    "volumes",
-    "dependsOn",
-    "dependsOnPort",
-];
-
 pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
     obj.list("companions")
         .into_iter()
         .filter_map(|(path, value)| {
-            let c = obj.reader().object(&path, value, COMPANION_KEYS)?;
+            let c = obj.reader().object(&path, value, &fields::COMPANION)?;
             let name = c.name("name", "a companion name");
             let image = c.image("image");
-            let env_key = if c.raw("envVars").is_some() {
-                "envVars"
-            } else {
-                "env"
-            };
             let depends_on = c
                 .string("dependsOn")
                 .map(|d| d.trim().to_string())
@@ -291,7 +189,7 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
             // Read every field before giving up on a bad name or image, so
             // one pass reports all of the companion's problems.
             let port = c.port("port");
-            let env = read_env(&c, env_key);
+            let env = super::env::read_env(&c);
             let resources = read_resources(&c);
             let volumes = volume::read_volumes(&c, "volumes");
             let depends_on_port = c.port("dependsOnPort").filter(|_| depends_on.is_some());
@@ -299,7 +197,8 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
                 name: name?,
                 image: image?,
                 port,
-                env,
+                env: env.vars,
+                env_from: env.from,
                 resources,
                 volumes,
                 depends_on,
@@ -309,25 +208,13 @@ pub fn read_companions(obj: &Obj<'_, '_>) -> Vec<Companion> {
         .collect()
 }
 
-const MESH_KEYS: &[&str] = &[
-    "provider",
-    "proxyCpuRequest",
-    "proxyCpuLimit",
-    "proxyMemRequest",
-    "proxyMemLimit",
-    "excludeInbound",
-    "excludeOutbound",
-    "logLevel",
-    "enabled",
-];
-
 /// `mesh`; absent, null, `enabled: false` or an empty provider mean none.
 pub fn read_mesh(obj: &Obj<'_, '_>) -> Option<Mesh> {
-    let mesh = obj.child("mesh", MESH_KEYS)?;
+    let mesh = obj.child("mesh", &fields::MESH)?;
     if mesh.bool("enabled") == Some(false) || mesh.string("provider").is_none() {
         return None;
     }
-    let provider = match mesh.one_of("provider", &["istio", "linkerd", "consul", "kuma"])? {
+    let provider = match mesh.one_of("provider", fields::MESH_PROVIDERS)? {
         "istio" => MeshProvider::Istio,
         "linkerd" => MeshProvider::Linkerd,
         "consul" => MeshProvider::Consul,
@@ -385,16 +272,8 @@ fn read_port_list(mesh: &Obj<'_, '_>, key: &str) -> Option<String> {
     .flatten()
 }
 
-const AUTOSCALING_KEYS: &[&str] = &[
-    "enabled",
-    "minReplicas",
-    "maxReplicas",
-    "targetCPU",
-    "targetMemory",
-];
-
 pub fn read_autoscaling(obj: &Obj<'_, '_>) -> Option<Autoscaling> {
-    let a = obj.child("autoscaling", AUTOSCALING_KEYS)?;
+    let a = obj.child("autoscaling", &fields::AUTOSCALING)?;
     if a.bool("enabled") != Some(true) {
         return None;
     }
@@ -415,15 +294,13 @@ pub fn read_autoscaling(obj: &Obj<'_, '_>) -> Option<Autoscaling> {
     })
 }
 
-const TOLERATION_KEYS: &[&str] = &["key", "operator", "effect", "value", "tolerationSeconds"];
-
 pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
     obj.list("tolerations")
         .into_iter()
         .filter_map(|(path, value)| {
-            let t = obj.reader().object(&path, value, TOLERATION_KEYS)?;
+            let t = obj.reader().object(&path, value, &fields::TOLERATION)?;
             let operator = t
-                .one_of("operator", &["Exists", "Equal"])
+                .one_of("operator", fields::TOLERATION_OPERATORS)
                 .map(str::to_string);
             if operator.as_deref() == Some("Exists") && t.is_set("value") {
                 t.error(
@@ -441,7 +318,7 @@ pub fn read_tolerations(obj: &Obj<'_, '_>) -> Vec<Toleration> {
                 );
             }
             let effect = t
-                .one_of("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"])
+                .one_of("effect", fields::TAINT_EFFECTS)
                 .map(str::to_string);
             let toleration_seconds = t.seconds("tolerationSeconds", 0);
             // Only an evicting taint has a grace period; the API server

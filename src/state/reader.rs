@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 
+use super::fields::Table;
 use crate::check;
 use crate::diag::Diagnostics;
 use crate::model::IntOrPercent;
@@ -35,14 +36,14 @@ impl Reader {
         self.diags.into_inner()
     }
 
-    /// Read `value` as an object accepting the `known` keys. `null` reads as
+    /// Read `value` as an object accepting the keys of the `known` table. `null` reads as
     /// absent; anything else that is not a map is an error. Unknown keys are
     /// warned about right away (keys starting with `_` are UI bookkeeping).
     pub fn object<'r, 'v>(
         &'r self,
         path: &str,
         value: &'v Value,
-        known: &'static [&'static str],
+        known: &'static Table,
     ) -> Option<Obj<'r, 'v>> {
         match value {
             Value::Null => None,
@@ -114,15 +115,15 @@ impl<'r, 'v> Obj<'r, 'v> {
         self.reader.warning(&self.path_of(key), message);
     }
 
-    fn warn_unknown_keys(&self, known: &'static [&'static str]) {
+    fn warn_unknown_keys(&self, known: &'static Table) {
         for key in self.map.keys() {
-            if key.starts_with('_') || known.contains(&key.as_str()) {
+            if key.starts_with('_') || known.knows(key) {
                 continue;
             }
             let searched = self.reader.hints.get();
             self.reader.hints.set(searched + 1);
             let near = if searched < MAX_HINTS {
-                check::closest(key, known.iter().copied())
+                check::closest(key, known.names())
             } else {
                 None
             };
@@ -419,7 +420,7 @@ impl<'r, 'v> Obj<'r, 'v> {
     }
 
     /// A nested object.
-    pub fn child(&self, key: &str, known: &'static [&'static str]) -> Option<Obj<'r, 'v>> {
+    pub fn child(&self, key: &str, known: &'static Table) -> Option<Obj<'r, 'v>> {
         let value = self.raw(key)?;
         self.reader.object(&self.path_of(key), value, known)
     }

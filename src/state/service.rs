@@ -5,68 +5,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::fields;
 use super::pod;
 use super::reader::{describe, Obj, Reader};
 use super::volume;
 use crate::check::{self, numbers::is_zero};
 use crate::model::*;
-
-/// Keys a service accepts, whatever its kind; fields that do not apply to
-/// the service's kind are warned about in `warn_ineffective`.
-pub const SERVICE_KEYS: &[&str] = &[
-    "name",
-    "kind",
-    "image",
-    "port",
-    "servicePort",
-    "replicas",
-    "resources",
-    "cpuRequest",
-    "cpuLimit",
-    "memRequest",
-    "memLimit",
-    "readinessProbe",
-    "livenessProbe",
-    "envVars",
-    "volumes",
-    "initContainers",
-    "sidecars",
-    "companions",
-    "mesh",
-    "dependencies",
-    "autoscaling",
-    "serviceType",
-    "strategy",
-    "maxSurge",
-    "maxUnavailable",
-    "headlessServiceName",
-    "podManagementPolicy",
-    "partition",
-    "alsoCreateClusterIP",
-    "volumeClaimTemplates",
-    "nodeSelector",
-    "tolerations",
-    "hostNetwork",
-    "hostPID",
-    "hostIPC",
-    "command",
-    "args",
-    "restartPolicy",
-    "backoffLimit",
-    "completions",
-    "parallelism",
-    "activeDeadlineSeconds",
-    "ttlSecondsAfterFinished",
-    "schedule",
-    "concurrencyPolicy",
-    "suspend",
-    "successfulJobsHistoryLimit",
-    "failedJobsHistoryLimit",
-    "startingDeadlineSeconds",
-    "providerNotes",
-];
-
-const KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
 use WorkloadKind::{CronJob as CJ, DaemonSet as DS, Deployment as D, Job as J, StatefulSet as SS};
 
@@ -110,7 +54,7 @@ const EFFECTIVE: &[(&str, &[WorkloadKind])] = &[
 ];
 
 pub fn read_app_service(reader: &Reader, path: &str, value: &Value) -> Option<Service> {
-    let obj = reader.object(path, value, SERVICE_KEYS)?;
+    let obj = reader.object(path, value, &fields::SERVICE)?;
     if obj.is_set("providerNotes") {
         obj.warning(
             "providerNotes",
@@ -126,13 +70,13 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
     let name = obj.name("name", "a service name");
     let kind = match obj.string("kind") {
         None => Some(D),
-        Some(_) => obj.one_of("kind", KINDS).map(kind_from_str),
+        Some(_) => obj.one_of("kind", fields::KINDS).map(kind_from_str),
     };
     let image = obj.image("image");
     let port = obj.port("port");
     let service_port = obj.port("servicePort");
     let resources = pod::read_resources(obj);
-    let env = pod::read_env(obj, "envVars");
+    let env = super::env::read_env(obj);
     let init_containers = pod::read_init_containers(obj);
     let sidecars = pod::read_sidecars(obj);
     let companions = pod::read_companions(obj);
@@ -183,7 +127,8 @@ pub fn read_service(obj: &Obj<'_, '_>, infra: bool) -> Option<Service> {
         resources,
         readiness_probe,
         liveness_probe,
-        env,
+        env: env.vars,
+        env_from: env.from,
         volumes,
         init_containers: if matches!(kind, J | CJ) {
             Vec::new()
@@ -315,7 +260,7 @@ fn read_replicas(obj: &Obj<'_, '_>) -> i32 {
 }
 
 fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
-    let strategy = match obj.one_of("strategy", &["RollingUpdate", "Recreate"]) {
+    let strategy = match obj.one_of("strategy", fields::DEPLOYMENT_STRATEGIES) {
         Some("Recreate") => DeploymentStrategy::Recreate,
         _ => DeploymentStrategy::RollingUpdate {
             max_surge: obj
@@ -327,7 +272,7 @@ fn read_deployment(obj: &Obj<'_, '_>) -> DeploymentSpec {
         },
     };
     check_rollout_can_progress(obj, &strategy);
-    let service_type = match obj.one_of("serviceType", &["ClusterIP", "NodePort", "LoadBalancer"]) {
+    let service_type = match obj.one_of("serviceType", fields::SERVICE_TYPES) {
         Some("NodePort") => ServiceType::NodePort,
         Some("LoadBalancer") => ServiceType::LoadBalancer,
         _ => ServiceType::ClusterIp,
@@ -365,10 +310,9 @@ fn read_statefulset(
     let headless_service_name = obj
         .optional_name("headlessServiceName")
         .unwrap_or_else(|| format!("{name}-headless"));
-    let parallel =
-        obj.one_of("podManagementPolicy", &["OrderedReady", "Parallel"]) == Some("Parallel");
+    let parallel = obj.one_of("podManagementPolicy", fields::POD_MANAGEMENT) == Some("Parallel");
     let replicas = read_replicas(obj);
-    let update_strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
+    let update_strategy = match obj.one_of("strategy", fields::SET_STRATEGIES) {
         Some("OnDelete") => {
             if obj.non_negative("partition").unwrap_or(0) > 0 {
                 obj.warning(
@@ -412,7 +356,7 @@ fn read_statefulset(
 }
 
 fn read_daemonset(obj: &Obj<'_, '_>) -> DaemonSetSpec {
-    let strategy = match obj.one_of("strategy", &["RollingUpdate", "OnDelete"]) {
+    let strategy = match obj.one_of("strategy", fields::SET_STRATEGIES) {
         Some("OnDelete") => DaemonSetStrategy::OnDelete,
         _ => {
             let max_unavailable = obj.int_or_percent("maxUnavailable", false);
@@ -477,7 +421,7 @@ fn read_node_selector(obj: &Obj<'_, '_>) -> BTreeMap<String, String> {
 }
 
 fn read_job(obj: &Obj<'_, '_>) -> JobSpec {
-    let restart_policy = match obj.one_of("restartPolicy", &["Never", "OnFailure"]) {
+    let restart_policy = match obj.one_of("restartPolicy", fields::RESTART_POLICIES) {
         Some("OnFailure") => JobRestartPolicy::OnFailure,
         _ => JobRestartPolicy::Never,
     };
@@ -537,7 +481,7 @@ fn read_cronjob(obj: &Obj<'_, '_>) -> Option<CronJobSpec> {
     }
     // The other fields are checked even without a schedule.
     let concurrency_policy = obj
-        .one_of("concurrencyPolicy", &["Allow", "Forbid", "Replace"])
+        .one_of("concurrencyPolicy", fields::CONCURRENCY)
         .map(str::to_string);
     let suspend = obj.bool("suspend").unwrap_or(false);
     let successful_jobs_history_limit = obj.non_negative("successfulJobsHistoryLimit");

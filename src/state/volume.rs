@@ -1,59 +1,15 @@
 //! Reading `volumes` entries and StatefulSet `volumeClaimTemplates`.
 
+use super::fields::{self, ACCESS_MODES, DEFAULT_ACCESS_MODE};
 use super::reader::Obj;
 use crate::model::*;
-
-const VOLUME_KEYS: &[&str] = &[
-    "name",
-    "type",
-    "mountPath",
-    "size",
-    "accessMode",
-    "storageClass",
-    "pvName",
-    "medium",
-    "sizeLimit",
-    "configMapName",
-    "secretName",
-    "key",
-    "hostPath",
-    "hostType",
-    "readOnly",
-    "longhornConfig",
-];
-
-const VOLUME_TYPES: &[&str] = &[
-    "pvc-dynamic",
-    "pvc-static",
-    "emptyDir",
-    "configMap",
-    "secret",
-    "hostPath",
-];
-
-pub const ACCESS_MODES: &[&str] = &[
-    "ReadWriteOnce",
-    "ReadOnlyMany",
-    "ReadWriteMany",
-    "ReadWriteOncePod",
-];
-
-const HOST_PATH_TYPES: &[&str] = &[
-    "DirectoryOrCreate",
-    "Directory",
-    "FileOrCreate",
-    "File",
-    "Socket",
-    "CharDevice",
-    "BlockDevice",
-];
 
 pub fn read_volumes(obj: &Obj<'_, '_>, key: &str) -> Vec<Volume> {
     obj.list(key)
         .into_iter()
         .enumerate()
         .filter_map(|(index, (path, value))| {
-            let v = obj.reader().object(&path, value, VOLUME_KEYS)?;
+            let v = obj.reader().object(&path, value, &fields::VOLUME)?;
             read_volume(&v, index)
         })
         .collect()
@@ -63,14 +19,14 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
     let mount_path = v.absolute_path("mountPath", "a mountPath");
     let kind = v
         .required_string("type", "a volume type")
-        .and_then(|_| v.one_of("type", VOLUME_TYPES));
+        .and_then(|_| v.one_of("type", fields::VOLUME_TYPES));
     let read_only = v.bool("readOnly").unwrap_or(false);
     warn_other_types_keys(v, kind?);
     let source = match kind? {
         "pvc-dynamic" | "pvc-static" => VolumeSource::Pvc(read_pvc(v, kind == Some("pvc-static"))?),
         "emptyDir" => VolumeSource::EmptyDir {
             name: v.optional_name("name"),
-            memory: v.one_of("medium", &["Memory"]).is_some(),
+            memory: v.one_of("medium", fields::MEDIUMS).is_some(),
             size_limit: v.quantity("sizeLimit"),
         },
         "configMap" => VolumeSource::ConfigMap {
@@ -84,7 +40,9 @@ fn read_volume(v: &Obj<'_, '_>, index: usize) -> Option<Volume> {
         _ => {
             let name = v.optional_name("name");
             let path = v.absolute_path("hostPath", "a hostPath");
-            let host_type = v.one_of("hostType", HOST_PATH_TYPES).map(str::to_string);
+            let host_type = v
+                .one_of("hostType", fields::HOST_PATH_TYPES)
+                .map(str::to_string);
             VolumeSource::HostPath {
                 name,
                 path: path?,
@@ -156,9 +114,11 @@ fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
     let longhorn = read_longhorn(v, storage_class.as_deref());
     let access_mode = v
         .one_of("accessMode", ACCESS_MODES)
-        .unwrap_or("ReadWriteOnce")
+        .unwrap_or(DEFAULT_ACCESS_MODE)
         .to_string();
-    let size = v.positive_quantity("size").unwrap_or_else(|| "10Gi".into());
+    let size = v
+        .positive_quantity("size")
+        .unwrap_or_else(|| fields::DEFAULT_PVC_SIZE.into());
     Some(PvcVolume {
         name: name?,
         access_mode,
@@ -174,7 +134,7 @@ fn read_pvc(v: &Obj<'_, '_>, is_static: bool) -> Option<PvcVolume> {
 
 /// `longhornConfig` only means something on a Longhorn storage class.
 fn read_longhorn(v: &Obj<'_, '_>, storage_class: Option<&str>) -> Option<Longhorn> {
-    let config = v.child("longhornConfig", &["replicas", "dataLocality"])?;
+    let config = v.child("longhornConfig", &fields::LONGHORN)?;
     if !storage_class.is_some_and(|c| c.contains("longhorn")) {
         v.warning(
             "longhornConfig",
@@ -184,7 +144,7 @@ fn read_longhorn(v: &Obj<'_, '_>, storage_class: Option<&str>) -> Option<Longhor
     }
     let replicas = config.int_in("replicas", 1, 100).map(|r| r.to_string());
     let data_locality = config
-        .one_of("dataLocality", &["disabled", "best-effort", "strict-local"])
+        .one_of("dataLocality", fields::DATA_LOCALITY)
         .map(str::to_string);
     (replicas.is_some() || data_locality.is_some()).then_some(Longhorn {
         replicas,
@@ -192,21 +152,21 @@ fn read_longhorn(v: &Obj<'_, '_>, storage_class: Option<&str>) -> Option<Longhor
     })
 }
 
-const VCT_KEYS: &[&str] = &["name", "mountPath", "size", "accessMode", "storageClass"];
-
 pub fn read_claim_templates(obj: &Obj<'_, '_>) -> Vec<ClaimTemplate> {
     obj.list("volumeClaimTemplates")
         .into_iter()
         .filter_map(|(path, value)| {
-            let t = obj.reader().object(&path, value, VCT_KEYS)?;
+            let t = obj.reader().object(&path, value, &fields::CLAIM_TEMPLATE)?;
             // Every field is read before giving up on a bad one, so one
             // pass reports all of the template's problems.
             let name = t.name("name", "a claim template name");
             let mount_path = t.absolute_path("mountPath", "a mountPath");
-            let size = t.positive_quantity("size").unwrap_or_else(|| "1Gi".into());
+            let size = t
+                .positive_quantity("size")
+                .unwrap_or_else(|| fields::DEFAULT_CLAIM_SIZE.into());
             let access_mode = t
                 .one_of("accessMode", ACCESS_MODES)
-                .unwrap_or("ReadWriteOnce")
+                .unwrap_or(DEFAULT_ACCESS_MODE)
                 .to_string();
             let storage_class = t.subdomain("storageClass");
             Some(ClaimTemplate {

@@ -265,6 +265,7 @@ fn options() -> BuildOptions {
     BuildOptions {
         namespace: None,
         strict: true,
+        environment: None,
     }
 }
 

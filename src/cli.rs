@@ -337,6 +337,9 @@ pub struct StateArgs {
     /// Treat warnings as errors
     #[arg(long)]
     pub strict: bool,
+    /// Work on this environment of the state (its namespace and overrides) instead of the base
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 /// Values from the environment for diff and apply.

@@ -47,9 +47,11 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     // Sub-folders of the output folder (`secrets/`) are checked like the
     // files: a link planted there would redirect every write into it.
+    // Every level (`overlays/` and `overlays/prod/`), outermost first.
     let mut folders: Vec<PathBuf> = files
         .iter()
         .filter_map(|file| Path::new(&file.name).parent())
+        .flat_map(Path::ancestors)
         .filter(|parent| !parent.as_os_str().is_empty())
         .map(|parent| dir.join(parent))
         .collect();

@@ -6,7 +6,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
 use crate::model::Project;
 use crate::render::{self, Manifest};
-use crate::state::{self, LoadOptions};
+use crate::state::{self, environments, LoadOptions};
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -14,6 +14,8 @@ pub struct BuildOptions {
     pub namespace: Option<String>,
     /// `--strict`: warnings are errors.
     pub strict: bool,
+    /// `--env NAME`: build that environment of the state instead of the base.
+    pub environment: Option<String>,
 }
 
 /// A state that passed every check, and what it generates.
@@ -22,6 +24,17 @@ pub struct Build {
     pub project: Project,
     pub manifests: Vec<Manifest>,
     pub warnings: Vec<Diagnostic>,
+    /// The state's environments, each built (none with `--env`, which
+    /// builds one environment as the set itself).
+    pub environments: Vec<EnvironmentBuild>,
+}
+
+/// What one environment of a state generates.
+#[derive(Debug, Clone)]
+pub struct EnvironmentBuild {
+    pub name: String,
+    pub namespace: String,
+    pub manifests: Vec<Manifest>,
 }
 
 impl Build {
@@ -51,6 +64,13 @@ pub enum Files {
 /// objects may share a file name. Objects stay in apply order.
 pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
     let mut problems = Diagnostics::default();
+    if builds.len() > 1 {
+        if let Some((name, _)) = builds.iter().find(|(_, b)| !b.environments.is_empty()) {
+            return Err(Error::Usage(format!(
+                "{name} has environments; a state with environments is rendered, diffed and applied on its own (one -f)"
+            )));
+        }
+    }
     let mut iter = builds.into_iter();
     let Some((first_name, mut merged)) = iter.next() else {
         return Err(Error::Usage("no state given".into()));
@@ -159,27 +179,110 @@ pub fn from_document(
     options: &BuildOptions,
     order: impl FnOnce(&mut Diagnostics),
 ) -> Result<Build> {
-    let load_options = LoadOptions {
-        namespace: options.namespace.clone(),
+    let (environments, mut diagnostics) = environments::read(document);
+    let mut built = Vec::new();
+    let outcome = match &options.environment {
+        Some(name) => {
+            let Some(environment) = environments.iter().find(|e| &e.name == name) else {
+                return Err(Error::Usage(unknown_environment(name, &environments)));
+            };
+            let selected = environments::select(document, environment);
+            let (outcome, found) = check(&selected.document, options);
+            diagnostics.extend(relocated(found, &selected, None));
+            outcome
+        }
+        None => {
+            let (outcome, found) = check(&environments::without(document), options);
+            // An environment's values are checked against a sound base.
+            let base_is_sound = outcome.is_some() && !found.has_errors();
+            diagnostics.extend(found);
+            if base_is_sound {
+                for environment in &environments {
+                    let selected = environments::select(document, environment);
+                    let (env_outcome, found) = check(&selected.document, options);
+                    let errors = found.errors().cloned().collect::<Vec<_>>();
+                    let mut only_errors = Diagnostics::default();
+                    for error in errors {
+                        only_errors.error(error.path, error.message);
+                    }
+                    diagnostics.extend(relocated(only_errors, &selected, Some(&environment.name)));
+                    if let Some((project, manifests)) = env_outcome {
+                        built.push(EnvironmentBuild {
+                            name: environment.name.clone(),
+                            namespace: project.namespace,
+                            manifests,
+                        });
+                    }
+                }
+            }
+            outcome
+        }
     };
-    let loaded = state::from_value(document, &load_options);
-    let mut diagnostics: Diagnostics = loaded.diagnostics;
     if !diagnostics.items.is_empty() {
         order(&mut diagnostics);
     }
     if options.strict {
         diagnostics.promote_warnings();
     }
-    match loaded.project {
-        Some(project) if !diagnostics.has_errors() => {
-            // Rendered once already, by the clash check of `state::load`.
-            let manifests = loaded.manifests;
-            Ok(Build {
-                project,
-                manifests,
-                warnings: diagnostics.warnings().cloned().collect(),
-            })
-        }
+    match outcome {
+        Some((project, manifests)) if !diagnostics.has_errors() => Ok(Build {
+            project,
+            manifests,
+            warnings: diagnostics.warnings().cloned().collect(),
+            environments: built,
+        }),
         _ => Err(Error::Invalid(diagnostics)),
     }
+}
+
+/// Read and render one state: the project and its objects when it can be
+/// read, and every finding.
+fn check(
+    document: &serde_json::Value,
+    options: &BuildOptions,
+) -> (Option<(Project, Vec<Manifest>)>, Diagnostics) {
+    let load_options = LoadOptions {
+        namespace: options.namespace.clone(),
+    };
+    let loaded = state::from_value(document, &load_options);
+    // Rendered once already, by the clash check of `state::load`.
+    let outcome = loaded.project.map(|project| (project, loaded.manifests));
+    (outcome, loaded.diagnostics)
+}
+
+/// Findings about an environment's state, at the environment's paths
+/// where the value came from it; the others, in a base build, say which
+/// environment they are about.
+fn relocated(
+    found: Diagnostics,
+    selected: &environments::Selected,
+    environment: Option<&str>,
+) -> Diagnostics {
+    let mut moved = Diagnostics::default();
+    for item in found.items {
+        let (path, message) = match (selected.origin_of(&item.path), environment) {
+            (Some(path), _) => (path, item.message),
+            (None, None) => (item.path, item.message),
+            (None, Some(name)) => (
+                item.path,
+                format!("in environment {name}: {}", item.message),
+            ),
+        };
+        match item.severity {
+            crate::diag::Severity::Error => moved.error(path, message),
+            crate::diag::Severity::Warning => moved.warning(path, message),
+        }
+    }
+    moved
+}
+
+fn unknown_environment(name: &str, environments: &[environments::Environment]) -> String {
+    if environments.is_empty() {
+        return format!("--env {name}: the state has no environments (add an `environments` list)");
+    }
+    let names: Vec<&str> = environments.iter().map(|e| e.name.as_str()).collect();
+    format!(
+        "--env {name}: the state has no such environment; it has: {}",
+        names.join(", ")
+    )
 }

@@ -791,6 +791,7 @@ fn check_state(text: &str, strict: bool) -> Result<bool, TestCaseError> {
     let options = BuildOptions {
         namespace: None,
         strict,
+        environment: None,
     };
     match pipeline::build(text, "state", &options) {
         Ok(_) => {

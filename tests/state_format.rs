@@ -370,11 +370,12 @@ fn schema_is_draft_2020_12_and_has_every_field_the_reader_knows() {
         }
     }
     assert_eq!(in_schema, fields::count());
-    // The number the reader knows: 16 tables, from the document's 2 keys
-    // to the Longhorn settings' 2.
+    // The number the reader knows: 19 tables, from the document's 2 keys
+    // to the Longhorn settings' 2, then an environment's 4, a service
+    // override's 6 and the autoscaler bounds' 2.
     assert_eq!(
         fields::count(),
-        2 + 7 + 51 + 51 + 10 + 9 + 11 + 3 + 6 + 13 + 9 + 5 + 5 + 16 + 2 + 5
+        2 + 8 + 51 + 51 + 10 + 9 + 11 + 3 + 6 + 13 + 9 + 5 + 5 + 16 + 2 + 5 + 4 + 6 + 2
     );
     // Enumerations, defaults and what a field becomes come along.
     let size = &schema["$defs"]["volumeClaimTemplate"]["properties"]["size"];

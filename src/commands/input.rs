@@ -172,6 +172,7 @@ pub fn load_build_each(
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,
+        environment: args.environment.clone(),
     };
     if let [(text, name)] = states.as_slice() {
         let mut build = pipeline::build(text, name, &options)?;

@@ -12,6 +12,7 @@ pub fn run(global: &GlobalArgs, args: &FnArgs) -> Result<i32> {
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,
+        environment: None,
     };
     let outcome = crate::krm::process(&input, &options).map_err(|e| Error::Usage(e.0))?;
     let out = crate::yaml::to_string(&outcome.list)

@@ -95,8 +95,40 @@ pub fn file_set(build: &Build) -> Result<Vec<OutputFile>> {
         });
     }
     files.push(OutputFile::new("kustomization.yaml", build.kustomization()));
+    if build.environments.is_empty() {
+        return Ok(files);
+    }
+    // With environments: the base in base/, an overlay per environment in
+    // overlays/<name>/ (kustomize refuses an overlay inside its base).
+    for file in &mut files {
+        file.name = format!("{BASE_DIR}/{}", file.name);
+    }
+    let base: Vec<&Manifest> = build.manifests.iter().filter(|m| !m.is_secret()).collect();
+    for environment in &build.environments {
+        let objects: Vec<&Manifest> = environment
+            .manifests
+            .iter()
+            .filter(|m| !m.is_secret())
+            .collect();
+        let overlay = render::overlay::files(
+            &base,
+            &build.project.namespace,
+            &objects,
+            &environment.namespace,
+            &format!("../../{BASE_DIR}"),
+        );
+        for file in overlay {
+            files.push(OutputFile::new(
+                format!("overlays/{}/{}", environment.name, file.name),
+                file.content,
+            ));
+        }
+    }
     Ok(files)
 }
+
+/// Where the base goes when the state has environments.
+const BASE_DIR: &str = "base";
 
 fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     let dir = match args.output_dir.as_deref() {
@@ -149,9 +181,13 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     clean_up(&dir, &stale, args.prune)?;
     let secrets = build.manifests.iter().filter(|m| m.is_secret()).count();
     if secrets > 0 {
+        let base = match build.environments.is_empty() {
+            true => dir.clone(),
+            false => dir.join(BASE_DIR),
+        };
         eprintln!(
             "{}",
-            secrets_dir_note(secrets, &dir, &build.project.namespace)
+            secrets_dir_note(secrets, &base, &build.project.namespace)
         );
     }
     if skipped > 0 {

@@ -30,6 +30,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.state.strict,
+        environment: args.state.environment.clone(),
     };
     let build = pipeline::build(text, name, &options)?;
     super::print_warnings(&build.warnings);

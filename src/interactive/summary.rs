@@ -19,6 +19,7 @@ pub fn show_summary(prompter: &mut dyn Prompter, text: &str, namespace: Option<&
     let options = BuildOptions {
         namespace: namespace.map(str::to_string),
         strict: false,
+        environment: None,
     };
     for line in summary_lines(&pipeline::build(text, "<wizard>", &options)) {
         prompter.say(&line);

@@ -7,6 +7,7 @@ pub mod consistency;
 mod mesh;
 mod meta;
 pub mod origin;
+pub mod overlay;
 mod pod;
 mod project;
 pub mod record;

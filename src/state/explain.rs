@@ -189,6 +189,7 @@ fn allowed(field: &Field) -> String {
         Ty::IntOrPercent => "a whole number or a percentage such as \"25%\"".into(),
         Ty::Labels => "\"key=value, key2=value2\" or a map of labels".into(),
         Ty::Ports => "\"8080,9090\", a port, or a list of ports".into(),
+        Ty::Values => "a map of names to values (`LOG_LEVEL: debug`)".into(),
         _ => String::new(),
     }
 }

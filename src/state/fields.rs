@@ -40,6 +40,8 @@ pub enum Ty {
     Labels,
     /// `"8080,9090"`, `8080` or a list of ports.
     Ports,
+    /// A map of names to plain values (`LOG_LEVEL: debug`).
+    Values,
 }
 
 impl Ty {
@@ -59,6 +61,7 @@ impl Ty {
             Ty::TextOrList => "string or []string".into(),
             Ty::Labels => "map[string]string or string".into(),
             Ty::Ports => "[]integer or string".into(),
+            Ty::Values => "map[string]string".into(),
         }
     }
 
@@ -306,7 +309,60 @@ const TOP: &[Field] = &[
         .becomes("for Managed: a ConfigMap and Secret; for self-hosted kinds: a workload like an app service"),
     f("infraDecisions", Ty::List(&INFRA), "Another name of `_infraDecisions` (ignored when `_infraDecisions` is given).")
         .alias("_infraDecisions"),
+    f("environments", Ty::List(&ENVIRONMENT), "Environments (dev, staging, prod…): each a namespace and overrides per service. `render` writes a kustomize base and one overlay per environment; `--env NAME` renders, diffs or applies one environment directly.")
+        .becomes("<output_dir>/overlays/<name>/kustomization.yaml; with --env NAME, that environment's objects"),
 ];
+
+/// One environment: where it runs and what differs there.
+pub static ENVIRONMENT: Table = Table {
+    id: "environment",
+    title: "Environment",
+    description: "An environment: its name, its namespace and the fields of each service that differ there. Only the fields listed in `services` can be overridden.",
+    parts: &[&[
+        f("name", Ty::Label, "The environment's name, as given to --env and used as the overlay folder (overlays/<name>).")
+            .required()
+            .becomes("<output_dir>/overlays/<name>/"),
+        f("namespace", Ty::Label, "Namespace of every object in this environment (default: the state's).")
+            .becomes("metadata.namespace of every object; the overlay's kustomize namespace"),
+        f("ingress", Ty::Text, "Host name of the Ingress in this environment; only when the state has an `ingress`.")
+            .becomes("Ingress spec.rules[0].host"),
+        f("services", Ty::ListOrMap(&OVERRIDE), "The services that differ, by name: a map of service name to its overrides (or a list of overrides with `name`).")
+            .becomes("patches of the overlay"),
+    ]],
+};
+
+/// The fields of a service that an environment may change.
+pub static OVERRIDE: Table = Table {
+    id: "serviceOverride",
+    title: "ServiceOverride",
+    description: "What differs for one service in an environment. A field the service does not have (replicas of a DaemonSet, an autoscaler that is not enabled, an env entry it does not define) is an error.",
+    parts: &[&[
+        f("name", Ty::Label, "The service (an entry of _services or _infraDecisions); the key in the map form."),
+        f("replicas", COUNT, "Pods of a Deployment or StatefulSet.")
+            .becomes("spec.replicas"),
+        f("image", Ty::Text, "Container image of the main container.")
+            .becomes("spec.template.spec.containers[0].image"),
+        f("resources", Ty::Object(&RESOURCES), "CPU and memory; the keys given replace the service's, the others stay.")
+            .becomes("containers[0].resources"),
+        f("env", Ty::Values, "Values of hardcoded or variable env entries the service defines, by key (`LOG_LEVEL: debug`); a variable entry becomes that value.")
+            .becomes("ConfigMap <name>-config data[key]"),
+        f("autoscaling", Ty::Object(&BOUNDS), "Bounds of the autoscaler; only when the service's autoscaling is enabled.")
+            .becomes("HorizontalPodAutoscaler spec.minReplicas, spec.maxReplicas"),
+    ]],
+};
+
+/// The autoscaler bounds an environment may change.
+pub static BOUNDS: Table = Table {
+    id: "autoscalingBounds",
+    title: "AutoscalingBounds",
+    description: "The autoscaler's bounds in an environment.",
+    parts: &[&[
+        f("minReplicas", POSITIVE, "Fewest pods.")
+            .becomes("HorizontalPodAutoscaler spec.minReplicas"),
+        f("maxReplicas", POSITIVE, "Most pods (at least minReplicas).")
+            .becomes("HorizontalPodAutoscaler spec.maxReplicas"),
+    ]],
+};
 
 pub static STATE: Table = Table {
     id: "state",

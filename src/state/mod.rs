@@ -6,6 +6,7 @@
 //! names, dependencies, mount paths) run afterwards in `rules`.
 
 mod env;
+pub mod environments;
 pub mod explain;
 pub mod fields;
 mod pod;

@@ -228,6 +228,10 @@ fn type_schema(ty: &Ty, required: bool) -> Value {
             "type": types(&["string", "object"], required),
             "additionalProperties": {"type": text},
         }),
+        Ty::Values => json!({
+            "type": types(&["object"], required),
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        }),
         Ty::Ports => json!({
             "type": types(&["string", "integer", "array"], required),
             "items": {"type": ["string", "integer"]},

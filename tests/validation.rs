@@ -850,7 +850,7 @@ fn env_type_enumeration() {
         svc(json!({"envVars": [{"key": "A", "type": "file"}]})),
         "_services[0].envVars[0].type",
         "file",
-        &["hardcoded", "variable", "secret"],
+        &["hardcoded", "plain", "variable", "secret"],
     );
 }
 
@@ -1263,7 +1263,9 @@ fn names_that_leave_no_room_for_what_kubernetes_appends() {
 fn wrong_types_are_named() {
     rejected(
         services(json!([svc(json!({
-            "envVars": {"A": "b"},
+            // A map is the web wizard's form of envVars (issue 15); text is
+            // neither form.
+            "envVars": "A=b",
             "resources": "big",
             "alsoCreateClusterIP": "yes",
             "dependencies": [42],
@@ -1271,7 +1273,7 @@ fn wrong_types_are_named() {
         &[
             (
                 "_services[0].envVars",
-                &["found an object", "expected a list"],
+                &["found \"A=b\"", "expected a list"],
             ),
             (
                 "_services[0].resources",

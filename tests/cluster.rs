@@ -690,6 +690,7 @@ fn wait_says_a_job_is_complete_not_ready() {
 
 #[test]
 fn wait_times_out_naming_the_workload() {
+    // No controller here; on a real cluster no node can pull `api:1`.
     let env = Env::cluster_in(
         ServerOptions {
             ready_delay: None,

@@ -1,6 +1,12 @@
 //! Tests of the test API server itself, driven by the real `kubectl`: if
 //! kubectl is happy with it (and says what it says against a real
 //! cluster), our own client can trust it too.
+//! With `KUBECTL_WIZARD_TEST_KUBECONFIG` set the kubectl scenarios run
+//! against that cluster instead (each in a namespace of its own), which
+//! checks that they hold there as they do here; those that need the test
+//! server (faults, its request log, its controller's timing) skip
+//! themselves, and the tests of the server alone (raw HTTP, kube-rs)
+//! still run against it.
 
 mod support;
 
@@ -17,8 +23,41 @@ use tempfile::TempDir;
 type Cluster = support::Sandbox;
 
 impl Cluster {
+    /// Objects in the kubeconfig's namespace: `default` on the test
+    /// server, the test's own on a real cluster.
     fn start() -> Cluster {
-        Cluster::start_with(ServerOptions::default())
+        Cluster::cluster(ServerOptions::default())
+    }
+
+    /// For the manifests that make the Namespace `shop`: that one on the
+    /// test server, a fresh one (not made beforehand) on a real cluster.
+    fn start_shop() -> Cluster {
+        Cluster::cluster_in(ServerOptions::default(), "shop")
+    }
+
+    /// A manifest or expected output with the fixed namespaces (`shop`,
+    /// `default`) made the test's own on a real cluster; unchanged on the
+    /// test server, where they are the same.
+    fn local(&self, text: &str) -> String {
+        if self.fake().is_some() {
+            return text.to_string();
+        }
+        let mut text = text.to_string();
+        for fixed in ["shop", "default"] {
+            for pattern in [
+                "namespace: {}",
+                "  name: {}\n",
+                "namespace/{}",
+                "namespaces \"{}\"",
+                "({}/",
+            ] {
+                text = text.replace(
+                    &pattern.replace("{}", fixed),
+                    &pattern.replace("{}", &self.namespace),
+                );
+            }
+        }
+        text
     }
 
     fn kubectl(&self, args: &[&str]) -> Output {
@@ -66,7 +105,7 @@ impl Cluster {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
-        std::fs::write(&path, content).expect("write manifest");
+        std::fs::write(&path, self.local(content)).expect("write manifest");
         path.display().to_string()
     }
 
@@ -77,10 +116,36 @@ impl Cluster {
         serde_json::from_str(&self.ok(&all)).expect("kubectl printed JSON")
     }
 
-    fn stored(&self, api_version: &str, kind: &str, ns: &str, name: &str) -> Value {
-        self.server
-            .get(api_version, kind, ns, name)
-            .unwrap_or_else(|| panic!("{kind} {ns}/{name} is not stored"))
+    /// The object in the test's namespace as the API serves it.
+    fn stored(&self, api_version: &str, kind: &str, name: &str) -> Value {
+        self.find(api_version, kind, name)
+            .unwrap_or_else(|| panic!("{kind} {name} is not stored"))
+    }
+
+    /// `kubectl get --raw` of the object (or of the Namespace `name`),
+    /// `None` on a 404; any other failure fails the test.
+    fn find(&self, api_version: &str, kind: &str, name: &str) -> Option<Value> {
+        let group = if api_version.contains('/') {
+            "apis"
+        } else {
+            "api"
+        };
+        // Every kind read here makes its plural with an `s`.
+        let path = match kind {
+            "Namespace" => format!("/{group}/{api_version}/namespaces/{name}"),
+            _ => format!(
+                "/{group}/{api_version}/namespaces/{}/{}s/{name}",
+                self.namespace,
+                kind.to_ascii_lowercase()
+            ),
+        };
+        let out = self.kubectl(&["get", "--raw", &path]);
+        if out.status.success() {
+            return Some(serde_json::from_slice(&out.stdout).expect("the API answers JSON"));
+        }
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("(NotFound)"), "GET {path}: {stderr}");
+        None
     }
 }
 
@@ -283,7 +348,7 @@ fn apply_shop(cluster: &Cluster) -> (String, String) {
 
 #[test]
 fn server_side_apply_of_a_realistic_set() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     let (_, stdout) = apply_shop(&cluster);
     let expected = [
         "namespace/shop serverside-applied",
@@ -297,9 +362,10 @@ fn server_side_apply_of_a_realistic_set() {
         "job.batch/migrate serverside-applied",
         "cronjob.batch/report serverside-applied",
     ];
+    let expected: Vec<String> = expected.iter().map(|l| cluster.local(l)).collect();
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
 
-    let sts = cluster.stored("apps/v1", "StatefulSet", "shop", "db");
+    let sts = cluster.stored("apps/v1", "StatefulSet", "db");
     assert_eq!(sts["spec"]["revisionHistoryLimit"], 10);
     assert_eq!(
         sts["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"],
@@ -309,17 +375,17 @@ fn server_side_apply_of_a_realistic_set() {
         sts["spec"]["volumeClaimTemplates"][0]["spec"]["volumeMode"],
         "Filesystem"
     );
-    let job = cluster.stored("batch/v1", "Job", "shop", "migrate");
+    let job = cluster.stored("batch/v1", "Job", "migrate");
     assert_eq!(job["spec"]["backoffLimit"], 6);
     assert_eq!(job["spec"]["completionMode"], "NonIndexed");
     assert_eq!(job["spec"]["template"]["spec"]["restartPolicy"], "Never");
-    let cron = cluster.stored("batch/v1", "CronJob", "shop", "report");
+    let cron = cluster.stored("batch/v1", "CronJob", "report");
     assert_eq!(cron["spec"]["concurrencyPolicy"], "Allow");
     assert_eq!(cron["spec"]["successfulJobsHistoryLimit"], 3);
     assert_eq!(cron["spec"]["failedJobsHistoryLimit"], 1);
-    let hpa = cluster.stored("autoscaling/v2", "HorizontalPodAutoscaler", "shop", "web");
+    let hpa = cluster.stored("autoscaling/v2", "HorizontalPodAutoscaler", "web");
     assert_eq!(hpa["spec"]["minReplicas"], 2);
-    let svc = cluster.stored("v1", "Service", "shop", "web");
+    let svc = cluster.stored("v1", "Service", "web");
     let ip = svc["spec"]["clusterIP"]
         .as_str()
         .expect("clusterIP allocated")
@@ -343,16 +409,16 @@ fn server_side_apply_of_a_realistic_set() {
             .to_string(),
     ]);
     assert_eq!(
-        cluster.stored("v1", "Service", "shop", "web")["spec"]["clusterIP"],
+        cluster.stored("v1", "Service", "web")["spec"]["clusterIP"],
         ip.as_str()
     );
 }
 
 #[test]
 fn get_shows_defaults_and_kubectl_ownership() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     apply_shop(&cluster);
-    let deploy = cluster.get_json(&["deploy", "web", "-n", "shop"]);
+    let deploy = cluster.get_json(&["deploy", "web", "-n", &cluster.namespace]);
     let spec = &deploy["spec"];
     assert_eq!(spec["revisionHistoryLimit"], 10);
     assert_eq!(spec["progressDeadlineSeconds"], 600);
@@ -390,7 +456,12 @@ fn get_shows_defaults_and_kubectl_ownership() {
 
 #[test]
 fn controller_rolls_out_workloads_and_completes_jobs() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
+    if !cluster.require_fake(
+        "only the test server's controller runs shop/migrate and readies postgres with no volume",
+    ) {
+        return;
+    }
     apply_shop(&cluster);
     // Watches the Deployment until the controller reports it ready.
     let out = cluster.ok(&[
@@ -398,7 +469,7 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
         "status",
         "deploy/web",
         "-n",
-        "shop",
+        &cluster.namespace,
         "--timeout=5s",
     ]);
     assert!(
@@ -406,10 +477,10 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
         "{out}"
     );
     wait_until("deployment rollout", || {
-        let d = cluster.stored("apps/v1", "Deployment", "shop", "web");
+        let d = cluster.stored("apps/v1", "Deployment", "web");
         d["status"]["readyReplicas"] == 2 && d["status"]["observedGeneration"] == 1
     });
-    let deploy = cluster.stored("apps/v1", "Deployment", "shop", "web");
+    let deploy = cluster.stored("apps/v1", "Deployment", "web");
     assert_eq!(
         deploy["metadata"]["generation"], 1,
         "status writes keep generation"
@@ -422,12 +493,12 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
         .collect();
     assert_eq!(conditions, ["Available", "Progressing"]);
     wait_until("statefulset rollout", || {
-        let s = cluster.stored("apps/v1", "StatefulSet", "shop", "db");
+        let s = cluster.stored("apps/v1", "StatefulSet", "db");
         s["status"]["readyReplicas"] == 1
             && s["status"]["currentRevision"] == s["status"]["updateRevision"]
     });
     wait_until("job completion", || {
-        let j = cluster.stored("batch/v1", "Job", "shop", "migrate");
+        let j = cluster.stored("batch/v1", "Job", "migrate");
         j["status"]["succeeded"] == 1
     });
     let out = cluster.ok(&[
@@ -435,7 +506,7 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
         "--for=condition=complete",
         "job/migrate",
         "-n",
-        "shop",
+        &cluster.namespace,
         "--timeout=5s",
     ]);
     assert_eq!(out.trim(), "job.batch/migrate condition met");
@@ -443,7 +514,7 @@ fn controller_rolls_out_workloads_and_completes_jobs() {
 
 #[test]
 fn diff_is_clean_after_apply_and_shows_a_change() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     let (dir, _) = apply_shop(&cluster);
     let (stdout, _) = cluster.exits(0, &["diff", "--server-side", "-f", &dir]);
     assert_eq!(stdout, "");
@@ -472,14 +543,14 @@ fn diff_is_clean_after_apply_and_shows_a_change() {
     );
     // A diff is a dry run: nothing changed on the server.
     assert_eq!(
-        cluster.stored("apps/v1", "Deployment", "shop", "web")["spec"]["replicas"],
+        cluster.stored("apps/v1", "Deployment", "web")["spec"]["replicas"],
         2
     );
 }
 
 #[test]
 fn apply_conflicts_with_another_manager_until_forced() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     apply_shop(&cluster);
     let file = cluster.write("other/web.yaml", &WEB.replace("replicas: 2", "replicas: 4"));
     let args = [
@@ -497,7 +568,7 @@ fn apply_conflicts_with_another_manager_until_forced() {
     );
     let forced = [&args[..], &["--force-conflicts"]].concat();
     cluster.ok(&forced);
-    let deploy = cluster.get_json(&["deploy", "web", "-n", "shop"]);
+    let deploy = cluster.get_json(&["deploy", "web", "-n", &cluster.namespace]);
     assert_eq!(deploy["spec"]["replicas"], 4);
     let other = managed_by(&deploy, "other").expect("other manages");
     assert!(other["fieldsV1"]["f:spec"]["f:replicas"].is_object());
@@ -509,14 +580,14 @@ fn apply_conflicts_with_another_manager_until_forced() {
 
 #[test]
 fn apply_conflicts_with_an_update_manager() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     apply_shop(&cluster);
     cluster.ok(&[
         "patch",
         "deploy",
         "web",
         "-n",
-        "shop",
+        &cluster.namespace,
         "--type",
         "merge",
         "-p",
@@ -556,7 +627,7 @@ fn reapplying_without_a_field_removes_it() {
         .replace("  second: '2'\n", "");
     cluster.write("cm.yaml", &trimmed);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
-    let cm = cluster.stored("v1", "ConfigMap", "default", "settings");
+    let cm = cluster.stored("v1", "ConfigMap", "settings");
     assert_eq!(cm["metadata"]["labels"], serde_json::json!({"team": "a"}));
     assert_eq!(cm["data"], serde_json::json!({"first": "1"}));
 }
@@ -596,19 +667,19 @@ fn unchanged_apply_keeps_resource_version() {
         ready_delay: None,
         ..ServerOptions::default()
     };
-    let cluster = Cluster::start_with(options);
+    let cluster = Cluster::cluster(options);
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
-    let before = cluster.stored("v1", "ConfigMap", "default", "settings");
+    let before = cluster.stored("v1", "ConfigMap", "settings");
     cluster.ok(&["apply", "--server-side", "-f", &file]);
-    let after = cluster.stored("v1", "ConfigMap", "default", "settings");
+    let after = cluster.stored("v1", "ConfigMap", "settings");
     assert_eq!(
         before, after,
         "a no-op apply changes nothing, not even managedFields times"
     );
     cluster.write("cm.yaml", &LABELLED.replace("first: '1'", "first: '9'"));
     cluster.ok(&["apply", "--server-side", "-f", &file]);
-    let changed = cluster.stored("v1", "ConfigMap", "default", "settings");
+    let changed = cluster.stored("v1", "ConfigMap", "settings");
     assert_ne!(
         before["metadata"]["resourceVersion"],
         changed["metadata"]["resourceVersion"]
@@ -617,7 +688,7 @@ fn unchanged_apply_keeps_resource_version() {
 
 #[test]
 fn secret_string_data_is_stored_as_data() {
-    let cluster = Cluster::start();
+    let cluster = Cluster::start_shop();
     cluster.ok(&[
         "apply",
         "--server-side",
@@ -626,7 +697,7 @@ fn secret_string_data_is_stored_as_data() {
     ]);
     let file = cluster.write("secret.yaml", CONFIG);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
-    let secret = cluster.get_json(&["secret", "web-secret", "-n", "shop"]);
+    let secret = cluster.get_json(&["secret", "web-secret", "-n", &cluster.namespace]);
     assert_eq!(
         secret["data"],
         serde_json::json!({"password": "aHVudGVyMg=="})
@@ -646,10 +717,7 @@ fn server_dry_run_persists_nothing() {
         out.trim(),
         "configmap/settings serverside-applied (server dry run)"
     );
-    assert!(cluster
-        .server
-        .get("v1", "ConfigMap", "default", "settings")
-        .is_none());
+    assert!(cluster.find("v1", "ConfigMap", "settings").is_none());
     let (_, stderr) = cluster.exits(1, &["get", "cm", "settings"]);
     assert_eq!(
         stderr.trim(),
@@ -659,8 +727,9 @@ fn server_dry_run_persists_nothing() {
 
 #[test]
 fn missing_object_and_namespace_are_not_found() {
-    let cluster = Cluster::start();
-    let (_, stderr) = cluster.exits(1, &["get", "deploy", "missing"]);
+    let cluster = Cluster::start_shop();
+    // In a namespace that exists (kubectl names a missing one instead).
+    let (_, stderr) = cluster.exits(1, &["get", "deploy", "missing", "-n", "default"]);
     assert_eq!(
         stderr.trim(),
         r#"Error from server (NotFound): deployments.apps "missing" not found"#
@@ -668,7 +737,7 @@ fn missing_object_and_namespace_are_not_found() {
     let file = cluster.write("web.yaml", WEB);
     let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &file]);
     assert!(
-        stderr.contains(r#"namespaces "shop" not found"#),
+        stderr.contains(&cluster.local(r#"namespaces "shop" not found"#)),
         "{stderr}"
     );
 }
@@ -705,7 +774,11 @@ fn rejected_credentials_give_kubectl_unauthorized() {
         allow_anonymous: false,
         ..ServerOptions::default()
     };
-    let cluster = Cluster::start_with(options);
+    let cluster = Cluster::cluster_in(options, "default");
+    if !cluster.require_fake("needs a server that refuses anonymous requests, then rejects tokens")
+    {
+        return;
+    }
     let (_, stderr) = cluster.exits(1, &["get", "configmaps"]);
     assert!(
         stderr.contains("error: You must be logged in to the server"),
@@ -725,6 +798,9 @@ fn rejected_credentials_give_kubectl_unauthorized() {
 #[test]
 fn kubectl_retries_throttled_requests() {
     let cluster = Cluster::start();
+    if !cluster.require_fake("injects a 429 and counts the requests") {
+        return;
+    }
     cluster.ok(&["get", "namespaces"]);
     let faults = cluster.server.faults();
     faults.only_paths_containing(Some("/configmaps"));
@@ -837,6 +913,9 @@ fn serves_many_concurrent_clients() {
 #[test]
 fn get_watch_streams_changes() {
     let cluster = Cluster::start();
+    if !cluster.require_fake("sees the watch start in the test server's request log") {
+        return;
+    }
     let file = cluster.write("cm.yaml", LABELLED);
     cluster.ok(&["apply", "--server-side", "-f", &file]);
     let cache = cluster.dir.path().join("cache");
@@ -935,7 +1014,10 @@ fn deleted_namespaces_terminate_then_vanish() {
         ready_delay: Some(Duration::from_secs(2)),
         ..ServerOptions::default()
     };
-    let cluster = Cluster::start_with(options);
+    let cluster = Cluster::cluster_in(options, "shop");
+    if !cluster.require_fake("times the Terminating phase by the test server's controller delay") {
+        return;
+    }
     cluster.ok(&[
         "apply",
         "--server-side",
@@ -973,16 +1055,13 @@ fn server_side_apply_refuses_undeclared_fields_and_wrong_types_as_a_real_server_
     let unknown = cluster.write("unknown.yaml", &deployment("        bogus: 1\n", "2"));
     let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &unknown]);
     assert!(
-        stderr.contains("Error from server (BadRequest): failed to create typed patch object (default/q; apps/v1, Kind=Deployment): .spec.template.spec.containers[0].bogus: field not declared in schema"),
+        stderr.contains(&cluster.local("Error from server (BadRequest): failed to create typed patch object (default/q; apps/v1, Kind=Deployment): .spec.template.spec.containers[0].bogus: field not declared in schema")),
         "{stderr}"
     );
     let wrong_type = cluster.write("wrong.yaml", &deployment("", "\"2\""));
     let (_, stderr) = cluster.exits(1, &["apply", "--server-side", "-f", &wrong_type]);
     assert!(stderr.contains("invalid type: string \"2\""), "{stderr}");
-    assert!(cluster
-        .server
-        .get("apps/v1", "Deployment", "default", "q")
-        .is_none());
+    assert!(cluster.find("apps/v1", "Deployment", "q").is_none());
 
     // A number where a quantity goes is fine, as on a real server.
     let good = cluster.write("good.yaml", &deployment("", "2"));

@@ -1,5 +1,9 @@
 //! `kubectl wizard diff` and `apply` against the test API server, and the
 //! real kubectl (/usr/bin/kubectl) against what they leave behind.
+//! With `KUBECTL_WIZARD_TEST_KUBECONFIG` set they run against that cluster
+//! instead, each test in a namespace of its own written into its state;
+//! the tests that need the test server (its faults, request log, latency
+//! or its controller making `api:1` ready) skip themselves there.
 
 mod common;
 mod support;
@@ -27,18 +31,45 @@ _services:
 
 const KUBECTL: &str = "/usr/bin/kubectl";
 
-/// A test API server, a kubeconfig for it and a scratch folder.
+/// A test API server (or a real cluster), a kubeconfig for it and a
+/// scratch folder; `namespace` is the state's (`shop`) on the test server.
 type Env = support::Sandbox;
 
 impl Env {
     fn new() -> Env {
-        Env::start_with(ServerOptions::default())
+        Env::cluster_in(ServerOptions::default(), "shop")
     }
 
+    /// Writes a state, its namespace made the test's (see `local`).
     fn write_state(&self, text: &str) -> PathBuf {
         let path = self.path("state.yaml");
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, self.local(text)).unwrap();
         path
+    }
+
+    /// `text` (a state, a manifest or an expected output) with the
+    /// states' namespaces `shop` and `data` replaced by the test's own on a
+    /// real cluster; unchanged on the test server, where they are the same.
+    fn local(&self, text: &str) -> String {
+        if self.fake().is_some() {
+            return text.to_string();
+        }
+        let mut text = text.to_string();
+        for fixed in ["shop", "data"] {
+            for pattern in [
+                "namespace: {}",
+                "namespace/{}",
+                "Namespace/{}",
+                "/{}/",
+                "-n {}",
+            ] {
+                text = text.replace(
+                    &pattern.replace("{}", fixed),
+                    &pattern.replace("{}", &self.namespace),
+                );
+            }
+        }
+        text
     }
 
     /// Run kubectl-wizard with `--kubeconfig` pointing at the server.
@@ -91,8 +122,63 @@ impl Env {
         self.get("apps/v1", "Deployment", "api").unwrap()["spec"]["replicas"].clone()
     }
 
+    /// The object in the test's namespace (or the Namespace `name`) as
+    /// the API serves it (`kubectl get --raw`), `None` when it answers 404.
     fn get(&self, api_version: &str, kind: &str, name: &str) -> Option<Value> {
-        self.server.get(api_version, kind, "shop", name)
+        let group = if api_version.contains('/') {
+            "apis"
+        } else {
+            "api"
+        };
+        // Every kind read here makes its plural with an `s`.
+        let path = match kind {
+            "Namespace" => format!("/{group}/{api_version}/namespaces/{name}"),
+            _ => format!(
+                "/{group}/{api_version}/namespaces/{}/{}s/{name}",
+                self.namespace,
+                kind.to_ascii_lowercase()
+            ),
+        };
+        let out = self.kubectl(&["get", "--raw", &path]);
+        if out.status.success() {
+            return Some(serde_json::from_slice(&out.stdout).expect("the API answers JSON"));
+        }
+        // Anything but a 404 is a failed read, never "not there".
+        assert!(
+            stderr(&out).contains("(NotFound)"),
+            "GET {path}: {}",
+            stderr(&out)
+        );
+        None
+    }
+
+    /// What clients wrote to an object, to tell that nothing wrote it
+    /// meanwhile: the object without what the Deployment controller
+    /// writes at its own pace (`status`, the revision annotation, its
+    /// managedFields entries) and without the resourceVersion those writes
+    /// move. A write by kubectl-wizard still changes the content or its
+    /// own managedFields entry.
+    fn written(&self, object: &Value) -> Value {
+        let mut object = object.clone();
+        let metadata = object["metadata"].as_object_mut().expect("metadata");
+        metadata.remove("resourceVersion");
+        if let Some(annotations) = metadata
+            .get_mut("annotations")
+            .and_then(Value::as_object_mut)
+        {
+            annotations.remove("deployment.kubernetes.io/revision");
+        }
+        if metadata.get("annotations") == Some(&serde_json::json!({})) {
+            metadata.remove("annotations");
+        }
+        if let Some(entries) = metadata
+            .get_mut("managedFields")
+            .and_then(Value::as_array_mut)
+        {
+            entries.retain(|e| e["manager"] != "kube-controller-manager");
+        }
+        object.as_object_mut().expect("an object").remove("status");
+        object
     }
 
     fn secret_data(&self) -> Value {
@@ -150,7 +236,7 @@ fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
 
     let first = apply(&env, &state, &[]);
     assert_code(&first, 0);
-    assert_eq!(stdout(&first), CREATED);
+    assert_eq!(stdout(&first), env.local(CREATED));
     let deployment = env.get("apps/v1", "Deployment", "api").unwrap();
     assert_eq!(deployment["spec"]["replicas"], 2);
     assert_eq!(
@@ -168,12 +254,9 @@ fn apply_creates_in_order_then_diff_is_clean_and_reapply_is_unchanged() {
 
     let second = apply(&env, &state, &[]);
     assert_code(&second, 0);
-    assert_eq!(stdout(&second), UNCHANGED);
+    assert_eq!(stdout(&second), env.local(UNCHANGED));
     let after = env.get("apps/v1", "Deployment", "api").unwrap();
-    assert_eq!(
-        after["metadata"]["resourceVersion"],
-        deployment["metadata"]["resourceVersion"]
-    );
+    assert_eq!(env.written(&after), env.written(&deployment));
 }
 
 #[test]
@@ -186,7 +269,9 @@ fn a_changed_state_shows_exactly_the_changed_lines() {
     let text = stdout(&out);
     assert!(
         text.starts_with(
-            "--- Deployment/shop/api (live)\n+++ Deployment/shop/api (after apply)\n@@ "
+            &env.local(
+                "--- Deployment/shop/api (live)\n+++ Deployment/shop/api (after apply)\n@@ "
+            )
         ),
         "{text}"
     );
@@ -216,7 +301,7 @@ fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
         "Deployment/shop/api",
     ] {
         assert!(
-            text.contains(&format!("+++ {title} (after apply)\n@@ -0,0 +1,")),
+            text.contains(&env.local(&format!("+++ {title} (after apply)\n@@ -0,0 +1,"))),
             "{title}\n{text}"
         );
     }
@@ -227,12 +312,15 @@ fn diff_of_nothing_live_shows_every_object_as_added_with_secrets_masked() {
     assert!(!text.contains("Q0hBTkdFX01F"), "{text}");
     let shown = stdout(&diff(&env, &state, &["--show-secrets"]));
     assert!(shown.contains("+  API_KEY: Q0hBTkdFX01F\n"), "{shown}");
-    assert!(env.get("v1", "Namespace", "shop").is_none());
+    assert!(env.get("v1", "Namespace", &env.namespace).is_none());
 }
 
 #[test]
 fn diff_sends_one_read_and_one_dry_run_per_object_and_apply_no_discovery() {
     let (env, state) = Env::applied();
+    if !env.require_fake("counts the requests in the test server's log") {
+        return;
+    }
     let requests = env.server.requests();
     // Four applies, and the Secret's create-only POST.
     assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 4);
@@ -281,7 +369,7 @@ fn another_managers_field_is_a_conflict_unless_forced() {
         "deployment",
         "api",
         "-n",
-        "shop",
+        &env.namespace,
         "--type",
         "merge",
         "-p",
@@ -323,7 +411,7 @@ fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
         "secret",
         "api-secrets",
         "-n",
-        "shop",
+        &env.namespace,
         "-p",
         r#"{"data":{"API_KEY":"cmVhbC1rZXk="}}"#,
     ]);
@@ -332,7 +420,7 @@ fn a_secret_value_set_by_kubectl_survives_reapply_and_diff_sees_no_change() {
     // The apply leaves the value to its new owner: nothing to write.
     let again = apply(&env, &state, &[]);
     assert_code(&again, 0);
-    assert_eq!(stdout(&again), UNCHANGED);
+    assert_eq!(stdout(&again), env.local(UNCHANGED));
     assert_eq!(env.secret_data()["API_KEY"], "cmVhbC1rZXk=");
     assert_eq!(env.secret_data()["DB_PASSWORD"], "Q0hBTkdFX01F");
 }
@@ -343,7 +431,7 @@ fn a_secret_value_applied_by_another_manager_survives_reapply() {
     let manifest = env.path("vault.yaml");
     std::fs::write(
         &manifest,
-        "apiVersion: v1\nkind: Secret\nmetadata: {name: api-secrets, namespace: shop}\ndata: {DB_PASSWORD: ZnJvbS12YXVsdA==}\n",
+        env.local("apiVersion: v1\nkind: Secret\nmetadata: {name: api-secrets, namespace: shop}\ndata: {DB_PASSWORD: ZnJvbS12YXVsdA==}\n"),
     )
     .unwrap();
     env.kubectl_ok(&[
@@ -369,7 +457,7 @@ fn a_secret_key_removed_from_the_state_is_not_deleted() {
         "secret",
         "api-secrets",
         "-n",
-        "shop",
+        &env.namespace,
         "-p",
         r#"{"data":{"DB_PASSWORD":"aHVudGVyMg=="}}"#,
     ]);
@@ -394,18 +482,26 @@ fn dry_runs_persist_nothing() {
     assert_code(&server, 0);
     assert_eq!(
         stdout(&server),
-        "namespace/shop created (server dry run)\n\
+        env.local("namespace/shop created (server dry run)\n\
          configmap/api-config created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
          secret/api-secrets created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
          service/api created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
          deployment.apps/api created (server dry run; its namespace does not exist yet, so the server could not check it)\n\
-         5 object(s) (server dry run): 5 created\n"
+         5 object(s) (server dry run): 5 created\n")
     );
-    assert!(env.server.get("v1", "Namespace", "", "shop").is_none());
+    assert!(env.get("v1", "Namespace", &env.namespace).is_none());
     assert!(env.get("apps/v1", "Deployment", "api").is_none());
 
+    // A client dry run sends nothing: against the test server (idle
+    // beside a real cluster too), whose log stays empty.
+    let idle = env.path("test-server-kubeconfig");
+    env.server.write_kubeconfig(&idle).unwrap();
     env.server.reset_requests();
-    let client = apply(&env, &state, &["--dry-run=client"]);
+    let client = wizard_with_kubeconfig_env(
+        &env,
+        idle.to_str().unwrap(),
+        &["apply", "-f", state.to_str().unwrap(), "--dry-run=client"],
+    );
     assert_code(&client, 0);
     assert!(stdout(&client).contains("deployment.apps/api serverside-applied (dry run)\n"));
     assert!(env.server.requests().is_empty());
@@ -424,6 +520,9 @@ fn dry_runs_persist_nothing() {
 #[test]
 fn throttling_and_server_errors_are_retried() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("injects 429s and 500s and counts the requests") {
+        return;
+    }
     let faults = env.server.faults();
     faults.set_retry_after(0);
     faults.throttle_next(2);
@@ -441,6 +540,9 @@ fn throttling_and_server_errors_are_retried() {
 #[test]
 fn dropped_connections_are_retried_then_reported() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("drops connections") {
+        return;
+    }
     let faults = env.server.faults();
     faults.drop_next(2);
     let out = apply(&env, &state, &[]);
@@ -464,6 +566,9 @@ fn dropped_connections_are_retried_then_reported() {
 #[test]
 fn a_hung_request_times_out_and_what_depends_on_it_is_skipped() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("leaves requests unanswered") {
+        return;
+    }
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/configmaps/"));
     faults.hang_next(100);
@@ -496,6 +601,9 @@ fn a_server_too_slow_for_the_request_timeout_is_a_cluster_failure() {
     // exit status is the cluster-failure one (3), not "some objects" (1).
     let (env, state) = Env::with_state();
     env.server.faults().set_latency_ms(400);
+    if !env.require_fake("slows every answer down") {
+        return;
+    }
     let out = apply(&env, &state, &["--request-timeout", "100ms"]);
     assert_code(&out, 3);
     let errors = stderr(&out);
@@ -511,6 +619,9 @@ fn a_server_too_slow_for_the_request_timeout_is_a_cluster_failure() {
 #[test]
 fn connection_problems_get_one_clear_line() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("rejects tokens and stops the test server") {
+        return;
+    }
 
     let wrong_context = env.wizard(&["diff", "-f", state.to_str().unwrap(), "--context", "prod"]);
     assert_code(&wrong_context, 3);
@@ -548,6 +659,9 @@ fn connection_problems_get_one_clear_line() {
 #[test]
 fn wait_succeeds_when_the_workloads_become_ready() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("only the test server's controller makes the image api:1 ready") {
+        return;
+    }
     let out = apply(&env, &state, &["--wait", "--timeout", "20s"]);
     assert_code(&out, 0);
     let text = stdout(&out);
@@ -558,6 +672,9 @@ fn wait_succeeds_when_the_workloads_become_ready() {
 #[test]
 fn wait_says_a_job_is_complete_not_ready() {
     let env = Env::new();
+    if !env.require_fake("only the test server's controller completes a Job of the image tool:1") {
+        return;
+    }
     let state = env.write_state(
         "namespace: shop\n_services:\n  - {name: migrate, kind: Job, image: \"tool:1\", command: \"migrate\"}\n",
     );
@@ -573,10 +690,14 @@ fn wait_says_a_job_is_complete_not_ready() {
 
 #[test]
 fn wait_times_out_naming_the_workload() {
-    let env = Env::start_with(ServerOptions {
-        ready_delay: None,
-        ..ServerOptions::default()
-    });
+    // No controller here; on a real cluster no node can pull `api:1`.
+    let env = Env::cluster_in(
+        ServerOptions {
+            ready_delay: None,
+            ..ServerOptions::default()
+        },
+        "shop",
+    );
     let state = env.write_state(STATE);
     let out = apply(&env, &state, &["--wait", "--timeout", "1s"]);
     assert_code(&out, 1);
@@ -619,7 +740,15 @@ fn render_dir(env: &Env, state: &Path) -> PathBuf {
 fn kubectl_sees_and_agrees_with_what_wizard_applied() {
     let (env, state) = Env::applied();
 
-    let got = env.kubectl_ok(&["get", "deployment", "api", "-n", "shop", "-o", "json"]);
+    let got = env.kubectl_ok(&[
+        "get",
+        "deployment",
+        "api",
+        "-n",
+        &env.namespace,
+        "-o",
+        "json",
+    ]);
     let deployment: Value = serde_json::from_slice(&got.stdout).unwrap();
     assert_eq!(deployment["spec"]["replicas"], 2);
     assert_eq!(
@@ -652,7 +781,7 @@ fn kubectl_sees_and_agrees_with_what_wizard_applied() {
     let kubectl_apply = env.kubectl_ok(&["apply", "--server-side", "-f", dir.to_str().unwrap()]);
     assert!(stdout(&kubectl_apply).contains("deployment.apps/api serverside-applied"));
     assert_code(&diff(&env, &changed, &[]), 0);
-    assert_eq!(stdout(&apply(&env, &changed, &[])), UNCHANGED);
+    assert_eq!(stdout(&apply(&env, &changed, &[])), env.local(UNCHANGED));
 }
 
 #[test]
@@ -661,7 +790,14 @@ fn kubectl_scale_takes_replicas_and_a_reapply_names_it_until_forced() {
     // records manager "kubectl" (subresource scale) as owner of
     // .spec.replicas, so apply of another count conflicts with it.
     let (env, state) = Env::applied();
-    let scaled = env.kubectl_ok(&["scale", "deployment", "api", "-n", "shop", "--replicas=5"]);
+    let scaled = env.kubectl_ok(&[
+        "scale",
+        "deployment",
+        "api",
+        "-n",
+        &env.namespace,
+        "--replicas=5",
+    ]);
     assert!(stdout(&scaled).contains("deployment.apps/api scaled"));
     assert_eq!(env.replicas(), 5);
 
@@ -683,7 +819,7 @@ fn kubectl_scale_takes_replicas_and_a_reapply_names_it_until_forced() {
         "deployment",
         "api",
         "-n",
-        "shop",
+        &env.namespace,
         "-o",
         "jsonpath={.spec.replicas}",
     ]);
@@ -696,14 +832,14 @@ fn a_secret_made_by_kubectl_create_keeps_its_values_and_gets_only_missing_keys()
     // client-go's typed clients do; the Secret exists before wizard's
     // first apply, holding one of the state's keys and one of its own.
     let (env, state) = Env::with_state();
-    env.kubectl_ok(&["create", "namespace", "shop"]);
+    env.kubectl_ok(&["create", "namespace", &env.namespace]);
     env.kubectl_ok(&[
         "create",
         "secret",
         "generic",
         "api-secrets",
         "-n",
-        "shop",
+        &env.namespace,
         "--from-literal=API_KEY=real-key",
         "--from-literal=EXTRA=kept",
     ]);
@@ -740,12 +876,15 @@ fn a_rollout_finishing_during_a_reapply_is_not_a_change() {
     // (two 500s, retried) delays the Deployment until after it: the
     // Deployment's content is the same, so it is still "unchanged".
     let (env, state) = Env::applied();
+    if !env.require_fake("faults the ConfigMap's requests to time a controller's write") {
+        return;
+    }
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/configmaps/api-config"));
     faults.fail_next(2);
     let again = apply(&env, &state, &[]);
     assert_code(&again, 0);
-    assert_eq!(stdout(&again), UNCHANGED);
+    assert_eq!(stdout(&again), env.local(UNCHANGED));
     let status = &env.get("apps/v1", "Deployment", "api").unwrap()["status"];
     assert_eq!(status["readyReplicas"], 2, "the controller ran meanwhile");
 }
@@ -858,6 +997,9 @@ fn a_server_that_is_not_kubernetes_is_named_as_such() {
         }
     });
     let env = Env::new();
+    if !env.require_fake("rewrites the test server's kubeconfig to a web server's address") {
+        return;
+    }
     let kubeconfig = env.path("web-server-kubeconfig");
     let text = std::fs::read_to_string(&env.kubeconfig).unwrap().replace(
         &format!("127.0.0.1:{}", env.server.port()),
@@ -903,14 +1045,14 @@ impl Env {
     /// The namespace and a Secret `api-secrets` holding a real API_KEY,
     /// made by kubectl before wizard ever ran.
     fn live_secret(&self) {
-        self.kubectl_ok(&["create", "namespace", "shop"]);
+        self.kubectl_ok(&["create", "namespace", &self.namespace]);
         self.kubectl_ok(&[
             "create",
             "secret",
             "generic",
             "api-secrets",
             "-n",
-            "shop",
+            &self.namespace,
             "--from-literal=API_KEY=real-key",
         ]);
     }
@@ -934,7 +1076,7 @@ fn render_o_yaml_piped_into_kubectl_apply_keeps_live_secret_values() {
     assert!(
         note[0].starts_with(
             "note: left out 1 Secret(s) (api-secrets): they hold only the CHANGE_ME placeholder"
-        ) && note[0].contains("kubectl create secret generic api-secrets -n shop")
+        ) && note[0].contains(&env.local("kubectl create secret generic api-secrets -n shop"))
             && note[0].contains("--include-secrets"),
         "{}",
         note[0]
@@ -993,7 +1135,7 @@ fn kubectl_apply_k_and_f_of_the_rendered_folder_keep_live_secret_values() {
         note.starts_with(&format!(
             "note: 1 Secret(s) with the CHANGE_ME placeholder are in {}, which kustomization.yaml leaves out",
             dir.join("secrets").display()
-        )) && note.contains("kubectl create secret generic NAME -n shop"),
+        )) && note.contains(&env.local("kubectl create secret generic NAME -n shop")),
         "{note}"
     );
 
@@ -1009,6 +1151,9 @@ fn kubectl_apply_k_and_f_of_the_rendered_folder_keep_live_secret_values() {
 #[test]
 fn apply_creates_a_missing_secret_with_a_create_only_request() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("reads the request log") {
+        return;
+    }
     let out = apply(&env, &state, &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("secret/api-secrets created\n"));
@@ -1035,6 +1180,9 @@ fn a_secret_that_a_stale_read_calls_missing_is_not_overwritten_even_when_forced(
     // The read says 404 although kubectl created the Secret: the same as
     // someone creating it between wizard's read and its write.
     let (env, state) = Env::with_state();
+    if !env.require_fake("makes a read answer a stale 404") {
+        return;
+    }
     env.live_secret();
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/secrets/api-secrets"));
@@ -1072,6 +1220,11 @@ fn wizard_within(env: &Env, limit: std::time::Duration, args: &[&str]) -> Output
 #[test]
 fn wait_with_timeout_0_waits_without_limit() {
     let (env, state) = Env::with_state();
+    if !env.require_fake(
+        "only the test server's controller makes the image api:1 ready (it would wait forever)",
+    ) {
+        return;
+    }
     let out = apply(&env, &state, &["--wait", "--timeout", "0"]);
     assert_code(&out, 0);
     assert!(
@@ -1087,6 +1240,9 @@ fn the_wait_timeout_bounds_a_hanging_status_request() {
     // The first status read of the Deployment never gets an answer, and
     // there is no --request-timeout: --timeout 2s must still end the wait.
     let (env, state) = Env::with_state();
+    if !env.require_fake("leaves a status read unanswered") {
+        return;
+    }
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/deployments/api"));
     faults.only_method(Some("GET"));
@@ -1116,6 +1272,9 @@ fn the_wait_timeout_bounds_a_hanging_status_request() {
 #[test]
 fn the_same_server_failure_gives_the_same_exit_status_from_apply_and_diff() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("injects 503s") {
+        return;
+    }
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/deployments/api"));
     faults.answer_next(100, 503, "etcd is busy");
@@ -1172,6 +1331,9 @@ fn a_typed_patch_refusal_is_not_retried() {
 #[test]
 fn credentials_refused_mid_apply_still_say_what_was_applied_and_what_not() {
     let env = Env::new();
+    if !env.require_fake("injects a 401") {
+        return;
+    }
     let state = env.write_state(&format!("ingress: shop.example.com\n{STATE}"));
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/deployments/api"));
@@ -1209,6 +1371,9 @@ fn of_two_concurrent_applies_only_one_says_created() {
     // Both list before either writes (each request takes 300 ms): the
     // server's 201 or 200, not the list, tells who created each object.
     let (env, state) = Env::with_state();
+    if !env.require_fake("slows every answer down to make two applies race") {
+        return;
+    }
     env.server.faults().set_latency_ms(300);
     let args = ["apply", "-f", state.to_str().unwrap()];
     let (first, second) = std::thread::scope(|scope| {
@@ -1245,6 +1410,9 @@ fn of_two_concurrent_applies_only_one_says_created() {
 #[test]
 fn escape_sequences_and_huge_messages_from_the_server_are_made_safe() {
     let (env, state) = Env::with_state();
+    if !env.require_fake("injects the server's answers") {
+        return;
+    }
     let faults = env.server.faults();
     faults.only_paths_containing(Some("/deployments/api"));
     faults.answer_next(1, 422, "\u{1b}]0;owned\u{7}\u{1b}[2Jbad \u{1b}[31mred");
@@ -1288,6 +1456,9 @@ fn escape_sequences_and_huge_messages_from_the_server_are_made_safe() {
 #[test]
 fn a_controller_writing_during_diff_is_never_a_change() {
     let (env, state) = Env::applied();
+    if !env.require_fake("writes to the object in the middle of a request") {
+        return;
+    }
     // Let the rollout finish (the controller's own writes), then have a
     // "controller" bump the revision annotation right before the dry run.
     let settled = std::time::Instant::now();
@@ -1324,13 +1495,10 @@ _services:
 
 #[test]
 fn a_changed_claim_template_is_refused_naming_the_field_and_the_way_out() {
-    let env = Env::new();
+    let env = Env::cluster_in(ServerOptions::default(), "data");
     let state = env.write_state(STATEFUL);
     assert_code(&apply(&env, &state, &[]), 0);
-    let sts = env
-        .server
-        .get("apps/v1", "StatefulSet", "data", "db")
-        .unwrap();
+    let sts = env.get("apps/v1", "StatefulSet", "db").unwrap();
     // Claim templates go out as the server stores them.
     assert_eq!(
         sts["spec"]["volumeClaimTemplates"][0]["kind"],
@@ -1352,10 +1520,7 @@ fn a_changed_claim_template_is_refused_naming_the_field_and_the_way_out() {
         assert_eq!(status(&refused), code, "{command}: {errors}");
     }
     // Nothing changed on the cluster.
-    let after = env
-        .server
-        .get("apps/v1", "StatefulSet", "data", "db")
-        .unwrap();
+    let after = env.get("apps/v1", "StatefulSet", "db").unwrap();
     assert_eq!(
         after["spec"]["volumeClaimTemplates"],
         sts["spec"]["volumeClaimTemplates"]
@@ -1369,9 +1534,9 @@ impl Env {
         assert!(out.status.success(), "{}", stderr(&out));
     }
 
-    fn uid_of(&self, api_version: &str, kind: &str, ns: &str, name: &str) -> String {
-        let object = self.server.get(api_version, kind, ns, name);
-        let object = object.unwrap_or_else(|| panic!("{kind} {ns}/{name} exists"));
+    fn uid_of(&self, api_version: &str, kind: &str, name: &str) -> String {
+        let object = self.get(api_version, kind, name);
+        let object = object.unwrap_or_else(|| panic!("{kind} {name} exists"));
         object["metadata"]["uid"].as_str().unwrap().to_string()
     }
 }
@@ -1385,22 +1550,26 @@ fn statefulset_dependents(env: &Env, uid: &str) {
         "uid": uid, "controller": true, "blockOwnerDeletion": true}]);
     env.kubectl_create(&serde_json::json!({
         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "pgdata-db-0", "namespace": "data", "ownerReferences": owner},
+        "metadata": {"name": "pgdata-db-0", "namespace": env.namespace, "ownerReferences": owner},
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}
     }));
     env.kubectl_create(&serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "db-0", "namespace": "data", "ownerReferences": owner},
+        "metadata": {"name": "db-0", "namespace": env.namespace, "ownerReferences": owner},
         "data": {"pod": "db-0"}
     }));
 }
 
 #[test]
 fn recreate_immutable_shows_then_recreates_a_statefulset_keeping_its_claims_and_pods() {
-    let env = Env::new();
+    let env = Env::cluster_in(ServerOptions::default(), "data");
+    if !env.require_fake("reads the request log; its stand-in pod would meet the real controller's")
+    {
+        return;
+    }
     let state = env.write_state(STATEFUL);
     assert_code(&apply(&env, &state, &[]), 0);
-    let old_uid = env.uid_of("apps/v1", "StatefulSet", "data", "db");
+    let old_uid = env.uid_of("apps/v1", "StatefulSet", "db");
     statefulset_dependents(&env, &old_uid);
     let grown = env.write_state(&STATEFUL.replace("size: 10Gi", "size: 20Gi"));
 
@@ -1419,7 +1588,7 @@ fn recreate_immutable_shows_then_recreates_a_statefulset_keeping_its_claims_and_
     // the server would create it, defaults and all.
     assert_eq!(text.matches("\n-").count(), 2, "{text}");
     assert_eq!(
-        env.uid_of("apps/v1", "StatefulSet", "data", "db"),
+        env.uid_of("apps/v1", "StatefulSet", "db"),
         old_uid,
         "diff changes nothing"
     );
@@ -1436,10 +1605,7 @@ fn recreate_immutable_shows_then_recreates_a_statefulset_keeping_its_claims_and_
         "{}",
         stdout(&applied)
     );
-    let sts = env
-        .server
-        .get("apps/v1", "StatefulSet", "data", "db")
-        .unwrap();
+    let sts = env.get("apps/v1", "StatefulSet", "db").unwrap();
     assert_ne!(sts["metadata"]["uid"].as_str().unwrap(), old_uid);
     assert_eq!(
         sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"],
@@ -1450,7 +1616,7 @@ fn recreate_immutable_shows_then_recreates_a_statefulset_keeping_its_claims_and_
         ("PersistentVolumeClaim", "pgdata-db-0"),
         ("ConfigMap", "db-0"),
     ] {
-        let kept = env.server.get("v1", kind, "data", name);
+        let kept = env.get("v1", kind, name);
         let kept = kept.unwrap_or_else(|| panic!("{kind} {name} survives"));
         assert!(kept["metadata"].get("ownerReferences").is_none(), "{kept}");
     }
@@ -1469,16 +1635,19 @@ fn recreate_immutable_shows_then_recreates_a_statefulset_keeping_its_claims_and_
 fn recreate_immutable_refuses_a_statefulset_whose_selector_changes() {
     // A StatefulSet made by hand with another selector, taken over by the
     // state: its pods would match no StatefulSet after a re-creation.
-    let env = Env::new();
-    env.kubectl_ok(&["create", "namespace", "data"]);
+    let env = Env::cluster_in(ServerOptions::default(), "data");
+    if !env.require_fake("reads the request log (no DELETE sent)") {
+        return;
+    }
+    env.kubectl_ok(&["create", "namespace", &env.namespace]);
     env.kubectl_create(&serde_json::json!({
         "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "db", "namespace": "data"},
+        "metadata": {"name": "db", "namespace": env.namespace},
         "spec": {"serviceName": "db", "selector": {"matchLabels": {"app": "legacy"}},
             "template": {"metadata": {"labels": {"app": "legacy"}},
                 "spec": {"containers": [{"name": "db", "image": "postgres:15"}]}}}
     }));
-    let old_uid = env.uid_of("apps/v1", "StatefulSet", "data", "db");
+    let old_uid = env.uid_of("apps/v1", "StatefulSet", "db");
     let state = env.write_state(STATEFUL);
     for command in ["diff", "apply"] {
         // Taking the fields over from kubectl first, as a real server
@@ -1492,7 +1661,7 @@ fn recreate_immutable_refuses_a_statefulset_whose_selector_changes() {
         );
         assert_ne!(status(&refused), 0, "{command}");
     }
-    assert_eq!(env.uid_of("apps/v1", "StatefulSet", "data", "db"), old_uid);
+    assert_eq!(env.uid_of("apps/v1", "StatefulSet", "db"), old_uid);
     assert!(env.server.requests().iter().all(|r| r.method != "DELETE"));
 }
 
@@ -1503,10 +1672,10 @@ fn recreate_immutable_recreates_a_job_with_its_pods() {
     let env = Env::new();
     let state = env.write_state(JOB);
     assert_code(&apply(&env, &state, &[]), 0);
-    let old_uid = env.uid_of("batch/v1", "Job", "shop", "migrate");
+    let old_uid = env.uid_of("batch/v1", "Job", "migrate");
     env.kubectl_create(&serde_json::json!({
         "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "migrate-pod", "namespace": "shop", "ownerReferences": [{
+        "metadata": {"name": "migrate-pod", "namespace": env.namespace, "ownerReferences": [{
             "apiVersion": "batch/v1", "kind": "Job", "name": "migrate", "uid": old_uid,
             "controller": true, "blockOwnerDeletion": true}]},
         "data": {"pod": "migrate-abcde"}
@@ -1524,7 +1693,7 @@ fn recreate_immutable_recreates_a_job_with_its_pods() {
     assert_code(&shown, 1);
     let text = stdout(&shown);
     assert!(
-        text.starts_with("# Job/shop/migrate would be re-created: deleted with its pods, then created again (it runs again) (spec.template: "),
+        text.starts_with(&env.local("# Job/shop/migrate would be re-created: deleted with its pods, then created again (it runs again) (spec.template: ")),
         "{text}"
     );
     assert!(
@@ -1548,7 +1717,7 @@ fn recreate_immutable_recreates_a_job_with_its_pods() {
         stdout(&dry)
     );
     assert_eq!(
-        env.uid_of("batch/v1", "Job", "shop", "migrate"),
+        env.uid_of("batch/v1", "Job", "migrate"),
         old_uid,
         "a dry run deletes nothing"
     );
@@ -1560,29 +1729,29 @@ fn recreate_immutable_recreates_a_job_with_its_pods() {
         "{}",
         stdout(&applied)
     );
-    let job = env
-        .server
-        .get("batch/v1", "Job", "shop", "migrate")
-        .unwrap();
+    let job = env.get("batch/v1", "Job", "migrate").unwrap();
     assert_ne!(job["metadata"]["uid"].as_str().unwrap(), old_uid);
     assert_eq!(
         job["spec"]["template"]["spec"]["containers"][0]["image"],
         "tool:2"
     );
-    assert!(
-        env.get("v1", "ConfigMap", "migrate-pod").is_none(),
-        "its pods went with it"
-    );
+    // Its pods went with it (a real garbage collector takes a moment).
+    support::eventually("the Job's pod is deleted with it", || {
+        env.get("v1", "ConfigMap", "migrate-pod").is_none()
+    });
 }
 
 #[test]
 fn recreate_immutable_never_deletes_a_claim() {
     let env = Env::new();
+    if !env.require_fake("reads the request log (no DELETE sent)") {
+        return;
+    }
     let state = env.write_state(
         "namespace: shop\n_services:\n  - {name: web, image: nginx, volumes: [{name: data, type: pvc-dynamic, mountPath: /data, storageClass: fast}]}\n",
     );
     assert_code(&apply(&env, &state, &[]), 0);
-    let old_uid = env.uid_of("v1", "PersistentVolumeClaim", "shop", "web-data");
+    let old_uid = env.uid_of("v1", "PersistentVolumeClaim", "web-data");
     let changed = env.write_state(
         "namespace: shop\n_services:\n  - {name: web, image: nginx, volumes: [{name: data, type: pvc-dynamic, mountPath: /data, storageClass: slow}]}\n",
     );
@@ -1596,7 +1765,7 @@ fn recreate_immutable_never_deletes_a_claim() {
         assert_ne!(status(&refused), 0, "{command}");
     }
     assert_eq!(
-        env.uid_of("v1", "PersistentVolumeClaim", "shop", "web-data"),
+        env.uid_of("v1", "PersistentVolumeClaim", "web-data"),
         old_uid
     );
     assert!(env.server.requests().iter().all(|r| r.method != "DELETE"));

@@ -3,6 +3,11 @@
 //! server's own CA), `-v`, `--field-manager`, `apply -o`, several states
 //! with `-f`, `--color`, `KUBECTL_EXTERNAL_DIFF`, namespace completion,
 //! and answers too large to read.
+//! With `KUBECTL_WIZARD_TEST_KUBECONFIG` set, the tests of `apply -o`,
+//! several states, `--color` and `KUBECTL_EXTERNAL_DIFF` run against that
+//! cluster (in a namespace of their own); those of TLS, credentials,
+//! impersonation, `-v` and completion need the test server (its CA, its
+//! request log, its address) and skip themselves there.
 
 mod common;
 mod support;
@@ -19,12 +24,38 @@ const STATE: &str = "namespace: shop\n_services:\n  - name: web\n    kind: Deplo
 
 const SECRET_STATE: &str = "namespace: shop\n_services:\n  - name: web\n    kind: Deployment\n    image: nginx:1.27\n    envVars:\n      - {key: DB_PASSWORD, type: secret}\n";
 
+/// The test server over HTTPS, or the real cluster (namespace `shop`
+/// on the test server, the test's own there, not made beforehand).
 fn https(allow_anonymous: bool) -> Sandbox {
-    Sandbox::start_with(ServerOptions {
-        tls: true,
-        allow_anonymous,
-        ..ServerOptions::default()
-    })
+    Sandbox::cluster_in(
+        ServerOptions {
+            tls: true,
+            allow_anonymous,
+            ..ServerOptions::default()
+        },
+        "shop",
+    )
+}
+
+/// A state or an expected output with the namespace `shop` made the
+/// test's own on a real cluster (unchanged on the test server).
+fn local(env: &Sandbox, text: &str) -> String {
+    if env.fake().is_some() {
+        return text.to_string();
+    }
+    let mut text = text.to_string();
+    for pattern in [
+        "namespace: {}",
+        "namespace/{}",
+        "\"namespace\": \"{}\"",
+        "/{}/",
+    ] {
+        text = text.replace(
+            &pattern.replace("{}", "shop"),
+            &pattern.replace("{}", &env.namespace),
+        );
+    }
+    text
 }
 
 fn write(env: &Sandbox, name: &str, text: &str) -> PathBuf {
@@ -37,9 +68,13 @@ fn write(env: &Sandbox, name: &str, text: &str) -> PathBuf {
 }
 
 fn run(env: &Sandbox, args: &[&str]) -> Output {
+    run_with(&env.kubeconfig, args)
+}
+
+fn run_with(kubeconfig: &Path, args: &[&str]) -> Output {
     wizard()
         .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
+        .arg(kubeconfig)
         .args(args)
         .env_remove("KUBECTL_EXTERNAL_DIFF")
         .env_remove("NO_COLOR")
@@ -66,6 +101,9 @@ fn path(p: &Path) -> &str {
 #[test]
 fn https_checks_the_servers_certificate_against_the_ca() {
     let env = https(true);
+    if !env.require_fake("checks the test server's own CA against another's") {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     // The kubeconfig carries the server's CA: the diff runs (1: all new).
     let ok = run(&env, &["diff", "-f", path(&state)]);
@@ -127,6 +165,9 @@ fn https_checks_the_servers_certificate_against_the_ca() {
 #[test]
 fn client_certificates_from_the_kubeconfig_authenticate() {
     let env = https(false);
+    if !env.require_fake("a client certificate from the test server's CA, and its request log") {
+        return;
+    }
     env.server
         .write_kubeconfig_with_certificate(&env.kubeconfig, "test", "alice")
         .expect("kubeconfig");
@@ -144,6 +185,9 @@ fn client_certificates_from_the_kubeconfig_authenticate() {
 #[test]
 fn the_token_flag_overrides_the_kubeconfig_and_is_never_shown() {
     let env = https(false);
+    if !env.require_fake("the test server's token and request log") {
+        return;
+    }
     env.server
         .write_kubeconfig_with(&env.kubeconfig, "test", "expired-token")
         .expect("kubeconfig");
@@ -184,7 +228,10 @@ fn the_token_flag_overrides_the_kubeconfig_and_is_never_shown() {
 
 #[test]
 fn no_credentials_go_to_a_plain_http_server() {
-    let env = Sandbox::start_with(ServerOptions::default());
+    let env = Sandbox::cluster_in(ServerOptions::default(), "shop");
+    if !env.require_fake("a plain-http server and its request log") {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     // The kubeconfig has a token, and the flag gives another: like
     // kubectl, neither is sent over http://.
@@ -215,6 +262,9 @@ fn no_credentials_go_to_a_plain_http_server() {
 #[test]
 fn impersonation_flags_become_headers() {
     let env = https(false);
+    if !env.require_fake("reads the impersonation headers from the test server's request log") {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     let out = run(
         &env,
@@ -261,6 +311,9 @@ fn impersonation_flags_become_headers() {
 #[test]
 fn server_cluster_and_user_flags_pick_or_override_kubeconfig_entries() {
     let env = https(false);
+    if !env.require_fake("builds a kubeconfig from the test server's CA, address and token") {
+        return;
+    }
     let ca = support::apiserver::base64_encode(env.server.ca_pem().unwrap().as_bytes());
     let kubeconfig = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n\
@@ -318,6 +371,9 @@ fn server_cluster_and_user_flags_pick_or_override_kubeconfig_entries() {
 fn a_credential_plugins_malformed_output_is_not_echoed() {
     use std::os::unix::fs::PermissionsExt;
     let env = https(false);
+    if !env.require_fake("builds a kubeconfig from the test server's CA and address") {
+        return;
+    }
     let plugin = write(
         &env,
         "plugin.sh",
@@ -351,6 +407,9 @@ fn a_credential_plugins_malformed_output_is_not_echoed() {
 #[test]
 fn verbose_logs_requests_and_masks_secret_bodies() {
     let env = https(true);
+    if !env.require_fake("expects the test server's address in the log") {
+        return;
+    }
     let state = write(&env, "state.yaml", SECRET_STATE);
     let quiet = run(&env, &["apply", "-f", path(&state)]);
     assert_eq!(code(&quiet), 0, "{}", stderr(&quiet));
@@ -378,6 +437,11 @@ fn verbose_logs_requests_and_masks_secret_bodies() {
 #[test]
 fn field_manager_names_the_owner_of_applied_fields() {
     let env = https(true);
+    if !env.require_fake(
+        "reads the request log, and a real Deployment controller adds its own manager",
+    ) {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     let out = run(
         &env,
@@ -419,17 +483,21 @@ fn field_manager_names_the_owner_of_applied_fields() {
 #[test]
 fn apply_output_name_and_client_dry_run_objects() {
     let env = https(true);
-    let state = write(&env, "state.yaml", STATE);
+    let state = write(&env, "state.yaml", &local(&env, STATE));
     let names = run(&env, &["apply", "-f", path(&state), "-o", "name"]);
     assert_eq!(code(&names), 0, "{}", stderr(&names));
     assert_eq!(
         stdout(&names),
-        "namespace/shop\nservice/web\ndeployment.apps/web\n"
+        local(&env, "namespace/shop\nservice/web\ndeployment.apps/web\n")
     );
 
+    // A client dry run sends nothing: against the test server (idle
+    // beside a real cluster too), whose log stays empty.
+    let idle = env.path("test-server-kubeconfig");
+    env.server.write_kubeconfig(&idle).expect("kubeconfig");
     env.server.reset_requests();
-    let yaml = run(
-        &env,
+    let yaml = run_with(
+        &idle,
         &[
             "apply",
             "-f",
@@ -596,11 +664,14 @@ fn apply_output_yaml_and_json_print_the_servers_objects_with_secret_values_maske
 #[test]
 fn several_states_merge_when_their_objects_do_not_clash() {
     let env = https(true);
-    let a = write(&env, "states/a.yaml", STATE);
+    let a = write(&env, "states/a.yaml", &local(&env, STATE));
     let b = write(
         &env,
         "states/b.json",
-        r#"{"namespace": "shop", "_services": [{"name": "api", "kind": "Deployment", "image": "api:1", "port": "8080"}]}"#,
+        &local(
+            &env,
+            r#"{"namespace": "shop", "_services": [{"name": "api", "kind": "Deployment", "image": "api:1", "port": "8080"}]}"#,
+        ),
     );
     write(&env, "states/notes.txt", "not a state");
     write(
@@ -617,7 +688,10 @@ fn several_states_merge_when_their_objects_do_not_clash() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "namespace/shop\nservice/web\nservice/api\ndeployment.apps/web\ndeployment.apps/api\n"
+        local(
+            &env,
+            "namespace/shop\nservice/web\nservice/api\ndeployment.apps/web\ndeployment.apps/api\n"
+        )
     );
 
     // A folder: its *.yaml, *.yml and *.json files; -R adds sub-folders.
@@ -651,13 +725,16 @@ fn several_states_merge_when_their_objects_do_not_clash() {
     let clash = write(
         &env,
         "clash.yaml",
-        "namespace: shop\n_services:\n  - {name: web, kind: Deployment, image: other}\n",
+        &local(
+            &env,
+            "namespace: shop\n_services:\n  - {name: web, kind: Deployment, image: other}\n",
+        ),
     );
     let out = run(&env, &["validate", "-f", path(&a), "-f", path(&clash)]);
     assert_eq!(code(&out), 2);
     let text = stderr(&out);
     assert!(
-        text.contains("Deployment/shop/web is generated by both")
+        text.contains(&local(&env, "Deployment/shop/web is generated by both"))
             && text.contains(path(&a))
             && text.contains(path(&clash)),
         "{text}"
@@ -767,7 +844,7 @@ fn merged_states_render_into_one_folder_only_when_told_where() {
 #[test]
 fn color_flag_and_no_color() {
     let env = https(true);
-    let state = write(&env, "state.yaml", STATE);
+    let state = write(&env, "state.yaml", &local(&env, STATE));
     let plain = run(&env, &["diff", "-f", path(&state)]);
     assert!(!stdout(&plain).contains('\x1b'), "piped: no colour");
     let forced = run(&env, &["diff", "-f", path(&state), "--color=always"]);
@@ -784,13 +861,13 @@ fn color_flag_and_no_color() {
 #[test]
 fn external_diff_gets_two_folders_and_its_status_is_passed_through() {
     let env = https(true);
-    let state = write(&env, "state.yaml", STATE);
+    let state = write(&env, "state.yaml", &local(&env, STATE));
     let applied = run(&env, &["apply", "-f", path(&state)]);
     assert_eq!(code(&applied), 0, "{}", stderr(&applied));
     let changed = write(
         &env,
         "changed.yaml",
-        &STATE.replace("nginx:1.27", "nginx:1.28"),
+        &local(&env, &STATE.replace("nginx:1.27", "nginx:1.28")),
     );
 
     let diff_r = wizard()
@@ -803,7 +880,7 @@ fn external_diff_gets_two_folders_and_its_status_is_passed_through() {
     assert_eq!(code(&diff_r), 1, "{}", stderr(&diff_r));
     let text = stdout(&diff_r);
     assert!(
-        text.contains("apps.v1.Deployment.shop.web")
+        text.contains(&format!("apps.v1.Deployment.{}.web", env.namespace))
             && text.contains("< ")
             && text.contains("nginx:1.27")
             && text.contains("> ")
@@ -875,6 +952,11 @@ fn external_diff_gets_two_folders_and_its_status_is_passed_through() {
 #[test]
 fn namespace_completion_lists_the_clusters_namespaces() {
     let env = https(true);
+    if !env.require_fake(
+        "completes the prefix s among the test server's namespaces and rewrites its port",
+    ) {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     assert_eq!(code(&run(&env, &["apply", "-f", path(&state)])), 0);
     let kubeconfig = env.kubeconfig.to_str().unwrap();
@@ -1061,6 +1143,9 @@ fn answers_larger_than_the_limit_are_not_read_whole() {
 #[test]
 fn server_and_token_flags_work_without_any_kubeconfig() {
     let env = https(false);
+    if !env.require_fake("the test server's address, token and request log") {
+        return;
+    }
     let state = write(&env, "state.yaml", STATE);
     let home = env.path("empty-home");
     std::fs::create_dir_all(&home).unwrap();

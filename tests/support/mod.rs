@@ -112,9 +112,26 @@ impl Sandbox {
     /// The test server, or the real cluster named by
     /// `KUBECTL_WIZARD_TEST_KUBECONFIG` in a namespace of the test's own.
     pub fn cluster(options: ServerOptions) -> Sandbox {
-        let Some(real) = std::env::var_os(REAL_CLUSTER_ENV).filter(|v| !v.is_empty()) else {
-            return Sandbox::start_with(options);
-        };
+        Sandbox::real_cluster(options.clone(), true).unwrap_or_else(|| Sandbox::start_with(options))
+    }
+
+    /// Like [`Sandbox::cluster`], for tests whose objects make their own
+    /// namespace (a state's `namespace:`): it is not made beforehand. On
+    /// the test server it is `fake_namespace`; on a real cluster a fresh
+    /// `kw-test-…` (the test writes it into its state), deleted when the
+    /// sandbox is dropped if the test made it.
+    pub fn cluster_in(options: ServerOptions, fake_namespace: &str) -> Sandbox {
+        Sandbox::real_cluster(options.clone(), false).unwrap_or_else(|| {
+            let mut sandbox = Sandbox::start_with(options);
+            sandbox.namespace = fake_namespace.into();
+            sandbox
+        })
+    }
+
+    /// The real cluster's sandbox, when `KUBECTL_WIZARD_TEST_KUBECONFIG`
+    /// names one; `make_namespace`: create the test's namespace now.
+    fn real_cluster(options: ServerOptions, make_namespace: bool) -> Option<Sandbox> {
+        let real = std::env::var_os(REAL_CLUSTER_ENV).filter(|v| !v.is_empty())?;
         // The test server still starts (it is cheap) but is never used.
         let mut sandbox = Sandbox::start_with(ServerOptions {
             ready_delay: None,
@@ -127,10 +144,16 @@ impl Sandbox {
         let context = sandbox.kubectl_raw(&["config", "current-context"]);
         let context = String::from_utf8_lossy(&context.stdout).trim().to_string();
         let set = format!("--namespace={namespace}");
-        for args in [
-            vec!["config", "set-context", context.as_str(), set.as_str()],
-            vec!["create", "namespace", namespace.as_str()],
-        ] {
+        let mut steps = vec![vec![
+            "config",
+            "set-context",
+            context.as_str(),
+            set.as_str(),
+        ]];
+        if make_namespace {
+            steps.push(vec!["create", "namespace", namespace.as_str()]);
+        }
+        for args in steps {
             let out = sandbox.kubectl_raw(&args);
             assert!(
                 out.status.success(),
@@ -138,7 +161,7 @@ impl Sandbox {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        sandbox
+        Some(sandbox)
     }
 
     /// The test API server, `None` on a real cluster.
@@ -181,7 +204,13 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if self.real {
             let namespace = self.namespace.clone();
-            let out = self.kubectl_raw(&["delete", "namespace", &namespace, "--wait=false"]);
+            let out = self.kubectl_raw(&[
+                "delete",
+                "namespace",
+                &namespace,
+                "--wait=false",
+                "--ignore-not-found",
+            ]);
             if !out.status.success() {
                 eprintln!(
                     "real cluster: namespace {namespace} was not deleted: {}",

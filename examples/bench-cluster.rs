@@ -238,7 +238,9 @@ fn main() {
     );
     // What apply's request pattern cannot beat: every object one round
     // trip, `concurrency` at a time (plus the lists and the process).
-    println!("\nwizard apply (unchanged) by --concurrency; bound = objects × latency / concurrency");
+    println!(
+        "\nwizard apply (unchanged) by --concurrency; bound = objects × latency / concurrency"
+    );
     for concurrency in args.sweep.iter() {
         let text = concurrency.to_string();
         let with: Vec<&str> = wizard_apply

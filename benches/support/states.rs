@@ -216,4 +216,3 @@ fn infra_decision(index: usize) -> String {
     };
     text
 }
-

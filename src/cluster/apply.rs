@@ -12,9 +12,9 @@ use kube::api::PatchParams;
 use serde_json::Value;
 
 use super::failure::Failure;
+use super::listed::Listed as Before;
 use super::plan::{self, Blocker, Groups};
 use super::transport::{Reply, Target, Transport};
-use super::listed::Listed as Before;
 use super::{secrets, strip};
 use crate::render::Manifest;
 

@@ -11,8 +11,8 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use super::failure::Failure;
-use super::transport::{Reply, Target, Transport};
 use super::listed::Listed;
+use super::transport::{Reply, Target, Transport};
 use super::{bounded, mask, secrets, strip};
 use crate::render::Manifest;
 

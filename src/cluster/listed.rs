@@ -76,7 +76,10 @@ impl Listed {
         self.get(target).map(|live| {
             live.map(|live| {
                 let mut object = Map::new();
-                object.insert("apiVersion".into(), Value::from(manifest.api_version.as_str()));
+                object.insert(
+                    "apiVersion".into(),
+                    Value::from(manifest.api_version.as_str()),
+                );
                 object.insert("kind".into(), Value::from(manifest.kind.as_str()));
                 if let Value::Object(fields) = live {
                     for (key, value) in fields {

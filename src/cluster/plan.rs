@@ -260,7 +260,10 @@ _services:
             ]
         );
         let ingress = names("ingress.networking.k8s.io/app-ingress");
-        assert!(ingress.contains(&"deployment.apps/api".to_string()), "{ingress:?}");
+        assert!(
+            ingress.contains(&"deployment.apps/api".to_string()),
+            "{ingress:?}"
+        );
         assert!(ingress.contains(&"horizontalpodautoscaler.autoscaling/web".to_string()));
     }
 

@@ -219,7 +219,10 @@ mod tests {
         let manifests = manifests();
         let mut streamed = Vec::new();
         write_json_list(&mut streamed, &manifests).unwrap();
-        assert_eq!(String::from_utf8(streamed).unwrap(), to_json_list(&manifests));
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            to_json_list(&manifests)
+        );
         let mut empty = Vec::new();
         write_json_list(&mut empty, std::iter::empty()).unwrap();
         assert_eq!(String::from_utf8(empty).unwrap(), to_json_list(&[]));

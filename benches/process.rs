@@ -37,6 +37,8 @@ struct Usage {
 
 /// Run `command` to its end; its usage, from `wait4` (this child's only,
 /// unlike `RUSAGE_CHILDREN`).
+// The child is reaped by `wait4`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run(command: &mut Command) -> Usage {
     let start = Instant::now();
     let child = command.spawn().expect("cannot start the command");

@@ -9,6 +9,10 @@
 //! Each tool gets its own namespace on the same server (so both create the
 //! same number of objects), then re-applies and diffs an unchanged state.
 //! kubectl's discovery cache is warmed first, as on a user's machine.
+//!
+//! `--idle-objects N` then measures the test API server itself: the CPU
+//! time it spends over 5 idle seconds holding N objects, with its rollout
+//! controller running (it should wake on changes only).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -36,9 +40,17 @@ struct Args {
     wizard: Option<PathBuf>,
     #[arg(long, default_value = "/usr/bin/kubectl")]
     kubectl: PathBuf,
+    /// Concurrency values to time `apply` (unchanged) with, against the
+    /// bound objects × latency / concurrency.
+    #[arg(long, value_delimiter = ',', default_values_t = [8u32, 16, 32])]
+    sweep: Vec<u32>,
+    /// Also measure the CPU an idle server with about this many objects
+    /// (and its controller) uses over 5 seconds; 0 = skip.
+    #[arg(long, default_value_t = 0)]
+    idle_objects: usize,
 }
 
-fn state(namespace: &str, services: usize) -> String {
+fn state_text(namespace: &str, services: usize) -> String {
     let mut text = format!("namespace: {namespace}\n_services:\n");
     for i in 0..services {
         text.push_str(&format!(
@@ -120,9 +132,9 @@ fn main() {
         .expect("kubeconfig");
 
     let wizard_state = dir.join("wizard.yaml");
-    std::fs::write(&wizard_state, state("bench-wizard", args.services)).expect("state");
+    std::fs::write(&wizard_state, state_text("bench-wizard", args.services)).expect("state");
     let kubectl_state = dir.join("kubectl.yaml");
-    std::fs::write(&kubectl_state, state("bench-kubectl", args.services)).expect("state");
+    std::fs::write(&kubectl_state, state_text("bench-kubectl", args.services)).expect("state");
     let rendered = dir.join("rendered");
     let (_, code) = tools.time(
         &tools.wizard,
@@ -137,7 +149,10 @@ fn main() {
     );
     assert_eq!(code, 0, "render failed");
     std::fs::remove_file(rendered.join("kustomization.yaml")).expect("kustomization");
-    let objects = std::fs::read_dir(&rendered).expect("rendered").count();
+    // Secrets are in secrets/, which kubectl reads with -R: both tools
+    // then send the same objects.
+    let files = |dir: &Path| std::fs::read_dir(dir).map_or(0, |d| d.count());
+    let objects = files(&rendered) - 1 + files(&rendered.join("secrets"));
     // Warm kubectl's discovery cache, as on a machine that has used kubectl.
     tools.time(&tools.kubectl, &["get", "namespaces"]);
 
@@ -150,6 +165,7 @@ fn main() {
         "--server-side",
         "--field-manager",
         "kubectl-wizard",
+        "-R",
         "-f",
         rd,
     ];
@@ -158,6 +174,7 @@ fn main() {
         "--server-side",
         "--field-manager",
         "kubectl-wizard",
+        "-R",
         "-f",
         rd,
     ];
@@ -203,10 +220,88 @@ fn main() {
         sample(&tools.kubectl, kubectl_apply, 0),
         sample(&tools.wizard, wizard_apply, 0),
     );
+    let wizard_diff_time = sample(&tools.wizard, wizard_diff, 0);
     report(
         "diff (no difference)",
         sample(&tools.kubectl, kubectl_diff, 0),
-        sample(&tools.wizard, wizard_diff, 0),
+        wizard_diff_time,
     );
+    let kubectl_diff_5: Vec<&str> = kubectl_diff
+        .iter()
+        .copied()
+        .chain(["--concurrency", "5"])
+        .collect();
+    report(
+        "diff, kubectl --concurrency 5",
+        sample(&tools.kubectl, &kubectl_diff_5, 0),
+        wizard_diff_time,
+    );
+    // What apply's request pattern cannot beat: every object one round
+    // trip, `concurrency` at a time (plus the lists and the process).
+    println!(
+        "\nwizard apply (unchanged) by --concurrency; bound = objects × latency / concurrency"
+    );
+    for concurrency in args.sweep.iter() {
+        let text = concurrency.to_string();
+        let with: Vec<&str> = wizard_apply
+            .iter()
+            .copied()
+            .chain(["--concurrency", text.as_str()])
+            .collect();
+        let time = sample(&tools.wizard, &with, 0);
+        let bound = Duration::from_millis(args.latency_ms) * objects as u32 / *concurrency;
+        println!(
+            "  {concurrency:>3}: {:>8}   bound {:>8}   {:.2}× the bound",
+            ms(time),
+            ms(bound),
+            time.as_secs_f64() / bound.as_secs_f64()
+        );
+    }
+    if args.idle_objects > 0 {
+        idle_cpu(&tools, &dir, args.idle_objects);
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CPU time of this process (the servers run on its threads).
+fn own_cpu() -> Duration {
+    // SAFETY: a zeroed rusage is valid for getrusage to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is valid for the call.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// A server with its rollout controller, filled with about `objects`
+/// objects (4 per service), then left alone: the CPU it uses meanwhile.
+fn idle_cpu(tools: &Tools, dir: &Path, objects: usize) {
+    let server = TestApiServer::start_with(ServerOptions {
+        ready_delay: Some(Duration::from_millis(300)),
+        ..ServerOptions::default()
+    });
+    let kubeconfig = dir.join("idle-kubeconfig");
+    server.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+    let state = dir.join("idle.yaml");
+    std::fs::write(&state, state_text("bench-idle", objects.div_ceil(4))).expect("state");
+    let status = Command::new(&tools.wizard)
+        .args(["apply", "-f", state.to_str().unwrap(), "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env("HOME", &tools.home)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("cannot run the tool");
+    assert!(status.success(), "apply failed");
+    // Every rollout is reported done after 300 ms.
+    std::thread::sleep(Duration::from_secs(1));
+    let before = own_cpu();
+    std::thread::sleep(Duration::from_secs(5));
+    let used = own_cpu().saturating_sub(before);
+    println!(
+        "\nidle test API server with {} objects: {} of CPU in 5 s",
+        objects.div_ceil(4) * 4 + 1,
+        ms(used)
+    );
 }

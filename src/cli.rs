@@ -3,6 +3,12 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
+/// Requests `diff` and `apply` keep in flight by default: against the test
+/// API server at 5 ms latency, 8 → 16 cuts a 300-object apply by a third;
+/// 16 is a third of the seats API Priority and Fairness gives all ordinary
+/// users by default (README, *Decisions*).
+pub const DEFAULT_CONCURRENCY: u16 = 16;
+
 const EXAMPLES: &str = "\
 Examples:
   # Write the manifests of a state into its output folder
@@ -463,8 +469,8 @@ pub struct DiffArgs {
     /// Show which StatefulSets and Jobs apply --recreate-immutable would delete and create again, and why
     #[arg(long)]
     pub recreate_immutable: bool,
-    /// How many objects to compare at once
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// How many objects to compare at once (see README: API Priority and Fairness)
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Name of the manager used to track field ownership
     #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]
@@ -490,8 +496,8 @@ pub struct ApplyArgs {
     /// How long --wait waits (e.g. 90s, 5m, 1h)
     #[arg(long, value_name = "DURATION", default_value = "5m", requires = "wait")]
     pub timeout: String,
-    /// How many objects of one phase to apply at once
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// How many objects to apply at once (see README: API Priority and Fairness)
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Name of the manager used to track field ownership
     #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]

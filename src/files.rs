@@ -86,14 +86,93 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
             _ => {}
         }
     }
-    files
+    let outcomes: Vec<(PathBuf, Outcome)> = files
         .iter()
         .map(|file| {
             let path = dir.join(&file.name);
-            let outcome = write_one(&path, file, force)?;
+            let outcome = decide(&path, file, force)?;
             Ok((path, outcome))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    // Every new content goes into its temporary file first; one flush then
+    // makes all of them durable at once (instead of one `fsync` per file,
+    // which was nine tenths of the time), and only then are they renamed
+    // into place, so after a crash each file is whole: old or new.
+    let mut staged = Vec::new();
+    for ((path, outcome), file) in outcomes.iter().zip(files) {
+        if *outcome == Outcome::Wrote {
+            let temp = stage(path, file.content.as_bytes(), file.private)
+                .map_err(|e| Error::io(path, e))?;
+            staged.push((temp, path));
+        }
+    }
+    if staged.is_empty() {
+        return Ok(outcomes);
+    }
+    flush(dir).map_err(|e| Error::io(dir, e))?;
+    for (temp, path) in staged {
+        // On failure the temporary files not yet renamed are removed when
+        // dropped; the files renamed so far are whole.
+        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    }
+    // The renames themselves are durable once their folders are.
+    for folder in std::iter::once(dir).chain(folders.iter().map(PathBuf::as_path)) {
+        sync_folder(folder).map_err(|e| Error::io(folder, e))?;
+    }
+    Ok(outcomes)
+}
+
+/// What `write_all` does with one file, decided before anything is written.
+fn decide(path: &Path, file: &OutputFile, force: bool) -> Result<Outcome> {
+    Ok(match holds(path, file.content.as_bytes())? {
+        None => Outcome::Wrote,
+        Some(true) => Outcome::Unchanged,
+        Some(false) if force => Outcome::Wrote,
+        Some(false) => Outcome::Skipped,
+    })
+}
+
+/// `content` in a closed temporary sibling of `path` (closed: ten thousand
+/// open files would pass the descriptor limit), not yet flushed.
+fn stage(path: &Path, content: &[u8], private: bool) -> std::io::Result<tempfile::TempPath> {
+    let mut temp = temporary_sibling(path, private)?;
+    temp.write_all(content)?;
+    // Where there is no `syncfs`, each file is flushed on its own.
+    #[cfg(not(target_os = "linux"))]
+    temp.as_file().sync_all()?;
+    Ok(temp.into_temp_path())
+}
+
+/// Flush everything written so far on the file system of `dir` with one
+/// `syncfs`: the staged files all live there.
+#[cfg(target_os = "linux")]
+fn flush(dir: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let folder = fs::File::open(dir)?;
+    // SAFETY: syncfs only reads the descriptor, which `folder` keeps open.
+    if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Make the names in a folder (its renames) durable.
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// Why an existing sub-folder `path` must not be written into, if it must
@@ -130,19 +209,6 @@ fn refusal(path: &Path) -> Option<String> {
     Some(format!(
         "found {what}; expected a regular file or nothing (remove it to let render write here)"
     ))
-}
-
-fn write_one(path: &Path, file: &OutputFile, force: bool) -> Result<Outcome> {
-    if let Some(same) = holds(path, file.content.as_bytes())? {
-        if same {
-            return Ok(Outcome::Unchanged);
-        }
-        if !force {
-            return Ok(Outcome::Skipped);
-        }
-    }
-    write_atomically(path, file.content.as_bytes(), file.private)?;
-    Ok(Outcome::Wrote)
 }
 
 /// Whether the regular file at `path` holds exactly `content`; `None` when
@@ -308,6 +374,34 @@ mod tests {
         );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unchanged_file_is_not_rewritten_and_a_new_one_lands_whole() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = files("same\n");
+        set.push(OutputFile::new("b.yaml", "b\n"));
+        write_all(dir.path(), &set, false).unwrap();
+        let inode = |name: &str| fs::metadata(dir.path().join(name)).unwrap().ino();
+        let (a, b) = (inode("a.yaml"), inode("b.yaml"));
+        set[1].content = "b2\n".into();
+        let outcomes = write_all(dir.path(), &set, true).unwrap();
+        assert_eq!(outcomes[0].1, Outcome::Unchanged);
+        assert_eq!(outcomes[1].1, Outcome::Wrote);
+        assert_eq!(inode("a.yaml"), a, "the unchanged file was not replaced");
+        assert_ne!(
+            inode("b.yaml"),
+            b,
+            "the changed file was renamed into place"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b.yaml")).unwrap(),
+            "b2\n"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind");
     }
 
     #[cfg(unix)]

@@ -87,6 +87,12 @@ pub fn value_to_string(value: &Value) -> String {
     out
 }
 
+/// Append a value tree as a YAML document to `out`; see `to_string`.
+/// Without the copy into a new tree that `to_string` makes.
+pub fn push_value(value: &Value, out: &mut String) {
+    emit::document(value, out);
+}
+
 /// A block-style YAML writer for JSON value trees, in serde_yaml's layout
 /// (sequences under a key are not indented) so the files read the same.
 mod emit {

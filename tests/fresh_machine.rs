@@ -22,6 +22,8 @@ const ALLOWED_PROGRAMS: &[&str] = &[
     "sha256sum",
     "diff",
     "mkfifo",
+    // benches/process.rs: the start-up baseline (coreutils, like `sh`)
+    "true",
 ];
 
 /// Expressions (other than a string literal) that name the program to run,

@@ -1,16 +1,21 @@
-//! `apply`: server-side apply, phase by phase (STATE.md §8). The objects of
-//! a phase go out together (bounded); the next phase starts when they are
-//! all done, and skips what depends on an object that failed.
+//! `apply`: server-side apply in dependency order (STATE.md §8). An object
+//! is sent as soon as what it depends on has been answered (its service's
+//! objects of earlier phases, the Namespace), up to `concurrency` at once;
+//! there is no barrier between phases, which the API server does not need
+//! and which left the connections idle at the end of each. What depends on
+//! an object that failed is skipped.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use kube::api::PatchParams;
 use serde_json::Value;
 
 use super::failure::Failure;
-use super::plan::{self, Blocker};
+use super::listed::Listed as Before;
+use super::plan::{self, Blocker, Groups};
 use super::transport::{Reply, Target, Transport};
-use super::{bounded, recreate, secrets, strip};
+use super::{recreate, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,7 +58,7 @@ pub enum Outcome {
 }
 
 /// What a run did: one outcome per manifest, and the failure that ended it
-/// early, if one did (every object after it is `NotSent`).
+/// early, if one did (every object not sent by then is `NotSent`).
 #[derive(Debug)]
 pub struct Run {
     pub outcomes: Vec<Outcome>,
@@ -64,13 +69,13 @@ pub struct Run {
     pub objects: Vec<Option<Value>>,
 }
 
-/// Apply every manifest (already in phase order). `report` is called after
-/// each phase with the indices and outcomes of its objects, in order, so
-/// output appears as the work progresses. A failure that concerns every
-/// request (unreachable server, rejected credentials) ends the run after
-/// the phase it happened in: what that phase applied is still reported,
-/// and the objects after it are `NotSent`. `Err` only when nothing could
-/// be sent at all.
+/// Apply every manifest (already in apply order). `report` is called with
+/// the indices and outcomes of objects as soon as every object before them
+/// has one too, so output appears in apply order as the work progresses.
+/// A failure that concerns every request (unreachable server, rejected
+/// credentials) stops the run: the answers to requests already sent are
+/// still reported, and the objects not sent yet are `NotSent`. `Err` only
+/// when nothing could be sent at all.
 pub async fn apply_all(
     transport: &Transport,
     manifests: &[Manifest],
@@ -78,74 +83,60 @@ pub async fn apply_all(
     mut report: impl FnMut(&[(usize, Outcome)]),
 ) -> Result<Run, Failure> {
     let before = Before::read(transport, manifests, options.concurrency).await?;
-    let mut fatal = None;
+    let before = &before;
     let groups = plan::groups(manifests);
-    let mut blocker = Blocker::default();
-    let mut outcomes = Vec::with_capacity(manifests.len());
-    let mut objects = Vec::new();
+    let mut objects: Vec<Option<Value>> = Vec::new();
     if options.keep_objects {
         objects.resize(manifests.len(), None);
     }
-    let mut start = 0;
-    while start < manifests.len() {
-        let phase = manifests[start].phase;
-        let end = start
-            + manifests[start..]
-                .iter()
-                .take_while(|m| m.phase == phase)
-                .count();
-        let mut to_send = Vec::new();
-        let mut phase_outcomes: Vec<(usize, Outcome)> = Vec::new();
-        for (index, group) in groups.iter().enumerate().take(end).skip(start) {
-            match blocker.blocked_by(group) {
-                Some(because) => phase_outcomes.push((
-                    index,
-                    Outcome::Skipped {
-                        because: because.to_string(),
-                    },
-                )),
-                None => to_send.push(index),
-            }
-        }
-        let results = bounded(&to_send, options.concurrency, |&index| {
-            apply_one(transport, &manifests[index], &before, options)
-        })
-        .await;
-        for (index, result) in to_send.into_iter().zip(results) {
-            let outcome = match result {
-                Ok((change, object)) => {
-                    if let Some(slot) = objects.get_mut(index) {
-                        *slot = object;
-                    }
-                    Outcome::Applied(change)
-                }
-                Err(failure) => {
-                    if failure.is_fatal() && fatal.is_none() {
-                        fatal = Some(failure.clone());
-                    }
-                    Outcome::Failed(failure)
-                }
+    let mut progress = Progress::new(manifests, &groups);
+    let mut fatal = None;
+    let mut running = FuturesUnordered::new();
+    loop {
+        while fatal.is_none() && running.len() < options.concurrency.max(1) {
+            let Some(index) = progress.ready.pop_first() else {
+                break;
             };
-            phase_outcomes.push((index, outcome));
-        }
-        phase_outcomes.sort_by_key(|(index, _)| *index);
-        for (index, outcome) in &phase_outcomes {
-            if !matches!(outcome, Outcome::Applied(_)) {
-                blocker.record(&groups[*index], &manifests[*index].reference());
+            match progress.blocker.blocked_by(&groups[index]) {
+                Some(because) => {
+                    let because = because.to_string();
+                    progress.settle(index, Outcome::Skipped { because });
+                }
+                None => running.push(async move {
+                    let result = apply_one(transport, &manifests[index], before, options).await;
+                    (index, result)
+                }),
             }
         }
-        report(&phase_outcomes);
-        outcomes.extend(phase_outcomes.into_iter().map(|(_, outcome)| outcome));
-        start = end;
-        if fatal.is_some() {
-            let rest: Vec<(usize, Outcome)> = (end..manifests.len())
-                .map(|index| (index, Outcome::NotSent))
-                .collect();
-            report(&rest);
-            outcomes.extend(rest.into_iter().map(|(_, outcome)| outcome));
+        report(&progress.take_reportable());
+        let Some((index, result)) = running.next().await else {
             break;
-        }
+        };
+        let outcome = match result {
+            Ok((change, object)) => {
+                if let Some(slot) = objects.get_mut(index) {
+                    *slot = object;
+                }
+                Outcome::Applied(change)
+            }
+            Err(failure) => {
+                if failure.is_fatal() && fatal.is_none() {
+                    fatal = Some(failure.clone());
+                }
+                Outcome::Failed(failure)
+            }
+        };
+        progress.settle(index, outcome);
     }
+    // Only a fatal failure leaves objects without an outcome.
+    for outcome in progress.outcomes.iter_mut().filter(|o| o.is_none()) {
+        *outcome = Some(Outcome::NotSent);
+    }
+    let rest = progress.take_reportable();
+    if !rest.is_empty() {
+        report(&rest);
+    }
+    let outcomes = progress.outcomes.into_iter().flatten().collect();
     Ok(Run {
         outcomes,
         fatal,
@@ -153,61 +144,72 @@ pub async fn apply_all(
     })
 }
 
-/// The objects as they were before the run, read with one list request per
-/// kind and namespace rather than one read per object: enough to tell
-/// "unchanged" from "serverside-applied". Secrets are not listed (that
-/// would read every Secret of the namespace); each is read on its own.
-#[derive(Debug, Default)]
-struct Before {
-    /// Collection URL → the objects in it by name. A collection missing
-    /// here could not be listed (RBAC, say): its objects' prior state is
-    /// unknown and only "created" can still be told, from the 201.
-    collections: HashMap<String, HashMap<String, Value>>,
+/// Which objects are answered, which may be sent, and what the failures
+/// so far block.
+struct Progress<'a> {
+    manifests: &'a [Manifest],
+    groups: &'a [Groups],
+    outcomes: Vec<Option<Outcome>>,
+    /// For each object, how many of its prerequisites have no outcome yet.
+    waiting_for: Vec<usize>,
+    /// For each object, the objects that wait for it.
+    dependents: Vec<Vec<usize>>,
+    /// Objects whose prerequisites all have an outcome; sent in apply order.
+    ready: BTreeSet<usize>,
+    blocker: Blocker,
+    /// Outcomes before this index have been reported.
+    reported: usize,
 }
 
-impl Before {
-    async fn read(
-        transport: &Transport,
-        manifests: &[Manifest],
-        concurrency: usize,
-    ) -> Result<Before, Failure> {
-        let mut wanted: Vec<String> = manifests
-            .iter()
-            .filter(|m| m.kind != "Secret")
-            .map(|m| transport.target(m).collection)
-            .collect();
-        wanted.sort();
-        wanted.dedup();
-        let lists = bounded(&wanted, concurrency, |collection| {
-            transport.list(collection)
-        })
-        .await;
-        let mut before = Before::default();
-        for (collection, list) in wanted.into_iter().zip(lists) {
-            match list {
-                Ok(items) => {
-                    let by_name = items
-                        .into_iter()
-                        .filter_map(|item| {
-                            let name = item.pointer("/metadata/name")?.as_str()?.to_string();
-                            Some((name, item))
-                        })
-                        .collect();
-                    before.collections.insert(collection, by_name);
-                }
-                Err(failure) if failure.is_fatal() => return Err(failure),
-                Err(_) => {}
+impl<'a> Progress<'a> {
+    fn new(manifests: &'a [Manifest], groups: &'a [Groups]) -> Progress<'a> {
+        let prerequisites = plan::prerequisites(manifests, groups);
+        let mut dependents = vec![Vec::new(); manifests.len()];
+        for (index, waits) in prerequisites.iter().enumerate() {
+            for &earlier in waits {
+                dependents[earlier].push(index);
             }
         }
-        Ok(before)
+        let waiting_for: Vec<usize> = prerequisites.iter().map(Vec::len).collect();
+        let ready = (0..manifests.len())
+            .filter(|&index| waiting_for[index] == 0)
+            .collect();
+        Progress {
+            manifests,
+            groups,
+            outcomes: vec![None; manifests.len()],
+            waiting_for,
+            dependents,
+            ready,
+            blocker: Blocker::default(),
+            reported: 0,
+        }
     }
 
-    /// `Some(live)` when the prior state is known (`live` is `None` for an
-    /// object that did not exist), `None` when it is not.
-    fn get(&self, target: &Target) -> Option<Option<&Value>> {
-        self.collections
-            .get(&target.collection)
-            .map(|objects| objects.get(&target.name))
+    /// Record an object's outcome and release what waited only for it.
+    fn settle(&mut self, index: usize, outcome: Outcome) {
+        if !matches!(outcome, Outcome::Applied(_)) {
+            self.blocker
+                .record(&self.groups[index], &self.manifests[index].reference());
+        }
+        self.outcomes[index] = Some(outcome);
+        for &dependent in &self.dependents[index] {
+            self.waiting_for[dependent] -= 1;
+            if self.waiting_for[dependent] == 0 {
+                self.ready.insert(dependent);
+            }
+        }
+    }
+
+    /// The outcomes not reported yet that follow the reported ones without
+    /// a gap.
+    fn take_reportable(&mut self) -> Vec<(usize, Outcome)> {
+        let mut taken = Vec::new();
+        while let Some(Some(outcome)) = self.outcomes.get(self.reported) {
+            taken.push((self.reported, outcome.clone()));
+            self.reported += 1;
+        }
+        taken
     }
 }
 
@@ -224,7 +226,8 @@ async fn apply_one(
 ) -> Result<Applied, Failure> {
     let target = transport.target(manifest);
     if manifest.kind == "Secret" {
-        return apply_secret(transport, manifest, &target, options).await;
+        let listed = before.get(&target).map(|live| live.cloned());
+        return apply_secret(transport, manifest, &target, listed, options).await;
     }
     let live = before.get(&target);
     let params = params(transport.field_manager(), options);
@@ -269,22 +272,27 @@ fn conclude(
 /// How often a Secret is read again when it changed under the apply.
 const SECRET_ROUNDS: usize = 3;
 
-/// A Secret is written only against what was just read, so that no live
-/// value is ever replaced by a placeholder: a missing Secret is created
-/// with a create-only request (409 AlreadyExists when someone created it
-/// meanwhile, or the read wrongly said 404), an existing one is applied
+/// A Secret is written only against what was read, so that no live value
+/// is ever replaced by a placeholder: a missing Secret is created with a
+/// create-only request (409 AlreadyExists when someone created it since,
+/// or the read wrongly said it was missing), an existing one is applied
 /// with its resourceVersion as a precondition (409 when it changed since
 /// the read, `--force-conflicts` or not). Either way it is read again and
-/// merged with what is live now.
+/// merged with what is live now. The first read is the list of `Before`
+/// (`listed`), when the Secrets could be listed.
 async fn apply_secret(
     transport: &Transport,
     manifest: &Manifest,
     target: &Target,
+    mut listed: Option<Option<Value>>,
     options: ApplyOptions,
 ) -> Result<Applied, Failure> {
     let mut last = None;
     for _ in 0..SECRET_ROUNDS {
-        let live = transport.get(target).await?;
+        let live = match listed.take() {
+            Some(live) => live,
+            None => transport.get(target).await?,
+        };
         let mut merged = secrets::merge(&manifest.object, live.as_ref(), transport.field_manager());
         let result = match &live {
             None => {

@@ -1,15 +1,17 @@
-//! `diff`: what apply would change, object by object. For each object the
-//! live version is read and a server-side dry-run apply (same manager,
-//! same Secret merge as apply) shows what apply would leave; both are
-//! stripped of server bookkeeping and compared as YAML. The two are of the
-//! same version of the object (see `consistent`), so a controller writing
-//! in between never shows up as a change.
+//! `diff`: what apply would change, object by object. The live versions
+//! are listed (one request per kind and namespace) and a server-side
+//! dry-run apply of each object (same manager, same Secret merge as apply)
+//! shows what apply would leave; both are stripped of server bookkeeping
+//! and compared as YAML. The two are of the same version of the object
+//! (see `consistent`), so a controller writing in between never shows up
+//! as a change.
 
 use kube::api::PatchParams;
 use serde_json::Value;
 use similar::TextDiff;
 
 use super::failure::Failure;
+use super::listed::Listed;
 use super::transport::{Reply, Target, Transport};
 use super::{bounded, mask, recreate, secrets, strip};
 use crate::render::Manifest;
@@ -44,27 +46,42 @@ pub async fn diff_all(
     manifests: &[Manifest],
     options: DiffOptions,
 ) -> Vec<ObjectDiff> {
+    let listed = match Listed::read(transport, manifests, options.concurrency).await {
+        Ok(listed) => listed,
+        Err(failure) => return manifests.iter().map(|_| Err(failure.clone())).collect(),
+    };
     bounded(manifests, options.concurrency, |manifest| {
-        diff_one(transport, manifest, options)
+        diff_one(transport, manifest, &listed, options)
     })
     .await
 }
 
-async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptions) -> ObjectDiff {
+async fn diff_one(
+    transport: &Transport,
+    manifest: &Manifest,
+    listed: &Listed,
+    options: DiffOptions,
+) -> ObjectDiff {
     let target = transport.target(manifest);
+    let listed = listed.object(&target, manifest);
     let (live, dry_run, sent) = if manifest.kind == "Secret" {
-        consistent(transport, manifest, &target, options).await?
+        consistent(transport, manifest, &target, listed, options).await?
     } else {
-        // Fast path: read and dry-run at once. When the dry run's base is
-        // the version read (same resourceVersion), they agree; otherwise a
-        // controller wrote in between (a Deployment's revision annotation,
-        // say) and comparing them would show its write as a change.
+        // Fast path: the listed version (or, where the kind could not be
+        // listed, a read at the same time) and one dry run. When the dry
+        // run's base is that version (same resourceVersion), they agree;
+        // otherwise a controller wrote in between (a Deployment's revision
+        // annotation, say) and comparing them would show its write as a
+        // change.
         let params = dry_run_params(transport.field_manager(), options);
-        let (live, dry_run) = tokio::join!(
-            transport.get(&target),
-            transport.apply(&target, &manifest.object, &params)
-        );
-        let live = live?;
+        let apply = transport.apply(&target, &manifest.object, &params);
+        let (live, dry_run) = match listed {
+            Some(live) => (live, apply.await),
+            None => {
+                let (live, dry_run) = tokio::join!(transport.get(&target), apply);
+                (live?, dry_run)
+            }
+        };
         let agree = match (&live, &dry_run) {
             (Some(live), Ok(reply)) => version(live) == version(&reply.body),
             _ => true,
@@ -72,7 +89,7 @@ async fn diff_one(transport: &Transport, manifest: &Manifest, options: DiffOptio
         if agree {
             (live, dry_run, manifest.object.clone())
         } else {
-            consistent(transport, manifest, &target, options).await?
+            consistent(transport, manifest, &target, None, options).await?
         }
     };
     let after = match dry_run {
@@ -135,17 +152,21 @@ const ROUNDS: usize = 3;
 /// carries the read's resourceVersion as a precondition, and the server
 /// answers 409 when the object changed since; then both are done again.
 /// A Secret always goes this way (what apply sends depends on the live
-/// values).
+/// values); its first round uses the listed version (`first`), if any.
 async fn consistent(
     transport: &Transport,
     manifest: &Manifest,
     target: &Target,
+    mut first: Option<Option<Value>>,
     options: DiffOptions,
 ) -> Result<(Option<Value>, Result<Reply, Failure>, Value), Failure> {
     let mut round = 0;
     loop {
         round += 1;
-        let live = transport.get(target).await?;
+        let live = match first.take() {
+            Some(live) => live,
+            None => transport.get(target).await?,
+        };
         let sent = if manifest.kind == "Secret" {
             secrets::merge(&manifest.object, live.as_ref(), transport.field_manager())
         } else {

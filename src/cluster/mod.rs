@@ -9,6 +9,7 @@ pub mod connect;
 pub mod diff;
 pub mod duration;
 pub mod failure;
+pub mod listed;
 pub mod log;
 pub mod mask;
 pub mod plan;

@@ -4,7 +4,7 @@
 //! workload); the Ingress depends on the services it routes to; everything
 //! depends on the Namespace. Other services carry on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -57,6 +57,44 @@ fn ingress_backends(ingress: &Value, manifests: &[Manifest]) -> Vec<String> {
         .collect();
     keys.dedup();
     keys
+}
+
+/// For each manifest, the earlier ones it waits for: every Namespace, and
+/// the objects of its own services in earlier phases. Nothing else: the
+/// API server itself needs only the Namespace first (it accepts a workload
+/// before its ConfigMap), but a failed object must be able to skip what
+/// builds on it, so that is sent only once it is known.
+pub fn prerequisites(manifests: &[Manifest], groups: &[Groups]) -> Vec<Vec<usize>> {
+    let mut everything = Vec::new();
+    let mut by_service: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, group) in groups.iter().enumerate() {
+        match group {
+            Groups::Everything => everything.push(index),
+            Groups::Services(keys) => {
+                for key in keys {
+                    by_service.entry(key.as_str()).or_default().push(index);
+                }
+            }
+        }
+    }
+    groups
+        .iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let phase = manifests[index].phase;
+            let earlier = |other: &&usize| manifests[**other].phase < phase;
+            let mut waits: Vec<usize> = everything.iter().filter(earlier).copied().collect();
+            if let Groups::Services(keys) = group {
+                for key in keys {
+                    let members = by_service.get(key.as_str()).into_iter().flatten();
+                    waits.extend(members.filter(earlier).copied());
+                }
+            }
+            waits.sort_unstable();
+            waits.dedup();
+            waits
+        })
+        .collect()
 }
 
 /// The failures so far, and what they block.
@@ -189,6 +227,44 @@ _services:
         assert!(groups
             .iter()
             .all(|g| blocker.blocked_by(g) == Some("namespace/shop")));
+    }
+
+    #[test]
+    fn an_object_waits_for_its_services_earlier_objects_and_the_namespace_only() {
+        let manifests = build();
+        let groups = groups(&manifests);
+        let waits = prerequisites(&manifests, &groups);
+        let names = |reference: &str| -> Vec<String> {
+            let index = manifests
+                .iter()
+                .position(|m| m.reference() == reference)
+                .unwrap_or_else(|| panic!("{reference} not rendered"));
+            waits[index]
+                .iter()
+                .map(|&i| manifests[i].reference())
+                .collect()
+        };
+        assert!(names("namespace/shop").is_empty());
+        assert_eq!(names("configmap/web-config"), ["namespace/shop"]);
+        assert_eq!(
+            names("deployment.apps/web"),
+            ["namespace/shop", "configmap/web-config", "service/web"]
+        );
+        assert_eq!(
+            names("horizontalpodautoscaler.autoscaling/web"),
+            [
+                "namespace/shop",
+                "configmap/web-config",
+                "service/web",
+                "deployment.apps/web"
+            ]
+        );
+        let ingress = names("ingress.networking.k8s.io/app-ingress");
+        assert!(
+            ingress.contains(&"deployment.apps/api".to_string()),
+            "{ingress:?}"
+        );
+        assert!(ingress.contains(&"horizontalpodautoscaler.autoscaling/web".to_string()));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `kubectl wizard render`: files in the output folder, or a stream on stdout.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
@@ -37,18 +39,25 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
     // write the Secrets' placeholders over live values.
     let (secrets, others): (Vec<&Manifest>, Vec<&Manifest>) =
         build.manifests.iter().partition(|m| m.is_secret());
-    let printed: Vec<Manifest> = if args.include_secrets {
-        build.manifests.clone()
+    let printed: Vec<&Manifest> = if args.include_secrets {
+        build.manifests.iter().collect()
     } else {
-        others.into_iter().cloned().collect()
+        others
     };
-    match format {
-        OutputFormat::Yaml => {
-            let stream = render::to_yaml_stream(&printed)
-                .map_err(|e| Error::Failed(format!("cannot write YAML: {e}")))?;
-            super::emit(&stream)?;
+    // Streamed object by object: the whole output is never held in memory
+    // (the state was checked completely before the first byte).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = match format {
+        OutputFormat::Yaml => render::write_yaml_stream(&mut out, printed.iter().copied()),
+        OutputFormat::Json => render::write_json_list(&mut out, printed.iter().copied()),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        // A reader that went away (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Error::io("<stdout>", e))
         }
-        OutputFormat::Json => super::emit(&render::to_json_list(&printed))?,
+        _ => {}
     }
     if !secrets.is_empty() && !args.include_secrets {
         eprintln!("{}", left_out_note(&secrets, &build.project.namespace));
@@ -82,21 +91,18 @@ fn secrets_dir_note(count: usize, dir: &Path, namespace: &str) -> String {
 
 /// The files of a build: one per object, then `kustomization.yaml`.
 /// Secret manifests are readable by their owner only.
-pub fn file_set(build: &Build) -> Result<Vec<OutputFile>> {
+pub fn file_set(build: &Build) -> Vec<OutputFile> {
     let mut files = Vec::with_capacity(build.manifests.len() + 1);
     for manifest in &build.manifests {
-        let text = crate::yaml::to_string(&manifest.object).map_err(|e| {
-            Error::Failed(format!("cannot write YAML for {}: {e}", manifest.file_name))
-        })?;
         files.push(OutputFile {
             name: manifest.file_name.clone(),
-            content: text,
+            content: crate::yaml::value_to_string(&manifest.object),
             private: manifest.is_secret(),
         });
     }
     files.push(OutputFile::new("kustomization.yaml", build.kustomization()));
     if build.environments.is_empty() {
-        return Ok(files);
+        return files;
     }
     // With environments: the base in base/, an overlay per environment in
     // overlays/<name>/ (kustomize refuses an overlay inside its base).
@@ -124,7 +130,7 @@ pub fn file_set(build: &Build) -> Result<Vec<OutputFile>> {
             ));
         }
     }
-    Ok(files)
+    files
 }
 
 /// Where the base goes when the state has environments.
@@ -142,7 +148,7 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
             dir
         }
     };
-    let mut files = file_set(build)?;
+    let mut files = file_set(build);
     // What the previous render wrote, read before this one replaces it;
     // stale files that stay are recorded again, so --prune can still
     // remove them later.
@@ -164,20 +170,25 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         }
     }
     let outcomes = files::write_all(&dir, &files, args.force)?;
+    // One write for the whole report: ten thousand files are as many lines.
+    let mut report = String::new();
     let mut skipped = 0;
     for (path, outcome) in &outcomes {
-        match outcome {
-            Outcome::Wrote => say!("wrote     {}", path.display()),
-            Outcome::Unchanged => say!("unchanged {}", path.display()),
+        let path = path.display();
+        let _ = match outcome {
+            Outcome::Wrote => writeln!(report, "wrote     {path}"),
+            Outcome::Unchanged => writeln!(report, "unchanged {path}"),
             Outcome::Skipped => {
                 skipped += 1;
-                say!(
-                    "skipped   {} (differs from what would be written; --force overwrites it)",
-                    path.display()
-                );
+                writeln!(
+                    report,
+                    "skipped   {path} (differs from what would be written; --force overwrites it)"
+                )
             }
-        }
+        };
     }
+    // A reader that went away (`| head`) does not undo the files written.
+    let _ = super::emit(&report);
     clean_up(&dir, &stale, args.prune)?;
     let secrets = build.manifests.iter().filter(|m| m.is_secret()).count();
     if secrets > 0 {

@@ -165,9 +165,56 @@ pub fn to_yaml_stream(manifests: &[Manifest]) -> Result<String, serde_yaml::Erro
     let mut out = String::new();
     for manifest in manifests {
         out.push_str("---\n");
-        out.push_str(&crate::yaml::to_string(&manifest.object)?);
+        crate::yaml::push_value(&manifest.object, &mut out);
     }
     Ok(out)
+}
+
+/// Write the manifests to `out` as one multi-document YAML stream (the
+/// text of `to_yaml_stream`), one object at a time: the memory it takes
+/// grows with the largest object, not with the whole output.
+pub fn write_yaml_stream<'a>(
+    out: &mut impl std::io::Write,
+    manifests: impl IntoIterator<Item = &'a Manifest>,
+) -> std::io::Result<()> {
+    let mut text = String::new();
+    for manifest in manifests {
+        text.clear();
+        text.push_str("---\n");
+        crate::yaml::push_value(&manifest.object, &mut text);
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Write the manifests to `out` as the JSON `List` of `to_json_list`, byte
+/// for byte, one object at a time and without copying them into a list
+/// first. Each item is indented as `to_string_pretty` would nest it: its
+/// lines (a string's line breaks are escaped, so lines are structure) get
+/// four more spaces.
+pub fn write_json_list<'a>(
+    out: &mut impl std::io::Write,
+    manifests: impl IntoIterator<Item = &'a Manifest>,
+) -> std::io::Result<()> {
+    out.write_all(
+        b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"metadata\": {},\n  \"items\": [",
+    )?;
+    let mut any = false;
+    let mut text = Vec::new();
+    for manifest in manifests {
+        out.write_all(if any { b",\n" } else { b"\n" })?;
+        any = true;
+        text.clear();
+        serde_json::to_writer_pretty(&mut text, &manifest.object)?;
+        for (index, line) in text.split(|&byte| byte == b'\n').enumerate() {
+            if index > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"    ")?;
+            out.write_all(line)?;
+        }
+    }
+    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
 }
 
 /// The manifests as a JSON `List`, the way `kubectl get -o json` prints many.
@@ -181,4 +228,41 @@ pub fn to_json_list(manifests: &[Manifest]) -> String {
     let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifests() -> Vec<Manifest> {
+        let state = include_str!("../../examples/multi-service.yaml");
+        crate::pipeline::build(state, "multi-service.yaml", &Default::default())
+            .expect("the example builds")
+            .manifests
+    }
+
+    #[test]
+    fn the_streamed_json_list_is_the_pretty_printed_one() {
+        let manifests = manifests();
+        let mut streamed = Vec::new();
+        write_json_list(&mut streamed, &manifests).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            to_json_list(&manifests)
+        );
+        let mut empty = Vec::new();
+        write_json_list(&mut empty, std::iter::empty()).unwrap();
+        assert_eq!(String::from_utf8(empty).unwrap(), to_json_list(&[]));
+    }
+
+    #[test]
+    fn the_streamed_yaml_is_the_whole_stream() {
+        let manifests = manifests();
+        let mut streamed = Vec::new();
+        write_yaml_stream(&mut streamed, &manifests).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            to_yaml_stream(&manifests).unwrap()
+        );
+    }
 }

@@ -20,20 +20,32 @@ use super::write::{commit, Commit};
 const MANAGER: &str = "kube-controller-manager";
 const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
-/// How often the controller looks for settled workloads.
-const TICK: Duration = Duration::from_millis(25);
-
-/// Runs until the runtime shuts down.
+/// Runs until the runtime shuts down. It wakes when the store changes or
+/// when a written workload's delay is up, never on a timer: an idle
+/// server holding thousands of objects costs no CPU.
 pub async fn run(shared: Arc<Shared>, delay: Duration) {
-    let mut ticker = tokio::time::interval(TICK);
+    let mut changes = lock(&shared.store).subscribe();
     loop {
-        ticker.tick().await;
-        reconcile(&mut lock(&shared.store), delay);
+        // Marked seen first: a change made while reconciling wakes us again.
+        changes.borrow_and_update();
+        let next = reconcile(&mut lock(&shared.store), delay);
+        let changed = match next {
+            Some(at) => tokio::select! {
+                changed = changes.changed() => changed,
+                () = tokio::time::sleep_until(at.into()) => Ok(()),
+            },
+            None => changes.changed().await,
+        };
+        if changed.is_err() {
+            return;
+        }
     }
 }
 
-fn reconcile(store: &mut Store, delay: Duration) {
-    for key in store.settled(delay) {
+/// Reconciles what is due; returns when the next pending object will be.
+fn reconcile(store: &mut Store, delay: Duration) -> Option<std::time::Instant> {
+    let (due, next) = store.take_settled(delay);
+    for key in due {
         let Some(rt) = resources::by_plural_any_version(key.group, key.plural) else {
             continue;
         };
@@ -51,6 +63,7 @@ fn reconcile(store: &mut Store, delay: Duration) {
             write_status(store, rt, key, &live, new);
         }
     }
+    next
 }
 
 /// The object with its finished status, or `None` if nothing to do.

@@ -1,10 +1,11 @@
 //! The in-memory object store: objects by type, namespace and name, and
 //! one global resourceVersion counter (like etcd's revision).
 
-use std::collections::BTreeMap;
-use std::time::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use tokio::sync::watch;
 
 use super::defaults::Allocator;
 use super::resources::ResourceType;
@@ -49,6 +50,13 @@ pub struct Store {
     /// Namespaces go through `Terminating` and the controller removes
     /// them with their contents; without a controller deletion is instant.
     pub async_namespace_deletion: bool,
+    /// Objects written since the controller last looked at them: it
+    /// reconciles only these, so an idle server costs no CPU however many
+    /// objects it holds.
+    pending: BTreeSet<ObjectKey>,
+    /// The revision after every change, for whoever waits for one (the
+    /// controller, watches) instead of polling.
+    changes: watch::Sender<u64>,
 }
 
 impl Default for Store {
@@ -59,6 +67,8 @@ impl Default for Store {
             revision: 1000,
             allocator: Allocator::default(),
             async_namespace_deletion: false,
+            pending: BTreeSet::new(),
+            changes: watch::channel(1000).0,
         }
     }
 }
@@ -67,6 +77,16 @@ impl Store {
     /// The current (latest) resourceVersion, as lists report it.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// Wakes when the store changes.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&mut self) {
+        self.revision += 1;
+        self.changes.send_replace(self.revision);
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
@@ -98,7 +118,7 @@ impl Store {
 
     /// Stores `object` under a new resourceVersion and returns it.
     pub fn put(&mut self, key: ObjectKey, mut object: Value, spec_changed: bool) -> Value {
-        self.revision += 1;
+        self.changed();
         if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("resourceVersion".into(), json!(self.revision.to_string()));
         }
@@ -106,6 +126,7 @@ impl Store {
             Some(entry) if !spec_changed => entry.spec_changed_at,
             _ => Instant::now(),
         };
+        self.pending.insert(key.clone());
         self.objects.insert(
             key,
             Entry {
@@ -119,7 +140,8 @@ impl Store {
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
         let removed = self.objects.remove(key).map(|e| e.object);
         if removed.is_some() {
-            self.revision += 1;
+            self.pending.remove(key);
+            self.changed();
         }
         removed
     }
@@ -127,15 +149,30 @@ impl Store {
     /// Deletes everything inside a namespace (its own deletion finished).
     pub fn remove_namespace_contents(&mut self, namespace: &str) {
         self.objects.retain(|k, _| k.namespace != namespace);
-        self.revision += 1;
+        self.pending.retain(|k| k.namespace != namespace);
+        self.changed();
     }
 
-    /// Keys of objects whose spec last changed at least `delay` ago.
-    pub fn settled(&self, delay: std::time::Duration) -> Vec<ObjectKey> {
-        self.objects
-            .iter()
-            .filter(|(_, e)| e.spec_changed_at.elapsed() >= delay)
-            .map(|(k, _)| k.clone())
-            .collect()
+    /// Takes the written objects whose spec last changed at least `delay`
+    /// ago; returns them and when the next of the others will be due.
+    pub fn take_settled(&mut self, delay: Duration) -> (Vec<ObjectKey>, Option<Instant>) {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        let mut next: Option<Instant> = None;
+        let objects = &self.objects;
+        self.pending.retain(|key| {
+            let Some(entry) = objects.get(key) else {
+                return false;
+            };
+            let at = entry.spec_changed_at + delay;
+            if at <= now {
+                due.push(key.clone());
+                false
+            } else {
+                next = Some(next.map_or(at, |n| n.min(at)));
+                true
+            }
+        });
+        (due, next)
     }
 }

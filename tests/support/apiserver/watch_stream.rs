@@ -1,9 +1,9 @@
 //! `?watch=true` on a collection: a stream of `{"type","object"}` lines.
 //!
-//! The store keeps no history, so a watch polls it and reports what
-//! changed since the last look (ADDED / MODIFIED / DELETED). That loses
-//! intermediate states within one poll, which clients tolerate: they only
-//! care about the latest object.
+//! The store keeps no history, so a watch looks at it again whenever it
+//! changes and reports what changed since the last look (ADDED / MODIFIED
+//! / DELETED). That can lose intermediate states of a quick succession of
+//! writes, which clients tolerate: they only care about the latest object.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -18,9 +18,6 @@ use tokio::sync::mpsc;
 use super::handlers;
 use super::http::{lock, Shared};
 use super::router::{ObjectRoute, Query};
-
-/// How often a watch compares the store with what it last reported.
-const POLL: Duration = Duration::from_millis(25);
 
 /// kube-apiserver's default when the client sets no `timeoutSeconds`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -90,7 +87,10 @@ async fn run(shared: Arc<Shared>, route: ObjectRoute, query: Query, tx: mpsc::Se
     let mut seen: HashMap<(String, String), Value> = HashMap::new();
     let deadline = tokio::time::Instant::now() + timeout;
     let mut first = true;
-    while tokio::time::Instant::now() < deadline {
+    let mut store_changes = lock(&shared.store).subscribe();
+    loop {
+        // Marked seen before the look: a later change wakes us again.
+        store_changes.borrow_and_update();
         let current = match handlers::select(&lock(&shared.store), &route, &query) {
             Ok(objects) => objects,
             Err(_) => return,
@@ -101,7 +101,12 @@ async fn run(shared: Arc<Shared>, route: ObjectRoute, query: Query, tx: mpsc::Se
             }
         }
         first = false;
-        tokio::time::sleep(POLL).await;
+        // Woken by a change, not a timer; gone with the client or the deadline.
+        tokio::select! {
+            changed = store_changes.changed() => if changed.is_err() { return },
+            () = tx.closed() => return,
+            () = tokio::time::sleep_until(deadline) => return,
+        }
     }
 }
 

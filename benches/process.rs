@@ -1,0 +1,188 @@
+//! Whole-process costs, the release binary run as a user runs it:
+//!
+//! - `startup`: `kubectl-wizard version` next to `true` (wall time);
+//! - `seed-cpu`: CPU time (user + system) of rendering the StatefulSet
+//!   example to stdout;
+//! - `files`: at 10,000 services, `render -o yaml > file` next to
+//!   `render --output-dir` into a new folder and into one that already
+//!   holds the same files (wall time: the flush to disk is the point);
+//! - peak memory (printed, not timed) of `render -o yaml` and `-o json` at
+//!   1,000 and 10,000 services, and the size of their output.
+//!
+//! `cargo bench --bench process` measures; `cargo test --benches` runs each
+//! once at 100 services, to check that it still works.
+
+#[path = "support/states.rs"]
+mod states;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+/// What the kernel counted for one finished child.
+struct Usage {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_bytes: u64,
+}
+
+/// Run `command` to its end; its usage, from `wait4` (this child's only,
+/// unlike `RUSAGE_CHILDREN`).
+// The child is reaped by `wait4`, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+fn run(command: &mut Command) -> Usage {
+    let start = Instant::now();
+    let child = command.spawn().expect("cannot start the command");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child, not yet waited for; both pointers are valid.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed: {status}"
+    );
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Usage {
+        wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        // Linux reports kilobytes.
+        max_rss_bytes: usage.ru_maxrss as u64 * 1024,
+    }
+}
+
+fn wizard(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kubectl-wizard"));
+    command
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+fn startup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup");
+    group.bench_function("true", |b| {
+        b.iter(|| run(Command::new("true").stdout(Stdio::null())))
+    });
+    group.bench_function("version", |b| b.iter(|| run(&mut wizard(&["version"]))));
+    group.finish();
+}
+
+fn seed_cpu(c: &mut Criterion) {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/statefulset.yaml");
+    let seed = seed.to_str().expect("UTF-8 path");
+    let mut group = c.benchmark_group("seed-cpu");
+    group.bench_function("render -o yaml", |b| {
+        b.iter_custom(|iterations| {
+            (0..iterations)
+                .map(|_| run(&mut wizard(&["render", "-f", seed, "-o", "yaml"])).cpu)
+                .sum()
+        })
+    });
+    group.finish();
+}
+
+/// A scratch folder with a state of `count` services, removed when dropped.
+struct Scratch {
+    dir: tempfile::TempDir,
+    state: PathBuf,
+}
+
+impl Scratch {
+    fn new(count: usize) -> Scratch {
+        let dir = tempfile::tempdir().expect("scratch folder");
+        let state = dir.path().join("state.yaml");
+        std::fs::write(&state, states::state(count)).expect("state");
+        Scratch { dir, state }
+    }
+
+    fn state(&self) -> &str {
+        self.state.to_str().expect("UTF-8 path")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn files(c: &mut Criterion) {
+    let count = if measuring() { 10_000 } else { 100 };
+    let scratch = Scratch::new(count);
+    let state = scratch.state();
+    let stream = scratch.path("stream.yaml");
+    let out = scratch.path("out");
+    let mut group = c.benchmark_group(format!("files-{count}"));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(100));
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("-o yaml > file", |b| {
+        b.iter(|| {
+            let file = File::create(&stream).expect("output file");
+            run(wizard(&["render", "-f", state, "-o", "yaml"]).stdout(file))
+        })
+    });
+    group.bench_function("--output-dir new", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let _ = std::fs::remove_dir_all(&out);
+                let dir = out.to_str().expect("UTF-8 path");
+                total += run(&mut wizard(&["render", "-f", state, "--output-dir", dir])).wall;
+            }
+            total
+        })
+    });
+    group.bench_function("--output-dir unchanged", |b| {
+        let dir = out.to_str().expect("UTF-8 path");
+        run(&mut wizard(&["render", "-f", state, "--output-dir", dir]));
+        b.iter(|| run(&mut wizard(&["render", "-f", state, "--output-dir", dir])))
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&stream);
+}
+
+/// Peak memory is not a time; it is printed beside the timings.
+fn memory(_: &mut Criterion) {
+    let counts: &[usize] = if measuring() {
+        &[1_000, 10_000]
+    } else {
+        &[100]
+    };
+    for &count in counts {
+        let scratch = Scratch::new(count);
+        let state_size = std::fs::metadata(&scratch.state).map_or(0, |m| m.len());
+        for format in ["yaml", "json"] {
+            let output = scratch.path("output");
+            let file = File::create(&output).expect("output file");
+            let usage = run(wizard(&["render", "-f", scratch.state(), "-o", format]).stdout(file));
+            let size = std::fs::metadata(&output).map_or(0, |m| m.len());
+            println!(
+                "memory/{count} services/-o {format}: peak RSS {:.1} MiB, output {:.1} MB, state {:.1} MB, {:.0} ms CPU",
+                usage.max_rss_bytes as f64 / 1048576.0,
+                size as f64 / 1e6,
+                state_size as f64 / 1e6,
+                usage.cpu.as_secs_f64() * 1000.0
+            );
+            let _ = std::fs::remove_file(&output);
+        }
+    }
+}
+
+criterion_group!(benches, startup, seed_cpu, files, memory);
+criterion_main!(benches);

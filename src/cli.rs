@@ -399,7 +399,7 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// How many objects to delete at once
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Name of the manager the state's objects were applied with
     #[arg(long, value_name = "NAME", default_value = crate::cluster::FIELD_MANAGER)]

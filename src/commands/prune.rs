@@ -144,7 +144,7 @@ pub async fn after_apply(
         prune::write_parent(
             transport,
             set,
-            &plan.remaining_kinds(&session.rendered),
+            &plan.remaining_kinds(&session.rendered, &session.listed),
             false,
         )
         .await

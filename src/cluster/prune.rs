@@ -238,9 +238,16 @@ pub struct Plan {
 impl Plan {
     /// The kinds the parent must still list: the rendered ones and those of
     /// members that stay.
-    pub fn remaining_kinds(&self, rendered: &BTreeSet<String>) -> BTreeSet<String> {
+    /// A listed kind this tool never renders (added by another client of
+    /// the set) stays too: its members were not looked at.
+    pub fn remaining_kinds(
+        &self,
+        rendered: &BTreeSet<String>,
+        listed: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
         let mut kinds = rendered.clone();
         kinds.extend(self.kept.iter().map(|(m, _)| m.group_kind()));
+        kinds.extend(listed.iter().filter(|k| kind_of(k).is_none()).cloned());
         kinds
     }
 }
@@ -438,6 +445,41 @@ mod tests {
         );
         assert_eq!(all.doomed.len(), 7);
         assert!(all.kept.is_empty());
+    }
+
+    #[test]
+    fn the_parent_keeps_listing_kept_and_unknown_kinds() {
+        let state = "namespace: shop\n_services:\n  - {name: api, image: \"api:1\"}\n";
+        let manifests = crate::pipeline::build(state, "s", &Default::default())
+            .unwrap()
+            .manifests;
+        let members = vec![member(
+            "PersistentVolumeClaim",
+            "old-data",
+            &["kubectl-wizard"],
+        )];
+        let plan = plan(
+            members,
+            &manifests,
+            "kubectl-wizard",
+            PruneOptions::default(),
+        );
+        let rendered = applyset::group_kinds(&manifests);
+        let listed: BTreeSet<String> = ["NetworkPolicy.networking.k8s.io", "Service", "Job.batch"]
+            .map(String::from)
+            .into();
+        let kinds: Vec<String> = plan
+            .remaining_kinds(&rendered, &listed)
+            .into_iter()
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Deployment.apps",
+                "NetworkPolicy.networking.k8s.io",
+                "PersistentVolumeClaim"
+            ]
+        );
     }
 
     #[test]

@@ -109,14 +109,17 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<i32> {
                 missing.join(", ")
             )));
         }
-        // The parent goes with the last member; kept members stay listed.
-        if listed.is_some() {
-            if plan.kept.is_empty() {
+        // The parent goes with the last member; kept members (and kinds
+        // this tool does not know, whose members it did not look at) stay
+        // listed.
+        if let Some(listed) = &listed {
+            let remaining = plan.remaining_kinds(&BTreeSet::new(), listed);
+            if remaining.is_empty() {
                 prune::delete_parent(&transport, &set, dry_run)
                     .await
                     .map_err(|f| Error::Failed(f.to_string()))?;
             } else if !dry_run {
-                prune::write_parent(&transport, &set, &plan.remaining_kinds(&BTreeSet::new()), false)
+                prune::write_parent(&transport, &set, &remaining, false)
                     .await
                     .map_err(|f| Error::Failed(f.to_string()))?;
             }

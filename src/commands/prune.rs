@@ -47,15 +47,22 @@ pub async fn before_apply(
     manifests: &[Manifest],
     dry_run: bool,
 ) -> Result<Session> {
-    let before = prune::read_parent(transport, &set)
-        .await
-        .map_err(refused)?
-        .unwrap_or_default();
+    let parent = |failure: Failure| {
+        Error::Failed(format!(
+            "{} (the ApplySet parent): {failure}",
+            set.reference()
+        ))
+    };
+    let before = match prune::read_parent(transport, &set).await {
+        Ok(kinds) => kinds.unwrap_or_default(),
+        Err(PruneError::Failure(failure)) => return Err(parent(failure)),
+        Err(refusal) => return Err(refused(refusal)),
+    };
     let rendered = applyset::group_kinds(manifests);
     let listed: BTreeSet<String> = before.union(&rendered).cloned().collect();
     let written = prune::write_parent(transport, &set, &listed, dry_run)
         .await
-        .map_err(failed)?;
+        .map_err(parent)?;
     Ok(Session {
         set,
         listed,
@@ -137,7 +144,7 @@ pub async fn after_apply(
         prune::write_parent(
             transport,
             set,
-            &plan.remaining_kinds(&session.rendered),
+            &plan.remaining_kinds(&session.rendered, &session.listed),
             false,
         )
         .await

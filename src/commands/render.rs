@@ -152,8 +152,7 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     // What the previous render wrote, read before this one replaces it;
     // stale files that stay are recorded again, so --prune can still
     // remove them later.
-    let previous = std::fs::read_to_string(dir.join("kustomization.yaml"))
-        .ok()
+    let previous = read_record(&dir.join("kustomization.yaml"))
         .and_then(|text| render::record::written(&text))
         .unwrap_or_default();
     let current: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
@@ -208,6 +207,18 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The previous `kustomization.yaml`, read only when it is a regular file
+/// of a size render writes (a FIFO would block, a huge file fill memory;
+/// `files::write_all` then refuses or skips them as usual).
+fn read_record(path: &Path) -> Option<String> {
+    const LARGEST: u64 = 1 << 20;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() || meta.len() > LARGEST {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
 }
 
 fn is_regular_file(path: &Path) -> bool {

@@ -9,6 +9,8 @@ mod pod;
 pub mod reader;
 mod rules;
 mod service;
+
+pub use service::has_effect;
 mod volume;
 
 use serde_json::Value;

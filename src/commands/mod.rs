@@ -20,6 +20,7 @@ mod diff;
 mod external_diff;
 mod init;
 mod input;
+mod progress;
 mod render;
 mod session;
 mod validate;

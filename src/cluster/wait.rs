@@ -105,11 +105,17 @@ fn deployment(d: &Value, name: &str) -> Rollout {
     let desired = int(d, "/spec/replicas").unwrap_or(1);
     let ready = int(d, "/status/readyReplicas").unwrap_or(0);
     if !observed(d) {
-        return waiting(ready, desired, "Waiting for deployment spec update to be observed...");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for deployment spec update to be observed...",
+        );
     }
     if let Some(progressing) = condition(d, "Progressing") {
         if progressing.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded") {
-            return Rollout::Failed(format!("deployment \"{name}\" exceeded its progress deadline"));
+            return Rollout::Failed(format!(
+                "deployment \"{name}\" exceeded its progress deadline"
+            ));
         }
     }
     let updated = int(d, "/status/updatedReplicas").unwrap_or(0);
@@ -123,13 +129,24 @@ fn deployment(d: &Value, name: &str) -> Rollout {
         )
     };
     if updated < desired {
-        waiting_for(format!("{updated} out of {desired} new replicas have been updated"))
+        waiting_for(format!(
+            "{updated} out of {desired} new replicas have been updated"
+        ))
     } else if replicas > updated {
-        waiting_for(format!("{} old replicas are pending termination", replicas - updated))
+        waiting_for(format!(
+            "{} old replicas are pending termination",
+            replicas - updated
+        ))
     } else if available < updated {
-        waiting_for(format!("{available} of {updated} updated replicas are available"))
+        waiting_for(format!(
+            "{available} of {updated} updated replicas are available"
+        ))
     } else {
-        done(ready, desired, format!("deployment \"{name}\" successfully rolled out"))
+        done(
+            ready,
+            desired,
+            format!("deployment \"{name}\" successfully rolled out"),
+        )
     }
 }
 
@@ -137,7 +154,11 @@ fn statefulset(s: &Value) -> Rollout {
     let desired = int(s, "/spec/replicas").unwrap_or(1);
     let ready = int(s, "/status/readyReplicas").unwrap_or(0);
     if !observed(s) {
-        return waiting(ready, desired, "Waiting for statefulset spec update to be observed...");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for statefulset spec update to be observed...",
+        );
     }
     if ready < desired {
         return waiting(
@@ -187,7 +208,9 @@ fn statefulset(s: &Value) -> Rollout {
     done(
         ready,
         desired,
-        format!("statefulset rolling update complete {current_replicas} pods at revision {revision}..."),
+        format!(
+            "statefulset rolling update complete {current_replicas} pods at revision {revision}..."
+        ),
     )
 }
 
@@ -195,7 +218,11 @@ fn daemonset(d: &Value, name: &str) -> Rollout {
     let desired = int(d, "/status/desiredNumberScheduled").unwrap_or(0);
     let ready = int(d, "/status/numberReady").unwrap_or(0);
     if !observed(d) {
-        return waiting(ready, desired, "Waiting for daemon set spec update to be observed...");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for daemon set spec update to be observed...",
+        );
     }
     if text(d, "/spec/updateStrategy/type") == Some("OnDelete") {
         return done(
@@ -214,11 +241,19 @@ fn daemonset(d: &Value, name: &str) -> Rollout {
         )
     };
     if updated < desired {
-        waiting_for(format!("{updated} out of {desired} new pods have been updated"))
+        waiting_for(format!(
+            "{updated} out of {desired} new pods have been updated"
+        ))
     } else if available < desired {
-        waiting_for(format!("{available} of {desired} updated pods are available"))
+        waiting_for(format!(
+            "{available} of {desired} updated pods are available"
+        ))
     } else {
-        done(ready, desired, format!("daemon set \"{name}\" successfully rolled out"))
+        done(
+            ready,
+            desired,
+            format!("daemon set \"{name}\" successfully rolled out"),
+        )
     }
 }
 
@@ -407,7 +442,11 @@ mod tests {
         s["status"]["currentRevision"] = json!("db-b");
         assert_eq!(
             rollout("StatefulSet", &s),
-            done(2, 2, "statefulset rolling update complete 2 pods at revision db-b...")
+            done(
+                2,
+                2,
+                "statefulset rolling update complete 2 pods at revision db-b..."
+            )
         );
     }
 
@@ -421,7 +460,11 @@ mod tests {
         });
         assert_eq!(
             rollout("StatefulSet", &s),
-            done(3, 3, "partitioned roll out complete: 1 new pods have been updated...")
+            done(
+                3,
+                3,
+                "partitioned roll out complete: 1 new pods have been updated..."
+            )
         );
         s["status"]["updatedReplicas"] = json!(0);
         assert_eq!(
@@ -449,10 +492,15 @@ mod tests {
 
     #[test]
     fn a_job_completes_or_fails() {
-        let mut j = json!({"metadata": {"name": "migrate"}, "spec": {"completions": 1}, "status": {}});
+        let mut j =
+            json!({"metadata": {"name": "migrate"}, "spec": {"completions": 1}, "status": {}});
         assert_eq!(
             rollout("Job", &j),
-            waiting(0, 1, "Waiting for job \"migrate\" to complete: 0 of 1 completions...")
+            waiting(
+                0,
+                1,
+                "Waiting for job \"migrate\" to complete: 0 of 1 completions..."
+            )
         );
         j["status"] =
             json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]});

@@ -29,7 +29,7 @@ const HOST_NAMESPACES: &[&str] = &["hostNetwork", "hostPID", "hostIPC"];
 
 pub fn ask(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
     let strategy = ask.choose_from("Update strategy", STRATEGIES, fields.str("strategy"), 0)?;
-    fields.set("strategy", strategy);
+    fields.choice("strategy", strategy, "RollingUpdate");
     if strategy == "RollingUpdate" {
         let unavailable = ask.optional_from(
             "maxUnavailable (nodes updated at once, a number or a percentage; Enter for 1)",

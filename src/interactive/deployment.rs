@@ -38,7 +38,7 @@ pub fn ask(
     if current.port.is_some() {
         let service_type =
             ask.choose_from("Service type", SERVICE_TYPES, fields.str("serviceType"), 0)?;
-        fields.set("serviceType", service_type);
+        fields.choice("serviceType", service_type, "ClusterIP");
     }
     ask_rollout(ask, fields)?;
     volumes::ask_volumes(ask, fields)?;

@@ -33,7 +33,7 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
             fields.str("concurrencyPolicy"),
             0,
         )?;
-        fields.set("concurrencyPolicy", policy);
+        fields.choice("concurrencyPolicy", policy, "Allow");
     }
     let command = ask.optional_from(
         "Command, run with sh -c (Enter for the image's default)",
@@ -53,7 +53,7 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
         fields.str("restartPolicy"),
         0,
     )?;
-    fields.set("restartPolicy", restart);
+    fields.choice("restartPolicy", restart, "Never");
     let has_limits = LIMITS.iter().any(|(key, _, _)| fields.has(key));
     if ask.yes("Set retry, parallelism and time limits?", has_limits)? {
         ask_numbers(ask, LIMITS, fields)?;

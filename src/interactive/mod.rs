@@ -311,6 +311,15 @@ impl Fields {
         }
     }
 
+    /// Store a choice from a list. While the key is absent, the state's
+    /// default (`default`) leaves it absent: the file says the same with
+    /// fewer keys, and an unchanged file stays unchanged.
+    pub fn choice(&mut self, key: &str, value: &str, default: &str) {
+        if self.has(key) || value != default {
+            self.answer(key, value, value);
+        }
+    }
+
     /// Leave a key out, keeping the order of the others.
     pub fn remove(&mut self, key: &str) {
         self.0.shift_remove(key);

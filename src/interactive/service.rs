@@ -298,6 +298,7 @@ fn ask_basics(ask: &mut Ask<'_>, fields: &mut Fields, others: &[Value]) -> Resul
                 .filter_map(|s| Some(s.get("headlessServiceName")?.as_str()?.to_string())),
         )
         .collect();
+    let is_new = !fields.has("image");
     let name = ask.name(
         "Service name, e.g. web",
         fields.text("name").as_deref(),
@@ -323,7 +324,13 @@ fn ask_basics(ask: &mut Ask<'_>, fields: &mut Fields, others: &[Value]) -> Resul
         _ => "Kind of workload".to_string(),
     };
     let kind = ask.choose_from(&prompt, KINDS, before.as_deref(), suggested)?;
-    fields.set("kind", kind);
+    // A new service says its kind; an edited one without `kind` (a
+    // Deployment by default) keeps its text.
+    if is_new {
+        fields.set("kind", kind);
+    } else {
+        fields.choice("kind", kind, "Deployment");
+    }
     if before.as_deref().is_some_and(|b| b != kind) {
         forget_other_kinds(fields, kind);
     }

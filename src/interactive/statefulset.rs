@@ -59,10 +59,10 @@ pub fn ask(
             fields.str("podManagementPolicy"),
             0,
         )?;
-        fields.set("podManagementPolicy", policy);
+        fields.choice("podManagementPolicy", policy, "OrderedReady");
     }
     let strategy = ask.choose_from("Update strategy", STRATEGIES, fields.str("strategy"), 0)?;
-    fields.set("strategy", strategy);
+    fields.choice("strategy", strategy, "RollingUpdate");
     if strategy != "RollingUpdate" {
         fields.remove("partition");
     } else if replicas > 1 {
@@ -100,7 +100,9 @@ fn ask_cluster_ip(ask: &mut Ask<'_>, current: &Current, fields: &mut Fields) -> 
         ),
         before.unwrap_or(false),
     )?;
-    fields.set("alsoCreateClusterIP", cluster_ip);
+    if before.is_some() || cluster_ip {
+        fields.set("alsoCreateClusterIP", cluster_ip);
+    }
     Ok(())
 }
 

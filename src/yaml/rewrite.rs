@@ -117,7 +117,7 @@ fn rewrite_items(
     };
     // `_services:` alone on its line, each item starting on a later line.
     let head = lines[block.start].trim_end();
-    if head.trim_end_matches(|c: char| c == ' ') != "_services:" || old.is_empty() {
+    if head != "_services:" || old.is_empty() {
         return None;
     }
     let mut starts = Vec::new();

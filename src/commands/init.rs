@@ -31,6 +31,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32> {
         Some((_, value)) => value.clone(),
         None => Value::Object(Map::new()),
     };
+    let mut resumed = false;
     if draft.exists() {
         let question = format!(
             "{} holds the answers of a wizard stopped with Ctrl-C. Resume them?",
@@ -38,6 +39,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32> {
         );
         if Ask::new(&mut terminal).yes(&question, true)? {
             state = load(&draft.display().to_string())?.1;
+            resumed = true;
         }
     } else if edited.is_none() && path.exists() {
         eprintln!(
@@ -78,7 +80,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32> {
         None => interactive::save(&mut ask, &path, &interactive::to_text(&state)?)?,
     };
     // The draft's answers are in the saved file now.
-    if draft.exists() {
+    if resumed {
         let _ = std::fs::remove_file(&draft);
     }
     eprintln!(

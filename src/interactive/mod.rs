@@ -57,11 +57,16 @@ pub fn ask_state(
     if fresh {
         ask.say("Enter first the services others wait for (a database, say): a Deployment");
         ask.say("can wait only for services entered before it.");
-        // Esc in the first service goes back to the project's questions.
+        // Esc in the first service goes back to the project's last
+        // question; Esc in its first question stays there.
+        let mut at_end = false;
         loop {
-            ask_project(&mut ask, namespace, state)?;
-            match add_services(&mut ask, state) {
+            match ask_project(&mut ask, namespace, state, at_end) {
                 Err(Error::Back) => continue,
+                other => other?,
+            }
+            match add_services(&mut ask, state) {
+                Err(Error::Back) => at_end = true,
                 other => break other?,
             }
         }
@@ -70,11 +75,16 @@ pub fn ask_state(
 }
 
 /// The project's questions: namespace, output folder, Ingress host.
-fn ask_project(ask: &mut Ask<'_>, namespace: Option<&str>, state: &mut Value) -> Result<()> {
+fn ask_project(
+    ask: &mut Ask<'_>,
+    namespace: Option<&str>,
+    state: &mut Value,
+    at_end: bool,
+) -> Result<()> {
     ask.heading("Project");
     let mut fields = Fields::from(state);
     let current_namespace = fields.text("namespace");
-    ask.steps(
+    let outcome = ask.steps(
         &mut fields,
         |_| vec![0, 1, 2],
         |ask, step, fields| {
@@ -116,10 +126,10 @@ fn ask_project(ask: &mut Ask<'_>, namespace: Option<&str>, state: &mut Value) ->
             }
             Ok(())
         },
-        false,
-    )?;
+        at_end,
+    );
     *state = fields.into_value();
-    Ok(())
+    outcome
 }
 
 /// The services of a state (none when `_services` is missing or not a list).

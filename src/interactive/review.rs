@@ -65,7 +65,7 @@ pub fn review(ask: &mut Ask<'_>, namespace: Option<&str>, state: &mut Value) -> 
             }
             Action::Add => add_services(ask, state),
             Action::Remove => remove(ask, state),
-            Action::Project => ask_project(ask, namespace, state),
+            Action::Project => ask_project(ask, namespace, state, false),
         };
         match outcome {
             // Esc out of an action: back to the review.

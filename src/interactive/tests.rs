@@ -817,3 +817,30 @@ _services:
     // Saving what was loaded, unchanged, gives the file's own bytes.
     assert_eq!(super::edited_text(text, &loaded, &loaded).unwrap(), text);
 }
+
+#[test]
+fn esc_in_the_first_service_goes_back_to_the_ingress_host_and_esc_at_the_start_stays() {
+    let mut steps = vec![
+        ("Namespace", Back), // nothing before it: asked again
+        ("Namespace", Type("shop")),
+        ("Folder", Enter),
+        ("Ingress host", Type("shop.example.com")),
+        ("Service name", Back),
+        ("Ingress host, e.g. app.example.com, or none", Type("none")),
+        ("Service name", Type("web")),
+        ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", No),
+    ];
+    steps.extend(no_groups("Deployment"));
+    steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
+    let (state, _) = run(steps);
+    assert_eq!(state["namespace"], "shop");
+    assert!(state.get("ingress").is_none());
+    assert_eq!(state["_services"][0]["name"], "web");
+}

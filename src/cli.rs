@@ -204,11 +204,17 @@ Examples:
 
 PersistentVolumeClaims stay unless --include-volumes: their data would go with them.")]
     Delete(DeleteArgs),
-    /// Ask for a state step by step on the terminal and save it as a state file
-    #[command(after_help = "\
+    /// Ask for a state step by step on the terminal and save it as a state file; with -f, edit an existing one
+    #[command(
+        alias = "edit",
+        after_help = "\
 Examples:
   # Answer the questions; the state is saved as wizard-state.yaml
   kubectl wizard init
+
+  # Edit a state: every question offers the file's value, the review
+  # screen lets you change one service; keys it does not ask about stay
+  kubectl wizard init -f shop-state.yaml     # or: kubectl wizard edit -f shop-state.yaml
 
   # Save it elsewhere, with shop as the suggested namespace
   kubectl wizard init -o shop-state.yaml -n shop
@@ -217,7 +223,8 @@ Examples:
   kubectl wizard render -f shop-state.yaml
 
   # render, diff and apply without -f ask the same questions first
-  kubectl wizard render")]
+  kubectl wizard render"
+    )]
     Init(InitArgs),
     /// Print the version of kubectl-wizard
     #[command(after_help = "\
@@ -321,14 +328,12 @@ pub struct FnArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// File to save the state in; an existing file is replaced only after you confirm
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "FILE",
-        default_value = "wizard-state.yaml"
-    )]
-    pub output: String,
+    /// File to save the state in; an existing file is replaced only after you confirm (with -f: that file)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+    /// A state file to edit: its values are the answers' defaults, and it is saved back to it
+    #[arg(short = 'f', long = "filename", value_name = "STATE", value_hint = ValueHint::FilePath)]
+    pub filename: Option<String>,
 }
 
 /// Where the state comes from and how strictly it is read.

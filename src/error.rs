@@ -57,6 +57,10 @@ pub enum Error {
     /// The user stopped the interactive wizard before it finished.
     #[error("cancelled; nothing was written")]
     Cancelled,
+    /// Esc at a question of the interactive wizard: go back one step. The
+    /// wizard's flow always catches it; it never ends a command.
+    #[error("went back a step")]
+    Back,
 }
 
 impl Error {
@@ -65,7 +69,7 @@ impl Error {
             Error::Usage(_) | Error::Syntax { .. } | Error::Invalid(_) => EXIT_INVALID,
             Error::Incomplete(_) => EXIT_INCOMPLETE,
             Error::Io { .. } | Error::Failed(_) => EXIT_FAILURE,
-            Error::Cancelled => EXIT_CANCELLED,
+            Error::Cancelled | Error::Back => EXIT_CANCELLED,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod complete;
 pub mod diag;
 pub mod error;
 pub mod files;
+pub mod images;
 pub mod interactive;
 pub mod krm;
 pub mod model;

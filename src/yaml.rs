@@ -15,6 +15,9 @@ pub struct SyntaxError {
 }
 
 mod load;
+mod rewrite;
+
+pub use rewrite::rewrite;
 
 pub use load::{MAX_DEPTH, MAX_NODES};
 

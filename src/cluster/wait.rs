@@ -12,12 +12,14 @@ use super::transport::Transport;
 use crate::render::Manifest;
 use crate::sanitize;
 
-/// Where a workload's rollout stands.
+/// Where a workload's rollout stands. The messages are `kubectl rollout
+/// status`'s own words, so a user sees what kubectl would say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rollout {
     Done {
         ready: i64,
         desired: i64,
+        message: String,
     },
     Waiting {
         ready: i64,
@@ -30,6 +32,15 @@ pub enum Rollout {
 impl Rollout {
     pub fn is_done(&self) -> bool {
         matches!(self, Rollout::Done { .. })
+    }
+
+    /// What kubectl would print for it.
+    pub fn message(&self) -> &str {
+        match self {
+            Rollout::Done { message, .. } => message,
+            Rollout::Waiting { reason, .. } => reason,
+            Rollout::Failed(why) => why,
+        }
     }
 }
 
@@ -63,15 +74,14 @@ fn condition<'a>(object: &'a Value, kind: &str) -> Option<&'a Value> {
 
 /// The rollout state of a live workload.
 pub fn rollout(kind: &str, object: &Value) -> Rollout {
+    // The name as kubectl quotes it; a server's text is made one line.
+    let name = sanitize::one_line(text(object, "/metadata/name").unwrap_or_default()).into_owned();
     match kind {
-        "Deployment" => deployment(object),
+        "Deployment" => deployment(object, &name),
         "StatefulSet" => statefulset(object),
-        "DaemonSet" => daemonset(object),
-        "Job" => job(object),
-        _ => Rollout::Done {
-            ready: 0,
-            desired: 0,
-        },
+        "DaemonSet" => daemonset(object, &name),
+        "Job" => job(object, &name),
+        _ => done(0, 0, format!("{} \"{name}\" exists", kind.to_lowercase())),
     }
 }
 
@@ -83,40 +93,60 @@ fn waiting(ready: i64, desired: i64, reason: impl Into<String>) -> Rollout {
     }
 }
 
-fn deployment(d: &Value) -> Rollout {
+fn done(ready: i64, desired: i64, message: impl Into<String>) -> Rollout {
+    Rollout::Done {
+        ready,
+        desired,
+        message: message.into(),
+    }
+}
+
+fn deployment(d: &Value, name: &str) -> Rollout {
     let desired = int(d, "/spec/replicas").unwrap_or(1);
     let ready = int(d, "/status/readyReplicas").unwrap_or(0);
     if !observed(d) {
-        return waiting(ready, desired, "waiting for the new spec to be observed");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for deployment spec update to be observed...",
+        );
     }
     if let Some(progressing) = condition(d, "Progressing") {
         if progressing.get("reason").and_then(Value::as_str) == Some("ProgressDeadlineExceeded") {
-            return Rollout::Failed("exceeded its progress deadline".into());
+            return Rollout::Failed(format!(
+                "deployment \"{name}\" exceeded its progress deadline"
+            ));
         }
     }
     let updated = int(d, "/status/updatedReplicas").unwrap_or(0);
     let replicas = int(d, "/status/replicas").unwrap_or(0);
     let available = int(d, "/status/availableReplicas").unwrap_or(0);
+    let waiting_for = |what: String| {
+        waiting(
+            ready,
+            desired,
+            format!("Waiting for deployment \"{name}\" rollout to finish: {what}..."),
+        )
+    };
     if updated < desired {
-        waiting(
-            ready,
-            desired,
-            format!("{updated} of {desired} new replicas updated"),
-        )
+        waiting_for(format!(
+            "{updated} out of {desired} new replicas have been updated"
+        ))
     } else if replicas > updated {
-        waiting(
-            ready,
-            desired,
-            format!("{} old replicas pending termination", replicas - updated),
-        )
+        waiting_for(format!(
+            "{} old replicas are pending termination",
+            replicas - updated
+        ))
     } else if available < updated {
-        waiting(
+        waiting_for(format!(
+            "{available} of {updated} updated replicas are available"
+        ))
+    } else {
+        done(
             ready,
             desired,
-            format!("{available} of {updated} updated replicas available"),
+            format!("deployment \"{name}\" successfully rolled out"),
         )
-    } else {
-        Rollout::Done { ready, desired }
     }
 }
 
@@ -124,71 +154,112 @@ fn statefulset(s: &Value) -> Rollout {
     let desired = int(s, "/spec/replicas").unwrap_or(1);
     let ready = int(s, "/status/readyReplicas").unwrap_or(0);
     if !observed(s) {
-        return waiting(ready, desired, "waiting for the new spec to be observed");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for statefulset spec update to be observed...",
+        );
     }
     if ready < desired {
-        return waiting(ready, desired, format!("{ready} of {desired} pods ready"));
+        return waiting(
+            ready,
+            desired,
+            format!("Waiting for {} pods to be ready...", desired - ready),
+        );
     }
     let rolling =
         text(s, "/spec/updateStrategy/type").unwrap_or("RollingUpdate") == "RollingUpdate";
     if !rolling {
-        // OnDelete: pods change only when deleted; ready is all there is.
-        return Rollout::Done { ready, desired };
+        // OnDelete: pods change only when deleted; ready is all there is
+        // (kubectl has no rollout status for it).
+        return done(
+            ready,
+            desired,
+            format!("{ready} of {desired} pods ready (OnDelete: pods are updated when deleted)"),
+        );
     }
+    let updated = int(s, "/status/updatedReplicas").unwrap_or(0);
     if let Some(partition) = int(s, "/spec/updateStrategy/rollingUpdate/partition") {
-        let updated = int(s, "/status/updatedReplicas").unwrap_or(0);
         let expected = (desired - partition).max(0);
         if updated < expected {
             return waiting(
                 ready,
                 desired,
-                format!("{updated} of {expected} pods updated (partition {partition})"),
+                format!("Waiting for partitioned roll out to finish: {updated} out of {expected} new pods have been updated..."),
             );
         }
-        return Rollout::Done { ready, desired };
+        return done(
+            ready,
+            desired,
+            format!("partitioned roll out complete: {updated} new pods have been updated..."),
+        );
     }
     let current = text(s, "/status/currentRevision");
     let update = text(s, "/status/updateRevision");
+    let revision = sanitize::one_line(update.or(current).unwrap_or_default()).into_owned();
     if update.is_some() && current != update {
-        let updated = int(s, "/status/updatedReplicas").unwrap_or(0);
         return waiting(
             ready,
             desired,
-            format!("{updated} of {desired} pods at the new revision"),
+            format!("waiting for statefulset rolling update to complete {updated} pods at revision {revision}..."),
         );
     }
-    Rollout::Done { ready, desired }
+    let current_replicas = int(s, "/status/currentReplicas").unwrap_or(ready);
+    done(
+        ready,
+        desired,
+        format!(
+            "statefulset rolling update complete {current_replicas} pods at revision {revision}..."
+        ),
+    )
 }
 
-fn daemonset(d: &Value) -> Rollout {
+fn daemonset(d: &Value, name: &str) -> Rollout {
     let desired = int(d, "/status/desiredNumberScheduled").unwrap_or(0);
     let ready = int(d, "/status/numberReady").unwrap_or(0);
     if !observed(d) {
-        return waiting(ready, desired, "waiting for the new spec to be observed");
+        return waiting(
+            ready,
+            desired,
+            "Waiting for daemon set spec update to be observed...",
+        );
     }
     if text(d, "/spec/updateStrategy/type") == Some("OnDelete") {
-        return Rollout::Done { ready, desired };
+        return done(
+            ready,
+            desired,
+            format!("{ready} of {desired} pods ready (OnDelete: pods are updated when deleted)"),
+        );
     }
     let updated = int(d, "/status/updatedNumberScheduled").unwrap_or(0);
     let available = int(d, "/status/numberAvailable").unwrap_or(0);
+    let waiting_for = |what: String| {
+        waiting(
+            ready,
+            desired,
+            format!("Waiting for daemon set \"{name}\" rollout to finish: {what}..."),
+        )
+    };
     if updated < desired {
-        waiting(
-            ready,
-            desired,
-            format!("{updated} of {desired} new pods updated"),
-        )
+        waiting_for(format!(
+            "{updated} out of {desired} new pods have been updated"
+        ))
     } else if available < desired {
-        waiting(
+        waiting_for(format!(
+            "{available} of {desired} updated pods are available"
+        ))
+    } else {
+        done(
             ready,
             desired,
-            format!("{available} of {desired} updated pods available"),
+            format!("daemon set \"{name}\" successfully rolled out"),
         )
-    } else {
-        Rollout::Done { ready, desired }
     }
 }
 
-fn job(j: &Value) -> Rollout {
+/// kubectl has no rollout status for Jobs; the words follow `kubectl wait
+/// --for=condition=complete`.
+fn job(j: &Value, name: &str) -> Rollout {
     let desired = int(j, "/spec/completions").unwrap_or(1);
     let succeeded = int(j, "/status/succeeded").unwrap_or(0);
     let is_true = |c: &Value| c.get("status").and_then(Value::as_str) == Some("True");
@@ -200,15 +271,12 @@ fn job(j: &Value) -> Rollout {
         return Rollout::Failed(sanitize::one_line(message).into_owned());
     }
     if condition(j, "Complete").is_some_and(is_true) {
-        return Rollout::Done {
-            ready: succeeded,
-            desired,
-        };
+        return done(succeeded, desired, format!("job \"{name}\" complete"));
     }
     waiting(
         succeeded,
         desired,
-        format!("{succeeded} of {desired} completions"),
+        format!("Waiting for job \"{name}\" to complete: {succeeded} of {desired} completions..."),
     )
 }
 
@@ -302,113 +370,141 @@ mod tests {
     #[test]
     fn a_deployment_is_done_when_all_updated_replicas_are_available() {
         let mut d = json!({
-            "metadata": {"generation": 2},
+            "metadata": {"name": "web", "generation": 2},
             "spec": {"replicas": 3},
             "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3,
                        "readyReplicas": 3, "availableReplicas": 3}
         });
         assert_eq!(
             rollout("Deployment", &d),
-            Rollout::Done {
-                ready: 3,
-                desired: 3
-            }
+            done(3, 3, "deployment \"web\" successfully rolled out")
         );
         d["status"]["availableReplicas"] = json!(2);
         d["status"]["readyReplicas"] = json!(2);
         assert_eq!(
             rollout("Deployment", &d),
-            waiting(2, 3, "2 of 3 updated replicas available")
+            waiting(
+                2,
+                3,
+                "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are available..."
+            )
+        );
+        d["status"]["replicas"] = json!(4);
+        assert_eq!(
+            rollout("Deployment", &d).message(),
+            "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending termination..."
+        );
+        d["status"]["updatedReplicas"] = json!(2);
+        assert_eq!(
+            rollout("Deployment", &d).message(),
+            "Waiting for deployment \"web\" rollout to finish: 2 out of 3 new replicas have been updated..."
         );
         d["metadata"]["generation"] = json!(3);
         assert_eq!(
             rollout("Deployment", &d),
-            waiting(2, 3, "waiting for the new spec to be observed")
+            waiting(2, 3, "Waiting for deployment spec update to be observed...")
         );
     }
 
     #[test]
     fn a_deployment_past_its_deadline_failed() {
         let d = json!({
-            "metadata": {"generation": 1}, "spec": {"replicas": 1},
+            "metadata": {"name": "web", "generation": 1}, "spec": {"replicas": 1},
             "status": {"observedGeneration": 1, "conditions": [
                 {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}
         });
         assert_eq!(
             rollout("Deployment", &d),
-            Rollout::Failed("exceeded its progress deadline".into())
+            Rollout::Failed("deployment \"web\" exceeded its progress deadline".into())
         );
     }
 
     #[test]
     fn a_statefulset_waits_for_ready_pods_and_the_new_revision() {
         let mut s = json!({
-            "metadata": {"generation": 1}, "spec": {"replicas": 2},
+            "metadata": {"name": "db", "generation": 1}, "spec": {"replicas": 2},
             "status": {"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 2,
-                       "currentRevision": "a", "updateRevision": "b"}
+                       "currentReplicas": 2, "currentRevision": "db-a", "updateRevision": "db-b"}
         });
         assert_eq!(
             rollout("StatefulSet", &s),
-            waiting(1, 2, "1 of 2 pods ready")
+            waiting(1, 2, "Waiting for 1 pods to be ready...")
         );
         s["status"]["readyReplicas"] = json!(2);
         assert_eq!(
             rollout("StatefulSet", &s),
-            waiting(2, 2, "2 of 2 pods at the new revision")
+            waiting(
+                2,
+                2,
+                "waiting for statefulset rolling update to complete 2 pods at revision db-b..."
+            )
         );
-        s["status"]["currentRevision"] = json!("b");
+        s["status"]["currentRevision"] = json!("db-b");
         assert_eq!(
             rollout("StatefulSet", &s),
-            Rollout::Done {
-                ready: 2,
-                desired: 2
-            }
+            done(
+                2,
+                2,
+                "statefulset rolling update complete 2 pods at revision db-b..."
+            )
         );
     }
 
     #[test]
     fn a_partitioned_statefulset_needs_only_the_pods_above_the_partition() {
-        let s = json!({
-            "metadata": {"generation": 1},
+        let mut s = json!({
+            "metadata": {"name": "db", "generation": 1},
             "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}},
             "status": {"observedGeneration": 1, "readyReplicas": 3, "updatedReplicas": 1,
                        "currentRevision": "a", "updateRevision": "b"}
         });
         assert_eq!(
             rollout("StatefulSet", &s),
-            Rollout::Done {
-                ready: 3,
-                desired: 3
-            }
+            done(
+                3,
+                3,
+                "partitioned roll out complete: 1 new pods have been updated..."
+            )
+        );
+        s["status"]["updatedReplicas"] = json!(0);
+        assert_eq!(
+            rollout("StatefulSet", &s).message(),
+            "Waiting for partitioned roll out to finish: 0 out of 1 new pods have been updated..."
         );
     }
 
     #[test]
     fn a_daemonset_counts_scheduled_pods() {
         let d = json!({
-            "metadata": {"generation": 1},
+            "metadata": {"name": "agent", "generation": 1},
             "status": {"observedGeneration": 1, "desiredNumberScheduled": 2,
                        "updatedNumberScheduled": 2, "numberAvailable": 1, "numberReady": 1}
         });
         assert_eq!(
             rollout("DaemonSet", &d),
-            waiting(1, 2, "1 of 2 updated pods available")
+            waiting(
+                1,
+                2,
+                "Waiting for daemon set \"agent\" rollout to finish: 1 of 2 updated pods are available..."
+            )
         );
     }
 
     #[test]
     fn a_job_completes_or_fails() {
-        let mut j = json!({"spec": {"completions": 1}, "status": {}});
-        assert_eq!(rollout("Job", &j), waiting(0, 1, "0 of 1 completions"));
-        j["status"] =
-            json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]});
+        let mut j =
+            json!({"metadata": {"name": "migrate"}, "spec": {"completions": 1}, "status": {}});
         assert_eq!(
             rollout("Job", &j),
-            Rollout::Done {
-                ready: 1,
-                desired: 1
-            }
+            waiting(
+                0,
+                1,
+                "Waiting for job \"migrate\" to complete: 0 of 1 completions..."
+            )
         );
+        j["status"] =
+            json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]});
+        assert_eq!(rollout("Job", &j), done(1, 1, "job \"migrate\" complete"));
         j["status"] = json!({"conditions": [{"type": "Failed", "status": "True",
                                              "message": "Job has reached the specified backoff limit"}]});
         assert_eq!(

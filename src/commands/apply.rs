@@ -2,9 +2,7 @@
 //! per object as kubectl prints it, a summary, and optionally a wait for
 //! the rollout.
 
-use std::collections::HashMap;
 use std::io::Write;
-use std::time::Instant;
 
 use serde_json::Value;
 
@@ -14,9 +12,11 @@ use crate::cluster::duration;
 use crate::cluster::failure::humanize;
 use crate::cluster::mask;
 use crate::cluster::transport::Transport;
-use crate::cluster::wait::{self, Rollout, WaitError};
+use crate::cluster::wait::{self, WaitError};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::render::Manifest;
+
+use super::progress::{describe, Progress};
 
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     if args.wait && args.dry_run != DryRun::None {
@@ -352,9 +352,6 @@ async fn wait_for(
         }
     })
     .await;
-    if show {
-        progress.finish();
-    }
     match result {
         Ok(()) => {
             if show {
@@ -381,90 +378,6 @@ async fn wait_for(
             )))
         }
         Err(WaitError::Request(failure)) => Err(Error::Failed(failure.to_string())),
-    }
-}
-
-/// What a finished workload is: a Job completes, the others get ready.
-fn done_word(reference: &str) -> &'static str {
-    if reference.starts_with("job.batch/") {
-        "complete"
-    } else {
-        "ready"
-    }
-}
-
-/// `deployment.apps/api (1/3 ready: 1 of 3 updated replicas available)`.
-fn describe(reference: &str, state: &Rollout) -> String {
-    let word = done_word(reference);
-    match state {
-        Rollout::Done { ready, desired } => format!("{reference} ({ready}/{desired} {word})"),
-        Rollout::Waiting {
-            ready,
-            desired,
-            reason,
-        } => {
-            format!("{reference} ({ready}/{desired} {word}: {reason})")
-        }
-        Rollout::Failed(why) => format!("{reference} ({why})"),
-    }
-}
-
-/// Rollout progress: one line rewritten in place on a terminal, a line per
-/// change otherwise (logs stay readable).
-struct Progress {
-    terminal: bool,
-    started: Instant,
-    last: HashMap<String, Rollout>,
-}
-
-impl Progress {
-    fn new(terminal: bool) -> Progress {
-        Progress {
-            terminal,
-            started: Instant::now(),
-            last: HashMap::new(),
-        }
-    }
-
-    fn show(&mut self, states: &[(String, Rollout)]) {
-        if self.terminal {
-            let pending: Vec<String> = states
-                .iter()
-                .filter(|(_, s)| !s.is_done())
-                .map(|(r, s)| match s {
-                    Rollout::Waiting { ready, desired, .. } => format!("{r} {ready}/{desired}"),
-                    _ => r.clone(),
-                })
-                .collect();
-            say_partial!(
-                "\r\x1b[Kwaiting {}: {} of {} ready; {}",
-                humanize(self.started.elapsed()),
-                states.len() - pending.len(),
-                states.len(),
-                pending.join(", ")
-            );
-        } else {
-            for (reference, state) in states {
-                if self.last.get(reference) == Some(state) {
-                    continue;
-                }
-                match state {
-                    Rollout::Done { ready, desired } => {
-                        say!("{reference} {} ({ready}/{desired})", done_word(reference))
-                    }
-                    other => say!("{}", describe(reference, other)),
-                }
-                self.last.insert(reference.clone(), state.clone());
-            }
-        }
-        let _ = std::io::stdout().flush();
-    }
-
-    fn finish(&self) {
-        if self.terminal {
-            say_partial!("\r\x1b[K");
-            let _ = std::io::stdout().flush();
-        }
     }
 }
 

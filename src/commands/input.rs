@@ -73,7 +73,7 @@ pub fn read_states(
 /// Read at most `yaml::MAX_BYTES` and decode them as UTF-8 (a byte order
 /// mark is fine); too much or undecodable text is a syntax error (exit 2)
 /// with the byte offset.
-pub(super) fn read_bounded(source: impl Read, name: &str) -> Result<String> {
+pub fn read_bounded(source: impl Read, name: &str) -> Result<String> {
     let mut bytes = Vec::new();
     source
         .take(yaml::MAX_BYTES + 1)

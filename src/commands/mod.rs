@@ -23,6 +23,7 @@ mod external_diff;
 mod init;
 mod input;
 mod krm;
+mod progress;
 mod prune;
 mod render;
 mod render_explain;

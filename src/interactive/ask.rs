@@ -26,6 +26,17 @@ impl<'p> Ask<'p> {
         Ask { prompter }
     }
 
+    /// The prompter underneath, for output that is not a question.
+    pub fn prompter(&mut self) -> &mut dyn Prompter {
+        &mut *self.prompter
+    }
+
+    /// One of `items` (built at run time); returns its index.
+    pub fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
+        let index = self.prompter.select(prompt, items, default)?;
+        Ok(index.min(items.len().saturating_sub(1)))
+    }
+
     pub fn say(&mut self, line: &str) {
         self.prompter.say(line);
     }
@@ -75,6 +86,25 @@ impl<'p> Ask<'p> {
             },
         })?;
         Ok(Some(answer).filter(|a| !a.is_empty()))
+    }
+
+    /// An answer that may be left out, whose default is `current` (the
+    /// value in the file or given before): Enter keeps it, `none` removes
+    /// it. Without a current value it is `optional`.
+    pub fn optional_from(
+        &mut self,
+        prompt: &str,
+        current: Option<&str>,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) -> Result<Option<String>> {
+        match current.filter(|c| !c.is_empty()) {
+            None => self.optional(prompt, check),
+            // "(Enter for none)" is no longer what Enter does.
+            Some(current) => {
+                let prompt = prompt.split(" (Enter").next().unwrap_or(prompt);
+                self.suggested(prompt, current, check)
+            }
+        }
     }
 
     /// A suggested value taken on Enter, which `none` leaves out.
@@ -209,6 +239,22 @@ impl<'p> Ask<'p> {
         self.suggested(prompt, default, check::check_quantity)
     }
 
+    /// One of `choices`; returns its index (for lists whose values repeat).
+    pub fn choose_index(
+        &mut self,
+        prompt: &str,
+        choices: &[Choice],
+        default: usize,
+    ) -> Result<usize> {
+        let items: Vec<String> = choices
+            .iter()
+            .map(|(value, meaning)| format!("{value} — {meaning}"))
+            .collect();
+        let items: Vec<&str> = items.iter().map(String::as_str).collect();
+        let index = self.prompter.select(prompt, &items, default)?;
+        Ok(index.min(choices.len() - 1))
+    }
+
     /// One of `choices`; returns the stored value.
     pub fn choose(
         &mut self,
@@ -231,13 +277,69 @@ impl<'p> Ask<'p> {
         Ok(choices[index.min(choices.len() - 1)].0)
     }
 
-    /// The ticked subset of `items`.
-    pub fn tick(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
-        self.prompter.multi_select(prompt, items)
+    /// One of `choices`, the default being `current` when it is one of
+    /// them (the value in the file), else `fallback`.
+    pub fn choose_from(
+        &mut self,
+        prompt: &str,
+        choices: &[Choice],
+        current: Option<&str>,
+        fallback: usize,
+    ) -> Result<&'static str> {
+        let default = current
+            .and_then(|c| choices.iter().position(|(value, _)| *value == c))
+            .unwrap_or(fallback);
+        self.choose(prompt, choices, default)
+    }
+
+    /// The ticked subset of `items`; `ticked` are ticked at first.
+    pub fn tick(&mut self, prompt: &str, items: &[&str], ticked: &[bool]) -> Result<Vec<usize>> {
+        self.prompter.multi_select(prompt, items, ticked)
+    }
+
+    /// Run the steps `plan` gives, in order; the plan is asked again after
+    /// each step, as answers change what comes next. Esc in a step goes
+    /// back to the one before it, whose questions then offer the answers
+    /// already given; Esc in the first step is returned to the caller.
+    pub fn steps<S: Copy, T>(
+        &mut self,
+        subject: &mut T,
+        plan: impl Fn(&T) -> Vec<S>,
+        mut step: impl FnMut(&mut Self, S, &mut T) -> Result<()>,
+        start_at_end: bool,
+    ) -> Result<()> {
+        let mut index = if start_at_end {
+            plan(subject).len().saturating_sub(1)
+        } else {
+            0
+        };
+        loop {
+            let steps = plan(subject);
+            let Some(&next) = steps.get(index) else {
+                return Ok(());
+            };
+            match step(self, next, subject) {
+                Ok(()) => index += 1,
+                Err(Error::Back) if index == 0 => return Err(Error::Back),
+                Err(Error::Back) => index -= 1,
+                Err(other) => return Err(other),
+            }
+        }
     }
 
     pub fn yes(&mut self, prompt: &str, default: bool) -> Result<bool> {
         self.prompter.confirm(prompt, default)
+    }
+}
+
+/// The text of a scalar as a question offers it (`8080`, `"8080"` and
+/// `true` alike); nothing for an empty string, a list or a map.
+pub fn scalar_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
     }
 }
 

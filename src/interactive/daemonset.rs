@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::ask::{self, Ask, Choice};
-use super::service::Taken;
 use super::{volumes, Fields};
 use crate::check::{self, numbers};
 use crate::error::Result;
@@ -28,12 +27,13 @@ const EFFECTS: &[Choice] = &[
 
 const HOST_NAMESPACES: &[&str] = &["hostNetwork", "hostPID", "hostIPC"];
 
-pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<()> {
-    let strategy = ask.choose("Update strategy", STRATEGIES, 0)?;
-    fields.set("strategy", strategy);
+pub fn ask(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
+    let strategy = ask.choose_from("Update strategy", STRATEGIES, fields.str("strategy"), 0)?;
+    fields.choice("strategy", strategy, "RollingUpdate");
     if strategy == "RollingUpdate" {
-        let unavailable = ask.optional(
+        let unavailable = ask.optional_from(
             "maxUnavailable (nodes updated at once, a number or a percentage; Enter for 1)",
+            fields.text("maxUnavailable").as_deref(),
             |a| match numbers::parse_int_or_percent(a, false)? {
                 // No maxSurge here, so 0 would let no pod be replaced.
                 value if numbers::is_zero(&value) => Err(format!(
@@ -42,38 +42,56 @@ pub fn ask(ask: &mut Ask<'_>, taken: &mut Taken, fields: &mut Fields) -> Result<
                 _ => Ok(()),
             },
         )?;
-        if let Some(value) = unavailable {
-            fields.set("maxUnavailable", ask::int_or_percent_value(&value)?);
+        match unavailable {
+            Some(value) => {
+                fields.answer("maxUnavailable", &value, ask::int_or_percent_value(&value)?)
+            }
+            None => fields.remove("maxUnavailable"),
         }
+    } else {
+        fields.remove("maxUnavailable");
     }
-    let selector = ask.optional(
+    let selector = ask.optional_from(
         "Node selector, e.g. disktype=ssd, kubernetes.io/os=linux (Enter for every node)",
+        fields.text("nodeSelector").as_deref(),
         check::names::check_selector,
     )?;
-    fields.set_some("nodeSelector", selector);
-    let tolerations = ask_tolerations(ask)?;
-    if !tolerations.is_empty() {
-        fields.set("tolerations", Value::Array(tolerations));
+    match selector {
+        Some(selector) => fields.answer("nodeSelector", &selector, selector.as_str()),
+        None => fields.remove("nodeSelector"),
     }
+    ask_tolerations(ask, fields)?;
+    let was: Vec<bool> = HOST_NAMESPACES
+        .iter()
+        .map(|k| fields.get(k).and_then(serde_json::Value::as_bool) == Some(true))
+        .collect();
     let shared = ask.tick(
         "Share the node's namespaces (usually none)",
         HOST_NAMESPACES,
+        &was,
     )?;
-    for index in shared {
-        fields.set(HOST_NAMESPACES[index], true);
+    for (index, key) in HOST_NAMESPACES.iter().enumerate() {
+        if shared.contains(&index) {
+            fields.set(key, true);
+        } else if was[index] {
+            fields.remove(key);
+        }
     }
-    let volumes = volumes::ask_volumes(ask, taken)?;
-    if !volumes.is_empty() {
-        fields.set("volumes", Value::Array(volumes));
-    }
-    Ok(())
+    volumes::ask_volumes(ask, fields)
 }
 
-fn ask_tolerations(ask: &mut Ask<'_>) -> Result<Vec<Value>> {
-    if !ask.yes("Add tolerations (also run on nodes with taints)?", false)? {
-        return Ok(Vec::new());
+fn ask_tolerations(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
+    let describe =
+        |t: &Value| super::ask::scalar_text(t.get("key")).unwrap_or_else(|| "every taint".into());
+    if super::keep_list(ask, fields, "tolerations", "tolerations", describe)? {
+        return Ok(());
     }
-    ask.repeat("Add another toleration?", |ask, _| ask_toleration(ask))
+    if !ask.yes("Add tolerations (also run on nodes with taints)?", false)? {
+        return Ok(());
+    }
+    let tolerations = ask.repeat("Add another toleration?", |ask, _| ask_toleration(ask))?;
+    fields.set("tolerations", Value::Array(tolerations));
+    Ok(())
 }
 
 fn ask_toleration(ask: &mut Ask<'_>) -> Result<Value> {

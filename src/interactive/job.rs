@@ -23,36 +23,70 @@ pub fn ask(ask: &mut Ask<'_>, kind: &str, fields: &mut Fields) -> Result<()> {
     if cron {
         let schedule = ask.text(
             "Schedule, in cron format (e.g. \"0 3 * * *\" for 03:00 daily, or @hourly)",
-            None,
+            fields.text("schedule").as_deref(),
             check::check_schedule,
         )?;
-        fields.set("schedule", schedule);
-        fields.set(
-            "concurrencyPolicy",
-            ask.choose(
-                "When a run is due while the last one still runs",
-                CONCURRENCY,
-                0,
-            )?,
-        );
+        fields.answer("schedule", &schedule, schedule.as_str());
+        let policy = ask.choose_from(
+            "When a run is due while the last one still runs",
+            CONCURRENCY,
+            fields.str("concurrencyPolicy"),
+            0,
+        )?;
+        fields.choice("concurrencyPolicy", policy, "Allow");
     }
-    fields.set_some("command", ask.command()?);
-    let args = ask.optional(
-        "Arguments, separated by spaces (Enter for none)",
+    let command = ask.optional_from(
+        "Command, run with sh -c (Enter for the image's default)",
+        fields.text("command").as_deref(),
         ask::anything,
     )?;
-    fields.set_some("args", args);
-    fields.set(
-        "restartPolicy",
-        ask.choose("When the container fails", RESTART_POLICIES, 0)?,
-    );
-    if ask.yes("Set retry, parallelism and time limits?", false)? {
+    set_or_remove(fields, "command", command);
+    let args = ask.optional_from(
+        "Arguments, separated by spaces (Enter for none)",
+        fields.text("args").as_deref(),
+        ask::anything,
+    )?;
+    set_or_remove(fields, "args", args);
+    let restart = ask.choose_from(
+        "When the container fails",
+        RESTART_POLICIES,
+        fields.str("restartPolicy"),
+        0,
+    )?;
+    fields.choice("restartPolicy", restart, "Never");
+    let has_limits = LIMITS.iter().any(|(key, _, _)| fields.has(key));
+    if ask.yes("Set retry, parallelism and time limits?", has_limits)? {
         ask_numbers(ask, LIMITS, fields)?;
+    } else {
+        remove_all(fields, LIMITS);
     }
-    if cron && ask.yes("Set history limits, a start deadline or suspend it?", false)? {
-        ask_cron_limits(ask, fields)?;
+    if cron {
+        let has_limits =
+            CRON_LIMITS.iter().any(|(key, _, _)| fields.has(key)) || fields.has("suspend");
+        if ask.yes(
+            "Set history limits, a start deadline or suspend it?",
+            has_limits,
+        )? {
+            ask_cron_limits(ask, fields)?;
+        } else {
+            remove_all(fields, CRON_LIMITS);
+            fields.remove("suspend");
+        }
     }
     Ok(())
+}
+
+fn set_or_remove(fields: &mut Fields, key: &str, answer: Option<String>) {
+    match answer {
+        Some(answer) => fields.answer(key, &answer, answer.as_str()),
+        None => fields.remove(key),
+    }
+}
+
+fn remove_all(fields: &mut Fields, questions: &NumberQuestions) {
+    for (key, _, _) in questions {
+        fields.remove(key);
+    }
 }
 
 /// Optional numbers: the state key, the question and the least value.
@@ -98,15 +132,30 @@ const CRON_LIMITS: &NumberQuestions = &[
 
 fn ask_numbers(ask: &mut Ask<'_>, questions: &NumberQuestions, fields: &mut Fields) -> Result<()> {
     for &(key, prompt, min) in questions {
-        fields.set_some(key, ask.optional_number(prompt, min)?);
+        let parse = |a: &str| check::numbers::parse_at_least(a, min);
+        let answer =
+            ask.optional_from(prompt, fields.text(key).as_deref(), |a| parse(a).map(drop))?;
+        match answer {
+            Some(text) => {
+                let number = parse(&text).map_err(crate::error::Error::Failed)?;
+                fields.answer(key, &text, number);
+            }
+            None => fields.remove(key),
+        }
     }
     Ok(())
 }
 
 fn ask_cron_limits(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
     ask_numbers(ask, CRON_LIMITS, fields)?;
-    if ask.yes("Create it suspended (no runs until you resume it)?", false)? {
+    let suspended = fields.get("suspend").and_then(serde_json::Value::as_bool) == Some(true);
+    if ask.yes(
+        "Create it suspended (no runs until you resume it)?",
+        suspended,
+    )? {
         fields.set("suspend", true);
+    } else if suspended {
+        fields.remove("suspend");
     }
     Ok(())
 }

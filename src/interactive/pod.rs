@@ -5,10 +5,11 @@
 use serde_json::Value;
 
 use super::ask::{self, Ask, Choice};
-use super::service::{Current, Taken};
-use super::Fields;
+use super::service::{Current, Group, Taken};
+use super::{item_name, keep_list, Fields};
 use crate::check::{self, numbers};
 use crate::error::{Error, Result};
+use crate::images::{self, Probe};
 
 const PROBE_TYPES: &[Choice] = &[
     ("http", "an HTTP GET must answer 200-399"),
@@ -35,110 +36,216 @@ const CONTAINER_TAKEN: &str =
 
 const MESHES: &[Choice] = &[("istio", ""), ("linkerd", ""), ("consul", ""), ("kuma", "")];
 
-pub fn ask_groups(
+/// One optional group, ticked in the list of optional settings.
+pub fn ask_group(
     ask: &mut Ask<'_>,
-    current: &Current<'_>,
-    taken: &mut Taken,
+    group: Group,
+    current: &Current,
     fields: &mut Fields,
 ) -> Result<()> {
-    let long_running = !matches!(current.kind, "Job" | "CronJob");
-    if long_running && ask.yes("Add health checks (readiness and liveness probes)?", false)? {
-        ask_probes(ask, current.port, fields)?;
+    match group {
+        Group::Probes => {
+            ask.heading("Health checks");
+            ask_probes(ask, current, fields)
+        }
+        Group::Resources => {
+            ask.heading("CPU and memory");
+            ask_resources(ask, fields)
+        }
+        Group::Env => {
+            ask.heading("Environment variables");
+            let describe = |v: &Value| ask::scalar_text(v.get("key")).unwrap_or_default();
+            if !keep_list(ask, fields, "envVars", "environment variables", describe)? {
+                fields.set("envVars", Value::Array(ask_env(ask, &current.name)?));
+            }
+            Ok(())
+        }
+        Group::Init => {
+            ask.heading("Init containers");
+            if !keep_list(ask, fields, "initContainers", "init containers", item_name)? {
+                let mut taken = Taken::of(fields, &["initContainers"]);
+                let init = ask_init_containers(ask, &mut taken)?;
+                fields.set("initContainers", Value::Array(init));
+            }
+            Ok(())
+        }
+        Group::Sidecars => {
+            ask.heading("Sidecar containers");
+            if !keep_list(ask, fields, "sidecars", "sidecars", item_name)? {
+                let mut taken = Taken::of(fields, &["sidecars"]);
+                let sidecars = ask_sidecars(ask, &mut taken)?;
+                fields.set("sidecars", Value::Array(sidecars));
+            }
+            Ok(())
+        }
+        Group::Mesh => {
+            ask.heading("Service mesh");
+            let provider = fields
+                .get("mesh")
+                .and_then(|m| ask::scalar_text(m.get("provider")));
+            if let Some(provider) = provider {
+                if ask.yes(&format!("Keep the {provider} mesh settings?"), true)? {
+                    return Ok(());
+                }
+            }
+            fields.set("mesh", ask_mesh(ask)?);
+            Ok(())
+        }
+        Group::Autoscaling => {
+            ask.heading("Autoscaling");
+            let before = fields.get("autoscaling").cloned();
+            let scaling = ask_autoscaling(ask, current.replicas, before.as_ref())?;
+            ask_missing_requests(ask, &scaling, fields)?;
+            // Unchanged answers keep the file's value as written.
+            if before.as_ref().map(same_scaling) != Some(same_scaling(&scaling)) {
+                fields.set("autoscaling", scaling);
+            }
+            Ok(())
+        }
     }
-    if ask.yes("Set CPU and memory requests and limits?", false)? {
-        fields.set("resources", ask_resources(ask)?);
-    }
-    if ask.yes("Add environment variables?", false)? {
-        fields.set("envVars", Value::Array(ask_env(ask, current.name)?));
-    }
-    if long_running
-        && ask.yes(
-            "Add init containers (run to completion before the main container)?",
-            false,
-        )?
-    {
-        fields.set(
-            "initContainers",
-            Value::Array(ask_init_containers(ask, taken)?),
-        );
-    }
-    if ask.yes(
-        "Add sidecar containers (run beside the main container)?",
-        false,
-    )? {
-        fields.set("sidecars", Value::Array(ask_sidecars(ask, taken)?));
-    }
-    if long_running && ask.yes("Join a service mesh (istio, linkerd, consul, kuma)?", false)? {
-        fields.set("mesh", ask_mesh(ask)?);
-    }
-    let scalable = matches!(current.kind, "Deployment" | "StatefulSet");
-    if scalable && ask.yes("Scale automatically with a HorizontalPodAutoscaler?", false)? {
-        let scaling = ask_autoscaling(ask, current.replicas)?;
-        ask_missing_requests(ask, &scaling, fields)?;
-        fields.set("autoscaling", scaling);
-    }
-    Ok(())
 }
 
-fn ask_probes(ask: &mut Ask<'_>, port: Option<i64>, fields: &mut Fields) -> Result<()> {
-    let probes = [
-        (
-            "readinessProbe",
-            "Readiness probe (traffic only once it passes)?",
-            5,
-        ),
-        (
-            "livenessProbe",
-            "Liveness probe (restart the container when it fails)?",
-            15,
-        ),
-    ];
-    for (key, prompt, delay) in probes {
-        if ask.yes(prompt, true)? {
-            fields.set(key, ask_probe(ask, port, delay)?);
+/// The autoscaling answers as numbers, however the file wrote them.
+fn same_scaling(scaling: &Value) -> Vec<Option<String>> {
+    [
+        "enabled",
+        "minReplicas",
+        "maxReplicas",
+        "targetCPU",
+        "targetMemory",
+    ]
+    .iter()
+    .map(|k| ask::scalar_text(scaling.get(*k)))
+    .collect()
+}
+
+const PROBES: [(&str, &str, i64); 2] = [
+    (
+        "readinessProbe",
+        "Readiness probe (traffic only once it passes)?",
+        5,
+    ),
+    (
+        "livenessProbe",
+        "Liveness probe (restart the container when it fails)?",
+        15,
+    ),
+];
+
+fn ask_probes(ask: &mut Ask<'_>, current: &Current, fields: &mut Fields) -> Result<()> {
+    let port = current.port;
+    let none_yet = PROBES.iter().all(|(key, _, _)| !fields.has(key));
+    // A well-known image's usual check, both probes in one answer.
+    let usual = current.known.and_then(|k| k.probe).zip(port);
+    if let (true, Some((probe, port))) = (none_yet, usual) {
+        let (kind, what) = match probe {
+            Probe::Tcp => ("tcp", format!("TCP port {port}")),
+            Probe::Http(path) => ("http", format!("HTTP GET {path} on port {port}")),
+        };
+        let image = fields
+            .str("image")
+            .map(images::repository_name)
+            .unwrap_or_default();
+        if ask.yes(
+            &format!("Use the usual checks for {image} ({what}, readiness and liveness)?"),
+            true,
+        )? {
+            for (key, _, delay) in PROBES {
+                let mut check = Fields::default();
+                check.set("type", kind);
+                if let Probe::Http(path) = probe {
+                    check.set("path", path);
+                }
+                check.set("port", port);
+                check.set("initialDelaySeconds", delay);
+                check.set("periodSeconds", 10);
+                check.set("extra", 3);
+                fields.set(key, check.into_value());
+            }
+            return Ok(());
+        }
+    }
+    for (key, prompt, delay) in PROBES {
+        let before = fields.get(key).cloned();
+        if ask.yes(prompt, before.is_some() || none_yet)? {
+            let probe = ask_probe(ask, port, delay, before.as_ref())?;
+            fields.set(key, probe);
+        } else {
+            fields.remove(key);
         }
     }
     Ok(())
 }
 
-fn ask_probe(ask: &mut Ask<'_>, port: Option<i64>, delay: i64) -> Result<Value> {
-    let kind = ask.choose("Check", PROBE_TYPES, if port.is_some() { 0 } else { 2 })?;
-    let mut probe = Fields::default();
+fn ask_probe(
+    ask: &mut Ask<'_>,
+    port: Option<i64>,
+    delay: i64,
+    before: Option<&Value>,
+) -> Result<Value> {
+    let mut probe = Fields::from(before.unwrap_or(&Value::Null));
+    let kind = ask.choose_from(
+        "Check",
+        PROBE_TYPES,
+        probe.str("type"),
+        if port.is_some() { 0 } else { 2 },
+    )?;
     probe.set("type", kind);
+    let port_text = probe.text("port").or_else(|| port.map(|p| p.to_string()));
     match kind {
         "http" => {
-            probe.set(
-                "path",
-                ask.text("Path", Some("/healthz"), check::check_absolute_path)?,
-            );
-            probe.set("port", ask_probe_port(ask, port)?);
+            let path = ask.text(
+                "Path",
+                Some(probe.text("path").as_deref().unwrap_or("/healthz")),
+                check::check_absolute_path,
+            )?;
+            probe.answer("path", &path, path.as_str());
+            let port = ask_probe_port(ask, port_text.as_deref())?;
+            probe.answer("port", &port.to_string(), port);
+            probe.remove("command");
         }
-        "tcp" => probe.set("port", ask_probe_port(ask, port)?),
-        _ => probe.set(
-            "command",
-            ask.text("Command, run with sh -c", None, ask::not_empty)?,
-        ),
+        "tcp" => {
+            let port = ask_probe_port(ask, port_text.as_deref())?;
+            probe.answer("port", &port.to_string(), port);
+            probe.remove("path");
+            probe.remove("command");
+        }
+        _ => {
+            let command = ask.text(
+                "Command, run with sh -c",
+                probe.text("command").as_deref(),
+                ask::not_empty,
+            )?;
+            probe.answer("command", &command, command.as_str());
+            probe.remove("path");
+            probe.remove("port");
+        }
     }
-    probe.set(
-        "initialDelaySeconds",
-        ask.number("Seconds before the first check", delay, 0)?,
-    );
-    probe.set(
-        "periodSeconds",
-        ask.number("Seconds between checks", 10, 1)?,
-    );
-    probe.set(
-        "extra",
-        ask.number("Failures in a row before it counts as failed", 3, 1)?,
-    );
+    let numbers = [
+        (
+            "initialDelaySeconds",
+            "Seconds before the first check",
+            delay,
+            0,
+        ),
+        ("periodSeconds", "Seconds between checks", 10, 1),
+        (
+            "extra",
+            "Failures in a row before it counts as failed",
+            3,
+            1,
+        ),
+    ];
+    for (key, prompt, default, min) in numbers {
+        let default = probe.text(key).unwrap_or_else(|| default.to_string());
+        let n = ask.parsed(prompt, Some(&default), |a| numbers::parse_at_least(a, min))?;
+        probe.answer(key, &n.to_string(), n);
+    }
     Ok(probe.into_value())
 }
 
-fn ask_probe_port(ask: &mut Ask<'_>, port: Option<i64>) -> Result<i64> {
-    let default = port.map(|p| p.to_string());
-    ask.parsed("Port", default.as_deref(), |a| {
-        numbers::parse_port(a).map(i64::from)
-    })
+fn ask_probe_port(ask: &mut Ask<'_>, default: Option<&str>) -> Result<i64> {
+    ask.parsed("Port", default, |a| numbers::parse_port(a).map(i64::from))
 }
 
 /// An autoscaler measures use as a percentage of the container's request:
@@ -170,7 +277,7 @@ fn ask_missing_requests(ask: &mut Ask<'_>, scaling: &Value, fields: &mut Fields)
         }
         let request = ask.text(prompt, Some(default), check::check_quantity)?;
         if fields.get_mut("resources").is_none() {
-            fields.set("resources", no_resources());
+            fields.set("resources", Value::Object(serde_json::Map::new()));
         }
         if let Some(Value::Object(resources)) = fields.get_mut("resources") {
             resources.insert(key.to_string(), Value::from(request));
@@ -179,16 +286,9 @@ fn ask_missing_requests(ask: &mut Ask<'_>, scaling: &Value, fields: &mut Fields)
     Ok(())
 }
 
-/// Resources as `ask_resources` stores them, every value left empty.
-fn no_resources() -> Value {
-    let mut resources = Fields::default();
-    for key in ["cpu_request", "cpu_limit", "memory_request", "memory_limit"] {
-        resources.set(key, "");
-    }
-    resources.into_value()
-}
-
-fn ask_resources(ask: &mut Ask<'_>) -> Result<Value> {
+/// The four quantities; only those answered are stored (an empty answer
+/// is left out of the file), other keys of `resources` stay.
+fn ask_resources(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
     let questions = [
         (
             "cpu_request",
@@ -203,11 +303,28 @@ fn ask_resources(ask: &mut Ask<'_>) -> Result<Value> {
             "512Mi",
         ),
     ];
-    let mut resources = Fields::default();
+    let before = fields.get("resources").cloned();
+    let mut resources = Fields::from(before.as_ref().unwrap_or(&Value::Null));
     for (key, prompt, default) in questions {
-        resources.set(key, ask.quantity(prompt, default)?.unwrap_or_default());
+        let current = match resources.get(key) {
+            // An empty value in the file means "not set": offer none.
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(_) => resources.text(key),
+            None if before.is_some() => None,
+            None => Some(default.to_string()),
+        };
+        match ask.optional_from(prompt, current.as_deref(), check::check_quantity)? {
+            Some(answer) => resources.answer(key, &answer, answer.as_str()),
+            None if resources.str(key) == Some("") => {}
+            None => resources.remove(key),
+        }
     }
-    Ok(resources.into_value())
+    if resources.is_empty() {
+        fields.remove("resources");
+    } else {
+        fields.set("resources", resources.into_value());
+    }
+    Ok(())
 }
 
 fn ask_env(ask: &mut Ask<'_>, service: &str) -> Result<Vec<Value>> {
@@ -347,13 +464,30 @@ fn ask_port_list(ask: &mut Ask<'_>, prompt: &str) -> Result<Option<String>> {
     Ok(ports.flatten())
 }
 
-fn ask_autoscaling(ask: &mut Ask<'_>, replicas: Option<i64>) -> Result<Value> {
-    let min = ask.number("Minimum replicas", replicas.unwrap_or(1).max(1), 1)?;
-    let max = ask.number("Maximum replicas", (min * 2).max(10), min)?;
+fn ask_autoscaling(
+    ask: &mut Ask<'_>,
+    replicas: Option<i64>,
+    before: Option<&Value>,
+) -> Result<Value> {
+    let was = |key: &str| before.and_then(|b| ask::scalar_text(b.get(key)));
+    let was_number = |key: &str| was(key).and_then(|t| t.parse::<i64>().ok());
+    let min_default = was_number("minReplicas").unwrap_or(replicas.unwrap_or(1).max(1));
+    let min = ask.number("Minimum replicas", min_default, 1)?;
+    let max_default = was_number("maxReplicas").unwrap_or((min * 2).max(10));
+    let max = ask.number("Maximum replicas", max_default, min)?;
     let percent = |a: &str| numbers::parse_at_least(a, 1).map(drop);
-    let cpu = ask.suggested("Target CPU use, percent of the request", "80", percent)?;
-    let memory = ask.optional(
+    let cpu_default = match before {
+        Some(_) => was("targetCPU"),
+        None => Some("80".to_string()),
+    };
+    let cpu = ask.optional_from(
+        "Target CPU use, percent of the request (Enter for none)",
+        cpu_default.as_deref(),
+        percent,
+    )?;
+    let memory = ask.optional_from(
         "Target memory use, percent of the request (Enter for none)",
+        was("targetMemory").as_deref(),
         percent,
     )?;
     let mut scaling = Fields::default();

@@ -4,9 +4,9 @@
 
 use std::io::ErrorKind;
 
-use dialoguer::console::Term;
-use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Input, MultiSelect, Select};
+use dialoguer::console::{measure_text_width, Key, Term};
+use dialoguer::theme::{ColorfulTheme, Theme};
+use dialoguer::{MultiSelect, Select};
 
 use crate::error::{Error, Result};
 
@@ -24,14 +24,17 @@ pub struct Text<'a> {
     pub check: Check<'a>,
 }
 
-/// Where the wizard's questions go.
+/// Where the wizard's questions go. Every question may end in
+/// `Error::Back` (Esc): the flow then goes back one step.
 pub trait Prompter {
     /// A typed answer that passed `question.check`, trimmed.
     fn text(&mut self, question: &Text<'_>) -> Result<String>;
     /// The index of the chosen item.
     fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize>;
-    /// The indices of the ticked items, in order.
-    fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>>;
+    /// The indices of the ticked items, in order; `ticked` are ticked at
+    /// first (missing entries are not).
+    fn multi_select(&mut self, prompt: &str, items: &[&str], ticked: &[bool])
+        -> Result<Vec<usize>>;
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
     /// A line of information between questions.
     fn say(&mut self, line: &str);
@@ -110,6 +113,85 @@ impl Terminal {
         }
         Ok(())
     }
+
+    /// Forget a Ctrl-C that cancelled the questions, so one more question
+    /// (whether to keep a draft) can be asked.
+    pub fn clear_interrupt(&self) {
+        interrupt::clear();
+    }
+
+    /// Ask for one line of text: dialoguer's `Input` ignores Esc, so the
+    /// line is read key by key here. Drawn with the same theme: the question
+    /// with its default, then the answer in place of it once accepted, or
+    /// the reason above it when the check refuses the answer.
+    fn read_line(&self, prompt: &str, default: Option<&str>, check: Check<'_>) -> Result<String> {
+        let mut error_lines = 0;
+        loop {
+            let mut shown = String::new();
+            let _ = self.theme.format_input_prompt(&mut shown, prompt, default);
+            let prompt_lines = shown.lines().count().max(1);
+            self.term.write_str(&shown).map_err(|e| self.io_failed(e))?;
+            let typed = self.read_keys()?;
+            // The question (and any reason shown above it) is replaced.
+            let _ = self.term.clear_line();
+            let _ = self.term.clear_last_lines(prompt_lines - 1 + error_lines);
+            let answer = match (typed.trim(), default) {
+                ("", Some(default)) => default.to_string(),
+                (typed, _) => typed.to_string(),
+            };
+            match check(&answer) {
+                Ok(()) => {
+                    let mut done = String::new();
+                    let _ = self
+                        .theme
+                        .format_input_prompt_selection(&mut done, prompt, &answer);
+                    let _ = self.term.write_line(&done);
+                    return Ok(answer);
+                }
+                Err(why) => {
+                    let mut reason = String::new();
+                    let _ = self.theme.format_error(&mut reason, &self.fit(&why, 0));
+                    error_lines = reason.lines().count().max(1);
+                    let _ = self.term.write_line(&reason);
+                }
+            }
+        }
+    }
+
+    /// Keys up to Enter: Esc goes back, Ctrl-C (a failed read, see
+    /// `interrupt`) cancels, Backspace deletes.
+    fn read_keys(&self) -> Result<String> {
+        let mut typed = String::new();
+        loop {
+            let key = self.term.read_key();
+            if interrupt::happened() {
+                self.restore();
+                return Err(Error::Cancelled);
+            }
+            match self.finish(key.map_err(dialoguer::Error::IO))? {
+                Key::Enter => return Ok(typed),
+                Key::Escape => {
+                    let _ = self.term.write_line("");
+                    return Err(Error::Back);
+                }
+                Key::Backspace => {
+                    if let Some(c) = typed.pop() {
+                        let _ = self.term.clear_chars(measure_text_width(&c.to_string()));
+                    }
+                }
+                Key::Char(c) if !c.is_control() => {
+                    typed.push(c);
+                    let _ = self.term.write_str(&c.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn io_failed(&self, e: std::io::Error) -> Error {
+        self.restore();
+        Error::Failed(format!("cannot ask questions on this terminal: {e}"))
+    }
 }
 
 /// A typed answer to a yes/no question.
@@ -136,7 +218,6 @@ const ANSWER_ROOM: usize = 30;
 /// one at most `width - reserve`; continuation lines are indented as far as
 /// the mark before the first one. A word longer than a line stays whole.
 pub fn fit(text: &str, width: usize, reserve: usize) -> String {
-    use dialoguer::console::measure_text_width;
     let indent = " ".repeat(MARK_WIDTH);
     let fits = |line: &str, room: usize| measure_text_width(line) <= room;
     if width == 0 || fits(text, width.saturating_sub(reserve)) {
@@ -182,14 +263,14 @@ impl Prompter for Terminal {
         self.before_asking()?;
         let check = question.check;
         let reserve = PROMPT_END + ANSWER_ROOM + question.default.map_or(0, str::len);
-        let mut input = Input::<String>::with_theme(&self.theme)
-            .with_prompt(self.fit(question.prompt, reserve))
-            .allow_empty(question.allow_empty)
-            .validate_with(|answer: &String| check(answer.trim()).map_err(|why| self.fit(&why, 0)));
-        if let Some(default) = question.default {
-            input = input.default(default.to_string());
-        }
-        let answer = self.finish(input.interact_text_on(&self.term))?;
+        let prompt = self.fit(question.prompt, reserve);
+        let allow_empty = question.allow_empty || question.default.is_some();
+        let answer = self.read_line(&prompt, question.default, &|answer: &str| {
+            if answer.is_empty() && !allow_empty {
+                return Err("an answer is required here".into());
+            }
+            check(answer)
+        })?;
         Ok(answer.trim().to_string())
     }
 
@@ -199,16 +280,28 @@ impl Prompter for Terminal {
             .with_prompt(self.fit(prompt, PROMPT_END))
             .items(items)
             .default(default);
-        self.finish(select.interact_on(&self.term))
+        // Esc (or q) leaves a list without a choice: back one step.
+        self.finish(select.interact_on_opt(&self.term))?
+            .ok_or(Error::Back)
     }
 
-    fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[&str],
+        ticked: &[bool],
+    ) -> Result<Vec<usize>> {
         self.before_asking()?;
         let prompt = format!("{prompt} (space ticks, Enter confirms)");
+        let ticked: Vec<bool> = (0..items.len())
+            .map(|i| ticked.get(i).copied().unwrap_or(false))
+            .collect();
         let select = MultiSelect::with_theme(&self.theme)
             .with_prompt(self.fit(&prompt, PROMPT_END))
-            .items(items);
-        self.finish(select.interact_on(&self.term))
+            .items(items)
+            .defaults(&ticked);
+        self.finish(select.interact_on_opt(&self.term))?
+            .ok_or(Error::Back)
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
@@ -218,13 +311,10 @@ impl Prompter for Terminal {
         // left copies of its first line on screen. Every answer ends with
         // Enter, so a stray key never answers.
         let shown = if default { "yes" } else { "no" };
-        let input = Input::<String>::with_theme(&self.theme)
-            .with_prompt(self.fit(&format!("{prompt} (y/n)"), PROMPT_END + shown.len() + 3))
-            .default(shown.to_string())
-            .validate_with(|answer: &String| {
-                yes_or_no(answer).map(drop).map_err(|why| self.fit(&why, 0))
-            });
-        let answer = self.finish(input.interact_text_on(&self.term))?;
+        let prompt = self.fit(&format!("{prompt} (y/n)"), PROMPT_END + shown.len() + 3);
+        let answer = self.read_line(&prompt, Some(shown), &|answer: &str| {
+            yes_or_no(answer).map(drop)
+        })?;
         yes_or_no(&answer).map_err(Error::Failed)
     }
 
@@ -260,6 +350,10 @@ mod interrupt {
 
     pub fn happened() -> bool {
         INTERRUPTED.load(Ordering::SeqCst)
+    }
+
+    pub fn clear() {
+        INTERRUPTED.store(false, Ordering::SeqCst);
     }
 
     pub struct Guard {
@@ -302,6 +396,8 @@ mod interrupt {
         false
     }
 
+    pub fn clear() {}
+
     pub struct Guard;
 
     impl Guard {
@@ -329,6 +425,8 @@ pub mod script {
         Tick(&'static [&'static str]),
         Yes,
         No,
+        /// Esc: back one step.
+        Back,
     }
 
     /// Answers, each with a piece of the question it is meant for, so a
@@ -378,6 +476,7 @@ pub mod script {
                 let answer = match self.next(q.prompt)? {
                     Answer::Type(text) => text.trim().to_string(),
                     Answer::Enter => q.default.unwrap_or("").to_string(),
+                    Answer::Back => return Err(Error::Back),
                     other => return Err(unexpected(q.prompt, &other)),
                 };
                 if answer.is_empty() && q.default.is_none() && !q.allow_empty {
@@ -393,6 +492,7 @@ pub mod script {
         fn select(&mut self, prompt: &str, items: &[&str], default: usize) -> Result<usize> {
             match self.next(prompt)? {
                 Answer::Enter => Ok(default),
+                Answer::Back => Err(Error::Back),
                 Answer::Pick(item) => items
                     .iter()
                     .position(|i| *i == item || i.starts_with(&format!("{item} ")))
@@ -401,13 +501,21 @@ pub mod script {
             }
         }
 
-        fn multi_select(&mut self, prompt: &str, items: &[&str]) -> Result<Vec<usize>> {
+        fn multi_select(
+            &mut self,
+            prompt: &str,
+            items: &[&str],
+            ticked: &[bool],
+        ) -> Result<Vec<usize>> {
             match self.next(prompt)? {
-                Answer::Enter => Ok(Vec::new()),
+                Answer::Enter => Ok((0..items.len())
+                    .filter(|&i| ticked.get(i).copied().unwrap_or(false))
+                    .collect()),
+                Answer::Back => Err(Error::Back),
                 Answer::Tick(ticked) => Ok(items
                     .iter()
                     .enumerate()
-                    .filter(|(_, i)| ticked.contains(i))
+                    .filter(|(_, i)| ticked.iter().any(|t| i.starts_with(t)))
                     .map(|(n, _)| n)
                     .collect()),
                 other => Err(unexpected(prompt, &other)),
@@ -419,6 +527,7 @@ pub mod script {
                 Answer::Enter => Ok(default),
                 Answer::Yes => Ok(true),
                 Answer::No => Ok(false),
+                Answer::Back => Err(Error::Back),
                 other => Err(unexpected(prompt, &other)),
             }
         }

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::ask::{Ask, Choice, VOLUME_TAKEN};
-use super::service::{Current, Taken};
+use super::ask::{self, Ask, Choice, VOLUME_TAKEN};
+use super::service::{service_name, Current, Taken};
 use super::{volumes, Fields};
 use crate::check;
 use crate::error::Result;
@@ -28,12 +28,14 @@ const STRATEGIES: &[Choice] = &[
 
 pub fn ask(
     ask: &mut Ask<'_>,
-    current: &Current<'_>,
-    services: &[String],
-    taken: &mut Taken,
+    current: &Current,
+    others: &[Value],
     fields: &mut Fields,
 ) -> Result<()> {
-    let default_headless = format!("{}-headless", current.name);
+    let services: Vec<String> = others.iter().filter_map(service_name).collect();
+    let default_headless = fields
+        .text("headlessServiceName")
+        .unwrap_or_else(|| format!("{}-headless", current.name));
     let headless = ask.text(
         "Headless Service name (gives each pod a DNS name)",
         Some(&default_headless),
@@ -47,42 +49,70 @@ pub fn ask(
             Ok(())
         },
     )?;
-    fields.set("headlessServiceName", headless);
-    let policy = ask.choose("Pod management policy", POLICIES, 0)?;
-    fields.set("podManagementPolicy", policy);
-    let strategy = ask.choose("Update strategy", STRATEGIES, 0)?;
-    fields.set("strategy", strategy);
-    if strategy == "RollingUpdate" {
-        let partition = ask_partition(ask, current.replicas.unwrap_or(1))?;
-        fields.set("partition", partition);
+    fields.answer("headlessServiceName", &headless, headless.as_str());
+    let replicas = current.replicas.unwrap_or(1);
+    // With one pod, the order pods start in and a partition cannot matter.
+    if replicas > 1 {
+        let policy = ask.choose_from(
+            "Pod management policy",
+            POLICIES,
+            fields.str("podManagementPolicy"),
+            0,
+        )?;
+        fields.choice("podManagementPolicy", policy, "OrderedReady");
     }
-    // The Ingress routes to every app service with a ClusterIP Service, so
-    // with a host this answer also decides whether it is exposed there.
-    let exposure = if current.ingress {
-        "; the Ingress will also route to it"
-    } else {
-        ""
+    let strategy = ask.choose_from("Update strategy", STRATEGIES, fields.str("strategy"), 0)?;
+    fields.choice("strategy", strategy, "RollingUpdate");
+    if strategy != "RollingUpdate" {
+        fields.remove("partition");
+    } else if replicas > 1 {
+        let partition = ask_partition(ask, replicas, fields.text("partition").as_deref())?;
+        fields.answer("partition", &partition.to_string(), partition);
+    }
+    ask_cluster_ip(ask, current, fields)?;
+    ask_claim_templates(ask, current, fields)
+}
+
+/// A StatefulSet's extra ClusterIP Service (one address for all pods). The
+/// Ingress routes to every app Service that is not headless (STATE.md
+/// 7.2), so the question says where, and the default is no: a database
+/// entered first would otherwise take the Ingress's `/`.
+fn ask_cluster_ip(ask: &mut Ask<'_>, current: &Current, fields: &mut Fields) -> Result<()> {
+    let exposure = match (current.ingress, current.port) {
+        (true, Some(port)) => {
+            let path = if current.routed_before == 0 {
+                "/".to_string()
+            } else {
+                format!("/{}", current.name)
+            };
+            format!(
+                "; the Ingress would then route {path} to {}:{port}",
+                current.name
+            )
+        }
+        _ => String::new(),
     };
+    let before = fields.get("alsoCreateClusterIP").and_then(Value::as_bool);
     let cluster_ip = ask.yes(
         &format!(
             "Also create a regular ClusterIP Service \"{}\" (one address for all pods{exposure})?",
             current.name
         ),
-        current.ingress && current.port.is_some(),
+        before.unwrap_or(false),
     )?;
-    fields.set("alsoCreateClusterIP", cluster_ip);
-    let templates = ask_claim_templates(ask, taken)?;
-    fields.set("volumeClaimTemplates", Value::Array(templates));
+    if before.is_some() || cluster_ip {
+        fields.set("alsoCreateClusterIP", cluster_ip);
+    }
     Ok(())
 }
 
 /// A partition above the replica count would hold back every pod, which
 /// a state file only warns about; here it is asked again.
-fn ask_partition(ask: &mut Ask<'_>, replicas: i64) -> Result<i64> {
+fn ask_partition(ask: &mut Ask<'_>, replicas: i64, current: Option<&str>) -> Result<i64> {
     let prompt = format!(
         "Partition, 0 to {replicas} (only pods with an ordinal at or above it are updated; 0 updates all)"
     );
-    ask.parsed(&prompt, Some("0"), |a| {
+    ask.parsed(&prompt, Some(current.unwrap_or("0")), |a| {
         match check::numbers::parse_at_least(a, 0)? {
             n if n > replicas => Err(format!(
                 "found {n}, above the {replicas} replicas: no pod would ever be updated; expected 0 to {replicas}"
@@ -92,21 +122,56 @@ fn ask_partition(ask: &mut Ask<'_>, replicas: i64) -> Result<i64> {
     })
 }
 
-/// Claim templates, one after another: each pod gets its own volume.
-fn ask_claim_templates(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
+/// Claim templates, one after another: each pod gets its own volume. Those
+/// in the file can be kept as they are with one answer.
+fn ask_claim_templates(ask: &mut Ask<'_>, current: &Current, fields: &mut Fields) -> Result<()> {
+    let existing = fields
+        .get("volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if !existing.is_empty() {
+        let listed: Vec<String> = existing
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} at {}",
+                    ask::scalar_text(t.get("name")).unwrap_or_default(),
+                    ask::scalar_text(t.get("mountPath")).unwrap_or_default()
+                )
+            })
+            .collect();
+        if ask.yes(
+            &format!("Keep the claim templates ({})?", listed.join(", ")),
+            true,
+        )? {
+            return Ok(());
+        }
+    }
+    fields.remove("volumeClaimTemplates");
     if !ask.yes(
         "Add a volume claim template (persistent storage for each pod)?",
         true,
     )? {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    ask.repeat("Add another claim template?", |ask, templates| {
+    let mut taken = Taken::of(fields, &["volumeClaimTemplates"]);
+    let data_path = current.known.and_then(|k| k.data_path);
+    let templates = ask.repeat("Add another claim template?", |ask, templates| {
         ask.heading(&format!("Claim template {}", templates.len() + 1));
-        ask_claim_template(ask, taken)
-    })
+        let usual = if templates.is_empty() {
+            data_path
+        } else {
+            None
+        };
+        ask_claim_template(ask, &mut taken, usual)
+    })?;
+    fields.set("volumeClaimTemplates", Value::Array(templates));
+    Ok(())
 }
 
-fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Value> {
+/// One claim template; `usual` is where the image keeps its data.
+fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken, usual: Option<&str>) -> Result<Value> {
     let default_name = if taken.volumes.is_empty() {
         "data"
     } else {
@@ -118,7 +183,7 @@ fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Value> {
         &taken.volumes,
         VOLUME_TAKEN,
     )?;
-    let default_mount = format!("/var/lib/{name}");
+    let default_mount = usual.map_or_else(|| format!("/var/lib/{name}"), str::to_string);
     let mount_path = ask.mount_path(
         "Mount path in the container",
         Some(&default_mount),
@@ -137,7 +202,7 @@ fn ask_claim_template(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Value> {
     fields.set("mountPath", mount_path);
     fields.set("size", size);
     fields.set("accessMode", access_mode);
-    // As the web wizard stores it: empty means the cluster's default class.
-    fields.set("storageClass", storage_class.unwrap_or_default());
+    // Left out when empty: the cluster's default class (STATE.md).
+    fields.set_some("storageClass", storage_class);
     Ok(fields.into_value())
 }

@@ -13,6 +13,14 @@ use crate::pipeline::{self, BuildOptions};
 /// Where `init` saves when no file is named.
 pub const DEFAULT_FILE: &str = "wizard-state.yaml";
 
+/// Where a wizard stopped with Ctrl-C keeps its answers for the state file
+/// `path`: beside it, as `<file>.draft`.
+pub fn draft_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".draft");
+    PathBuf::from(name)
+}
+
 /// Run the state through the same build as `render -f` and list the files
 /// it would write, or every problem it has.
 pub fn show_summary(prompter: &mut dyn Prompter, text: &str, namespace: Option<&str>) {

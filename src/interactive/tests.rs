@@ -11,8 +11,9 @@ type Step = (&'static str, Answer);
 
 fn run(steps: Vec<Step>) -> (Value, Script) {
     let mut script = Script::new(steps);
-    let state = match ask_state(&mut script, None) {
-        Ok(state) => state,
+    let mut state = Value::Null;
+    match ask_state(&mut script, None, &mut state) {
+        Ok(saved) => assert!(saved, "the review was cancelled"),
         Err(e) => panic!("{e}; asked: {:#?}", script.asked),
     };
     assert!(
@@ -47,25 +48,9 @@ fn default_project() -> Vec<Step> {
     ]
 }
 
-/// Decline the optional groups; `kind` decides which are offered.
-fn no_groups(kind: &str) -> Vec<Step> {
-    let long_running = !matches!(kind, "Job" | "CronJob");
-    let mut steps = Vec::new();
-    if long_running {
-        steps.push(("health checks", No));
-    }
-    steps.extend([("CPU and memory", No), ("environment variables", No)]);
-    if long_running {
-        steps.push(("init containers", No));
-    }
-    steps.push(("sidecar containers", No));
-    if long_running {
-        steps.push(("service mesh", No));
-    }
-    if matches!(kind, "Deployment" | "StatefulSet") {
-        steps.push(("Scale automatically", No));
-    }
-    steps
+/// Tick none of the optional groups.
+fn no_groups(_kind: &str) -> Vec<Step> {
+    vec![("Optional settings", Tick(&[]))]
 }
 
 fn deployment_volumes() -> Vec<Step> {
@@ -122,7 +107,18 @@ fn deployment_volumes() -> Vec<Step> {
 
 fn every_group() -> Vec<Step> {
     vec![
-        ("health checks", Yes),
+        (
+            "Optional settings",
+            Tick(&[
+                "health",
+                "CPU",
+                "environment",
+                "init",
+                "sidecar",
+                "service mesh",
+                "autoscaling",
+            ]),
+        ),
         ("Readiness probe", Enter),
         ("Check", Enter),
         ("Path", Enter),
@@ -136,12 +132,10 @@ fn every_group() -> Vec<Step> {
         ("before the first check", Enter),
         ("between checks", Enter),
         ("Failures in a row", Enter),
-        ("CPU and memory", Yes),
         ("CPU request", Enter),
         ("CPU limit", Enter),
         ("Memory request", Enter),
         ("Memory limit", Type("none")),
-        ("environment variables", Yes),
         ("Variable name", Type("APP_ENV")),
         ("Kind of value", Enter),
         ("Value", Type("production")),
@@ -151,13 +145,11 @@ fn every_group() -> Vec<Step> {
         ("Kind of value", Pick("variable")),
         ("Placeholder", Enter),
         ("another variable", No),
-        ("init containers", Yes),
         ("Init container name", Type("web")), // the main container: asked again
         ("Init container name", Type("migrate")),
         ("Image", Type("web:1")),
         ("Command", Type("./manage migrate")),
         ("another init container", No),
-        ("sidecar containers", Yes),
         ("Sidecar name", Type("log-shipper")),
         ("Image", Type("fluent-bit:2.1")),
         ("Command", Enter),
@@ -166,7 +158,6 @@ fn every_group() -> Vec<Step> {
         ("Shared volume name", Enter),
         ("Mount path", Type("/var/log/app")),
         ("another sidecar", No),
-        ("service mesh", Yes),
         ("Mesh", Enter),
         ("Proxy CPU request", Type("100m")),
         ("Proxy CPU limit", Enter),
@@ -175,7 +166,6 @@ fn every_group() -> Vec<Step> {
         ("log level", Type("warning")),
         ("Inbound ports", Type("9090, 15020")),
         ("Outbound ports", Enter),
-        ("Scale automatically", Yes),
         ("Minimum replicas", Enter),
         ("Maximum replicas", Enter),
         ("Target CPU", Enter),
@@ -188,12 +178,12 @@ fn a_deployment_with_every_volume_type_and_every_group() {
     let mut steps = default_project();
     steps.extend([
         ("Service name", Type("web")),
+        ("Container image", Type("ghcr.io/example/web:1")),
         ("Kind of workload", Enter),
-        ("Container image", Type("nginx:1.27")),
         ("Container port", Enter),
         ("Replicas", Enter),
         ("Service type", Pick("NodePort")),
-        ("Rollout strategy", Enter),
+        ("Rollout strategy", Pick("RollingUpdate — with")),
         ("maxSurge", Type("0")),
         ("maxUnavailable", Type("0")), // both zero: asked again
         ("maxUnavailable", Type("1")),
@@ -201,6 +191,7 @@ fn a_deployment_with_every_volume_type_and_every_group() {
     steps.extend(deployment_volumes());
     steps.extend(every_group());
     steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
     let (state, script) = run(steps);
 
     let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
@@ -247,7 +238,7 @@ fn a_deployment_with_every_volume_type_and_every_group() {
     assert_eq!(web["livenessProbe"]["initialDelaySeconds"], 15);
     assert_eq!(
         web["resources"],
-        json!({"cpu_request": "100m", "cpu_limit": "500m", "memory_request": "128Mi", "memory_limit": ""})
+        json!({"cpu_request": "100m", "cpu_limit": "500m", "memory_request": "128Mi"})
     );
     assert_eq!(
         web["envVars"][1],
@@ -283,8 +274,8 @@ fn a_daemonset_a_job_and_a_statefulset_updated_on_delete() {
         ("Folder", Type("out/")),
         ("Ingress host", Enter),
         ("Service name", Type("agent")),
-        ("Kind of workload", Pick("DaemonSet")),
         ("Container image", Type("fluent-bit:2.1")),
+        ("Kind of workload", Pick("DaemonSet")),
         ("Container port", Enter),
         ("Update strategy", Enter),
         ("maxUnavailable", Type("25%")),
@@ -305,8 +296,8 @@ fn a_daemonset_a_job_and_a_statefulset_updated_on_delete() {
     steps.extend([
         ("Add another service", Yes),
         ("Service name", Type("migrate")),
-        ("Kind of workload", Pick("Job")),
         ("Container image", Type("web:1")),
+        ("Kind of workload", Pick("Job")),
         ("Command", Type("./manage migrate")),
         ("Arguments", Type("--noinput  --verbosity 2")),
         ("When the container fails", Pick("OnFailure")),
@@ -322,19 +313,19 @@ fn a_daemonset_a_job_and_a_statefulset_updated_on_delete() {
     steps.extend([
         ("Add another service", Yes),
         ("Service name", Type("db")),
-        ("Kind of workload", Pick("StatefulSet")),
         ("Container image", Type("postgres:16")),
+        ("Kind of workload", Pick("StatefulSet")),
         ("Container port", Type("5432")),
         ("Replicas", Enter),
         ("Headless Service name", Type("agent")), // another service's name
         ("Headless Service name", Enter),
-        ("Pod management policy", Enter),
         ("Update strategy", Pick("OnDelete")),
         ("ClusterIP Service", No),
         ("volume claim template", No),
     ]);
     steps.extend(no_groups("StatefulSet"));
     steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
     let (state, script) = run(steps);
 
     assert_eq!(script.rejected.len(), 3, "{:?}", script.rejected);
@@ -361,7 +352,7 @@ fn a_daemonset_a_job_and_a_statefulset_updated_on_delete() {
     assert_eq!(db["headlessServiceName"], "db-headless");
     assert_eq!(db["strategy"], "OnDelete");
     assert!(db.get("partition").is_none());
-    assert_eq!(db["volumeClaimTemplates"], json!([]));
+    assert!(db.get("volumeClaimTemplates").is_none());
     let build = build(&state);
     assert_eq!(build.project.output_dir, "out");
     assert_eq!(
@@ -381,8 +372,8 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
     let mut steps = default_project();
     steps.extend([
         ("Service name", Type("migrate")),
-        ("Kind of workload", Pick("Job")),
         ("Container image", Type("web:1")),
+        ("Kind of workload", Pick("Job")),
         ("Command", Enter),
         ("Arguments", Enter),
         ("When the container fails", Enter),
@@ -394,8 +385,12 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
         ("Service name", Enter),           // nothing: asked again
         ("Service name", Type("migrate")), // taken: asked again
         ("Service name", Type("cache")),
-        ("Kind of workload", Enter),
         ("Container image", Type("redis:7")),
+        // redis keeps data: a StatefulSet is suggested.
+        (
+            "Kind of workload (redis keeps data: StatefulSet suggested)",
+            Pick("Deployment"),
+        ),
         ("Container port", Type("6379")),
         ("Replicas", Enter),
         ("Service type", Enter),
@@ -406,18 +401,17 @@ fn a_deployment_may_wait_only_for_services_that_have_a_service() {
     steps.extend([
         ("Add another service", Yes),
         ("Service name", Type("web")),
-        ("Kind of workload", Enter),
         ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
         ("Container port", Type("none")),
         ("Replicas", Enter),
         ("Rollout strategy", Enter),
-        ("maxSurge", Enter),
-        ("maxUnavailable", Enter),
         ("Add volumes", No),
         ("Services web waits for", Tick(&["cache"])),
     ]);
     steps.extend(no_groups("Deployment"));
     steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
     let (state, script) = run(steps);
 
     assert_eq!(
@@ -452,12 +446,12 @@ fn rollout_answers_are_judged_like_the_state_file() {
     let mut steps = default_project();
     steps.extend([
         ("Service name", Type("web")),
-        ("Kind of workload", Enter),
         ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
         ("Container port", Enter),
         ("Replicas", Enter),
         ("Service type", Enter),
-        ("Rollout strategy", Enter),
+        ("Rollout strategy", Pick("RollingUpdate — with")),
         ("maxSurge", Type("150%")),
         ("maxUnavailable", Type("101%")), // above 100%: asked again
         ("maxUnavailable", Enter),
@@ -467,8 +461,8 @@ fn rollout_answers_are_judged_like_the_state_file() {
     steps.extend([
         ("Add another service", Yes),
         ("Service name", Type("agent")),
-        ("Kind of workload", Pick("DaemonSet")),
         ("Container image", Type("agent:1")),
+        ("Kind of workload", Pick("DaemonSet")),
         ("Container port", Enter),
         ("Update strategy", Enter),
         ("maxUnavailable", Type("0%")), // no pod could be replaced: asked again
@@ -480,6 +474,7 @@ fn rollout_answers_are_judged_like_the_state_file() {
     ]);
     steps.extend(no_groups("DaemonSet"));
     steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
     let (state, script) = run(steps);
 
     let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
@@ -492,7 +487,7 @@ fn rollout_answers_are_judged_like_the_state_file() {
 #[test]
 fn running_out_of_answers_cancels() {
     let mut script = Script::new(default_project());
-    let outcome = ask_state(&mut script, Some("shop"));
+    let outcome = ask_state(&mut script, Some("shop"), &mut Value::Null);
     assert!(matches!(outcome, Err(crate::error::Error::Cancelled)));
 }
 
@@ -561,22 +556,14 @@ fn autoscaling_asks_for_the_requests_its_targets_are_measured_against() {
     let mut steps = default_project();
     steps.extend([
         ("Service name", Type("web")),
-        ("Kind of workload", Enter),
         ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
         ("Container port", Enter),
         ("Replicas", Enter),
         ("Service type", Enter),
         ("Rollout strategy", Enter),
-        ("maxSurge", Enter),
-        ("maxUnavailable", Enter),
         ("Add volumes", No),
-        ("health checks", No),
-        ("CPU and memory", No),
-        ("environment variables", No),
-        ("init containers", No),
-        ("sidecar containers", No),
-        ("service mesh", No),
-        ("Scale automatically", Yes),
+        ("Optional settings", Tick(&["autoscaling"])),
         ("Minimum replicas", Enter),
         ("Maximum replicas", Enter),
         ("Target CPU use", Enter),
@@ -584,12 +571,13 @@ fn autoscaling_asks_for_the_requests_its_targets_are_measured_against() {
         ("CPU request (the autoscaler", Enter),
         ("Memory request (the autoscaler", Type("256Mi")),
         ("Add another service", No),
+        ("What now", Pick("save")),
     ]);
     let (state, _) = run(steps);
     let web = &state["_services"][0];
     assert_eq!(
         web["resources"],
-        json!({"cpu_request": "100m", "cpu_limit": "", "memory_request": "256Mi", "memory_limit": ""})
+        json!({"cpu_request": "100m", "memory_request": "256Mi"})
     );
     assert_eq!(web["autoscaling"]["targetMemory"], 70);
     let build = build(&state);
@@ -623,14 +611,13 @@ fn a_service_may_not_take_the_name_of_a_headless_service() {
     let mut steps = default_project();
     steps.extend([
         ("Service name", Type("db")),
-        ("Kind of workload", Pick("StatefulSet")),
         ("Container image", Type("postgres:16")),
+        ("Kind of workload", Pick("StatefulSet")),
         ("Container port", Type("5432")),
         ("Replicas", Enter),
         ("Headless Service name", Enter),
-        ("Pod management policy", Enter),
+        // One replica: neither the pod management policy nor a partition matters.
         ("Update strategy", Enter),
-        ("Partition", Enter),
         ("ClusterIP Service", Enter),
         ("volume claim template", No),
     ]);
@@ -639,8 +626,8 @@ fn a_service_may_not_take_the_name_of_a_headless_service() {
         ("Add another service", Yes),
         ("Service name", Type("db-headless")), // db's headless Service
         ("Service name", Type("db-migrate")),
-        ("Kind of workload", Pick("Job")),
         ("Container image", Type("postgres:16")),
+        ("Kind of workload", Pick("Job")),
         ("Command", Enter),
         ("Arguments", Enter),
         ("When the container fails", Enter),
@@ -648,10 +635,212 @@ fn a_service_may_not_take_the_name_of_a_headless_service() {
     ]);
     steps.extend(no_groups("Job"));
     steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
     let (state, script) = run(steps);
 
     let rejected: Vec<&str> = script.rejected.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(rejected, ["db-headless"]);
     assert_eq!(state["_services"][1]["name"], "db-migrate");
     build(&state);
+}
+
+#[test]
+fn esc_goes_back_a_step_and_every_answer_given_is_offered_again() {
+    let mut steps = default_project();
+    steps.extend([
+        ("Service name", Type("web")),
+        ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
+        ("Container port", Type("9000")),
+        ("Replicas", Type("2")),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", No),
+        ("Optional settings", Tick(&["health"])),
+        ("Readiness probe", Enter),
+        ("Check", Back),
+        // Back: the optional settings, then the Deployment's questions,
+        // then name and image, each offering the answer given.
+        ("Optional settings", Back),
+        ("Service type", Back),
+        ("Service name", Enter),
+        ("Container image", Type("web:2")),
+        ("Kind of workload", Enter),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", No),
+        ("Optional settings", Enter),
+        ("Readiness probe", No),
+        ("Liveness probe", No),
+        ("Add another service", No),
+        ("What now", Pick("save")),
+    ]);
+    let (state, _) = run(steps);
+    let web = &state["_services"][0];
+    assert_eq!(web["image"], "web:2");
+    assert_eq!(web["port"], 9000);
+    assert_eq!(web["replicas"], 2);
+    assert!(web.get("readinessProbe").is_none());
+}
+
+#[test]
+fn postgres_gets_its_port_data_path_probe_and_a_statefulset() {
+    let mut steps = vec![
+        ("Namespace", Enter),
+        ("Folder", Enter),
+        ("Ingress host", Type("shop.example.com")),
+        ("Service name", Type("db")),
+        ("Container image", Type("postgres:16")),
+        (
+            "Kind of workload (postgres keeps data: StatefulSet suggested)",
+            Enter,
+        ),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Headless Service name", Enter),
+        ("Update strategy", Enter),
+        // Not routed by the Ingress unless asked; the question says where.
+        ("the Ingress would then route / to db:5432", Enter),
+        ("volume claim template", Enter),
+        ("Claim template name", Enter),
+        ("Mount path", Enter),
+        ("Size", Enter),
+        ("Access mode", Enter),
+        ("Storage class", Enter),
+        ("another claim template", Enter),
+        ("Optional settings", Enter),
+        ("Use the usual checks for postgres (TCP port 5432", Enter),
+        ("Add another service", No),
+        ("What now", Pick("save")),
+    ];
+    steps.shrink_to_fit();
+    let (state, script) = run(steps);
+    let db = &state["_services"][0];
+    assert_eq!(db["kind"], "StatefulSet");
+    assert_eq!(db["port"], 5432);
+    assert!(db.get("alsoCreateClusterIP").is_none());
+    assert_eq!(
+        db["volumeClaimTemplates"],
+        json!([{"name": "data", "mountPath": "/var/lib/postgresql/data", "size": "1Gi", "accessMode": "ReadWriteOnce"}])
+    );
+    assert_eq!(
+        db["readinessProbe"],
+        json!({"type": "tcp", "port": 5432, "initialDelaySeconds": 5, "periodSeconds": 10, "extra": 3})
+    );
+    assert_eq!(db["livenessProbe"]["initialDelaySeconds"], 15);
+    assert!(db.get("podManagementPolicy").is_none());
+    assert!(db.get("partition").is_none());
+    // The review says the Ingress routes nowhere.
+    assert!(script
+        .said
+        .iter()
+        .any(|l| l.contains("The Ingress routes to no service")));
+    build_with_warnings(&state);
+}
+
+/// Like `build`, for a state whose warnings are expected.
+fn build_with_warnings(state: &Value) -> Build {
+    let text = to_text(state).unwrap();
+    pipeline::build(&text, "<test>", &BuildOptions::default())
+        .unwrap_or_else(|e| panic!("{e:?}\n{text}"))
+}
+
+#[test]
+fn an_existing_state_starts_at_the_review_and_keeps_what_was_not_asked() {
+    let text = "\
+_note: mine
+namespace: shop
+_services:
+  - name: db
+    kind: StatefulSet
+    image: postgres:16
+    port: \"5432\"
+    _owner: team-a
+  - name: web
+    image: web:1
+    port: 8080
+    dependencies: [db]
+  - name: worker
+    image: worker:1
+";
+    let loaded = crate::yaml::parse(text).unwrap();
+    let mut state = loaded.clone();
+    let mut script = Script::new(vec![
+        // Edit web: every default is the file's value; change the image.
+        ("What now", Pick("edit service 2")),
+        ("Service name", Enter),
+        ("Container image", Type("web:2")),
+        ("Kind of workload", Enter),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", Enter),
+        ("Services web waits for", Enter),
+        ("Optional settings", Enter),
+        // Remove the worker, add a cache.
+        ("What now", Pick("remove a service")),
+        ("Remove which service", Pick("3. worker")),
+        ("What now", Pick("add a service")),
+        ("Service name", Type("cache")),
+        ("Container image", Type("memcached:1")),
+        ("Kind of workload", Enter),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", Enter),
+        ("Services cache waits for", Enter),
+        ("Optional settings", Tick(&[])),
+        ("Add another service", Enter),
+        ("What now", Pick("save")),
+    ]);
+    assert!(ask_state(&mut script, None, &mut state).unwrap());
+    assert!(script.finished(), "{:#?}", script.asked);
+    let services = state["_services"].as_array().unwrap();
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["db", "web", "cache"]);
+    assert_eq!(services[0], loaded["_services"][0]);
+    assert_eq!(services[1]["image"], "web:2");
+    assert_eq!(services[1]["dependencies"], json!(["db"]));
+    assert_eq!(services[2]["port"], 11211);
+    assert_eq!(state["_note"], "mine");
+    // Only the changed service is written anew; the rest keeps its text.
+    let saved = super::edited_text(text, &loaded, &state).unwrap();
+    assert!(saved.starts_with("_note: mine\nnamespace: shop\n_services:\n  - name: db\n    kind: StatefulSet\n    image: postgres:16\n    port: \"5432\"\n    _owner: team-a\n"), "{saved}");
+    assert!(!saved.contains("worker"), "{saved}");
+    // Saving what was loaded, unchanged, gives the file's own bytes.
+    assert_eq!(super::edited_text(text, &loaded, &loaded).unwrap(), text);
+}
+
+#[test]
+fn esc_in_the_first_service_goes_back_to_the_ingress_host_and_esc_at_the_start_stays() {
+    let mut steps = vec![
+        ("Namespace", Back), // nothing before it: asked again
+        ("Namespace", Type("shop")),
+        ("Folder", Enter),
+        ("Ingress host", Type("shop.example.com")),
+        ("Service name", Back),
+        ("Ingress host, e.g. app.example.com, or none", Type("none")),
+        ("Service name", Type("web")),
+        ("Container image", Type("web:1")),
+        ("Kind of workload", Enter),
+        ("Container port", Enter),
+        ("Replicas", Enter),
+        ("Service type", Enter),
+        ("Rollout strategy", Enter),
+        ("Add volumes", No),
+    ];
+    steps.extend(no_groups("Deployment"));
+    steps.push(("Add another service", No));
+    steps.push(("What now", Pick("save")));
+    let (state, _) = run(steps);
+    assert_eq!(state["namespace"], "shop");
+    assert!(state.get("ingress").is_none());
+    assert_eq!(state["_services"][0]["name"], "web");
 }

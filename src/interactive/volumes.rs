@@ -60,15 +60,29 @@ const LOCALITIES: &[Choice] = &[
     ("strict-local", ""),
 ];
 
-/// `volumes`, one after another behind a yes/no.
-pub fn ask_volumes(ask: &mut Ask<'_>, taken: &mut Taken) -> Result<Vec<Value>> {
-    if !ask.yes("Add volumes (storage, config files, scratch space)?", false)? {
-        return Ok(Vec::new());
+/// `volumes`, one after another behind a yes/no; those already there can
+/// be kept with one answer.
+pub fn ask_volumes(ask: &mut Ask<'_>, fields: &mut Fields) -> Result<()> {
+    let describe = |v: &Value| {
+        format!(
+            "{} at {}",
+            super::item_name(v),
+            super::ask::scalar_text(v.get("mountPath")).unwrap_or_default()
+        )
+    };
+    if super::keep_list(ask, fields, "volumes", "volumes", describe)? {
+        return Ok(());
     }
-    ask.repeat("Add another volume?", |ask, volumes| {
+    if !ask.yes("Add volumes (storage, config files, scratch space)?", false)? {
+        return Ok(());
+    }
+    let mut taken = Taken::of(fields, &["volumes"]);
+    let volumes = ask.repeat("Add another volume?", |ask, volumes| {
         ask.heading(&format!("Volume {}", volumes.len() + 1));
-        ask_volume(ask, volumes.len(), taken)
-    })
+        ask_volume(ask, volumes.len(), &mut taken)
+    })?;
+    fields.set("volumes", Value::Array(volumes));
+    Ok(())
 }
 
 fn ask_volume(ask: &mut Ask<'_>, index: usize, taken: &mut Taken) -> Result<Value> {

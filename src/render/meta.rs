@@ -106,75 +106,17 @@ pub fn selector(app: &str) -> LabelSelector {
     }
 }
 
-/// Well-known infrastructure software and its role, by the name its
-/// official (or Bitnami) image has. Only names that mean one thing: an
-/// image that is not listed gets no `component` label rather than a guess.
-const COMPONENTS: &[(&str, &[&str])] = &[
-    (
-        "database",
-        &[
-            "cassandra",
-            "clickhouse",
-            "clickhouse-server",
-            "cockroach",
-            "cockroachdb",
-            "couchdb",
-            "influxdb",
-            "mariadb",
-            "mongo",
-            "mongodb",
-            "mysql",
-            "neo4j",
-            "postgres",
-            "postgresql",
-            "timescaledb",
-        ],
-    ),
-    (
-        "cache",
-        &["dragonfly", "keydb", "memcached", "redis", "valkey"],
-    ),
-    (
-        "message-broker",
-        &[
-            "activemq",
-            "kafka",
-            "mosquitto",
-            "nats",
-            "pulsar",
-            "rabbitmq",
-            "redpanda",
-        ],
-    ),
-    (
-        "search",
-        &[
-            "elasticsearch",
-            "meilisearch",
-            "opensearch",
-            "solr",
-            "typesense",
-        ],
-    ),
-    ("object-storage", &["minio"]),
-];
-
-/// The role of a well-known piece of software, by its name.
+/// The role of a well-known piece of software, by its name (`crate::images`
+/// holds the one table of well-known images).
 fn component_of(name: &str) -> Option<&'static str> {
-    COMPONENTS
-        .iter()
-        .find(|(_, names)| names.contains(&name))
-        .map(|(component, _)| *component)
+    crate::images::by_name(name)?.component
 }
 
 /// The role of the software an image holds: its repository's last path
 /// segment without tag or digest (`docker.io/bitnami/postgresql:16` →
 /// `postgresql` → `database`).
 fn component_of_image(image: &str) -> Option<&'static str> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let repository = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    let name = repository.split(':').next().unwrap_or(repository);
-    component_of(name)
+    crate::images::of_image(image)?.component
 }
 
 #[cfg(test)]
@@ -200,5 +142,7 @@ mod tests {
         assert_eq!(component_of_image("api:latest"), None);
         assert_eq!(component_of_image("acme/postgres-exporter:1"), None);
         assert_eq!(component_of_image("registry.local:5000/api"), None);
+        // A web server's role depends on what it serves.
+        assert_eq!(component_of_image("nginx:1.27"), None);
     }
 }

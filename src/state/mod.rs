@@ -14,6 +14,8 @@ pub mod reader;
 mod rules;
 pub mod schema;
 mod service;
+
+pub use service::has_effect;
 mod volume;
 
 use serde_json::Value;

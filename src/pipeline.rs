@@ -164,7 +164,7 @@ pub fn syntax_error(source_name: &str, e: crate::yaml::SyntaxError) -> Error {
 /// syntax errors (a file path, or `<stdin>`).
 pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
     let document = crate::yaml::parse(text).map_err(|e| syntax_error(source_name, e))?;
-    from_document(&document, options, |diagnostics| {
+    from_document(document, options, |diagnostics| {
         // A second reading, only when there is something to report.
         let positions = crate::yaml::positions(text);
         diagnostics.sort_by_position(|path| positions.get(path).copied());
@@ -175,37 +175,45 @@ pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Bu
 /// function's `functionConfig`). `order` puts the findings, when there are
 /// any, in the order of the text they came from.
 pub fn from_document(
-    document: &serde_json::Value,
+    mut document: serde_json::Value,
     options: &BuildOptions,
     order: impl FnOnce(&mut Diagnostics),
 ) -> Result<Build> {
-    let (environments, mut diagnostics) = environments::read(document);
+    let (environments, mut diagnostics) = environments::read(&document);
     let mut built = Vec::new();
     let outcome = match &options.environment {
         Some(name) => {
             let Some(environment) = environments.iter().find(|e| &e.name == name) else {
                 return Err(Error::Usage(unknown_environment(name, &environments)));
             };
-            let selected = environments::select(document, environment);
-            let (outcome, found) = check(&selected.document, options);
+            let mut selected = environments::select(&document, environment);
+            drop(document);
+            let (outcome, found) = check(std::mem::take(&mut selected.document), options);
             diagnostics.extend(relocated(found, &selected, None));
             outcome
         }
         None => {
-            let (outcome, found) = check(&environments::without(document), options);
+            // Each environment's state first: the document is then read
+            // (and dropped before rendering) without a copy.
+            let mut selected: Vec<environments::Selected> = environments
+                .iter()
+                .map(|environment| environments::select(&document, environment))
+                .collect();
+            environments::remove(&mut document);
+            let (outcome, found) = check(document, options);
             // An environment's values are checked against a sound base.
             let base_is_sound = outcome.is_some() && !found.has_errors();
             diagnostics.extend(found);
             if base_is_sound {
-                for environment in &environments {
-                    let selected = environments::select(document, environment);
-                    let (env_outcome, found) = check(&selected.document, options);
+                for (environment, selected) in environments.iter().zip(&mut selected) {
+                    let (env_outcome, found) =
+                        check(std::mem::take(&mut selected.document), options);
                     let errors = found.errors().cloned().collect::<Vec<_>>();
                     let mut only_errors = Diagnostics::default();
                     for error in errors {
                         only_errors.error(error.path, error.message);
                     }
-                    diagnostics.extend(relocated(only_errors, &selected, Some(&environment.name)));
+                    diagnostics.extend(relocated(only_errors, selected, Some(&environment.name)));
                     if let Some((project, manifests)) = env_outcome {
                         built.push(EnvironmentBuild {
                             name: environment.name.clone(),
@@ -238,13 +246,13 @@ pub fn from_document(
 /// Read and render one state: the project and its objects when it can be
 /// read, and every finding.
 fn check(
-    document: &serde_json::Value,
+    document: serde_json::Value,
     options: &BuildOptions,
 ) -> (Option<(Project, Vec<Manifest>)>, Diagnostics) {
     let load_options = LoadOptions {
         namespace: options.namespace.clone(),
     };
-    let loaded = state::from_value(document, &load_options);
+    let loaded = state::from_owned_value(document, &load_options);
     // Rendered once already, by the clash check of `state::load`.
     let outcome = loaded.project.map(|project| (project, loaded.manifests));
     (outcome, loaded.diagnostics)

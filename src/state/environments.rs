@@ -509,9 +509,9 @@ fn set_env(service: &mut Map<String, Value>, key: &str, text: String) -> Option<
     Some(at)
 }
 
-/// The state without its environments: the base.
-pub fn without(document: &Value) -> Value {
-    let mut document = document.clone();
+/// The state without its environments: the base (in place: a large
+/// state is not copied).
+pub fn remove(document: &mut Value) {
     let state = match document.get("kubernetes") {
         Some(_) => document
             .get_mut("kubernetes")
@@ -521,7 +521,6 @@ pub fn without(document: &Value) -> Value {
     if let Some(state) = state {
         state.remove("environments");
     }
-    document
 }
 
 #[cfg(test)]

@@ -56,9 +56,11 @@ pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
     Ok(finish(project, diagnostics))
 }
 
-/// Read a state from an already parsed document.
-pub fn from_value(document: &Value, options: &LoadOptions) -> Loaded {
-    let (project, diagnostics) = read(document, options);
+/// Read a state from a parsed document that is no longer needed: it is
+/// dropped before rendering, as in `load`.
+pub fn from_owned_value(document: Value, options: &LoadOptions) -> Loaded {
+    let (project, diagnostics) = read(&document, options);
+    drop(document);
     finish(project, diagnostics)
 }
 

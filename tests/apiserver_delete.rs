@@ -7,15 +7,11 @@
 
 mod support;
 
-use std::process::{Command, Output};
-
 use serde_json::{json, Value};
 
 type Cluster = support::Sandbox;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::text;
 
 impl Cluster {
     fn start() -> Cluster {
@@ -41,45 +37,13 @@ impl Cluster {
         });
     }
 
-    fn kubectl(&self, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.path("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("kubectl runs (these tests drive the real kubectl; is it on PATH?)");
-        if let Some(mut input) = child.stdin.take() {
-            input.write_all(stdin.as_bytes()).expect("write to kubectl");
-        }
-        child.wait_with_output().expect("kubectl finishes")
-    }
-
-    /// kubectl with `args`, which must succeed; its stdout.
-    fn ok(&self, args: &[&str], stdin: &str) -> String {
-        let out = self.kubectl(args, stdin);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed:\n{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
     fn create(&self, object: &Value) {
-        self.ok(&["create", "-f", "-"], &object.to_string());
+        self.kubectl_stdout(&["create", "-f", "-"], &object.to_string());
     }
 
     /// The object as `kubectl get -o json` shows it, `None` when absent.
     fn read(&self, kind: &str, name: &str) -> Option<Value> {
-        let out = self.kubectl(&["get", kind, name, "-o", "json"], "");
+        let out = self.run_kubectl(&["get", kind, name, "-o", "json"], "");
         if !out.status.success() {
             assert!(
                 text(&out.stderr).contains("NotFound"),
@@ -108,7 +72,7 @@ impl Cluster {
             args.extend(["-f", "-"]);
         }
         let stdin = body.map(Value::to_string).unwrap_or_default();
-        let out = self.kubectl(&args, &stdin);
+        let out = self.run_kubectl(&args, &stdin);
         if out.status.success() {
             Ok(serde_json::from_slice(&out.stdout).expect("the answer is JSON"))
         } else {
@@ -165,7 +129,7 @@ fn statefulset_with_dependents(cluster: &Cluster) -> String {
 fn cascade_orphan_keeps_the_dependents_and_removes_their_references_to_the_owner() {
     let cluster = Cluster::start();
     statefulset_with_dependents(&cluster);
-    let out = cluster.ok(&["delete", "statefulset", "db", "--cascade=orphan"], "");
+    let out = cluster.kubectl_stdout(&["delete", "statefulset", "db", "--cascade=orphan"], "");
     assert!(out.contains("statefulset.apps \"db\" deleted"), "{out}");
     assert_eq!(cluster.read("statefulset", "db"), None);
     for (kind, name) in [("pvc", "data-db-0"), ("configmap", "db-0")] {
@@ -194,7 +158,7 @@ fn cascade_background_deletes_the_owner_then_its_dependents_but_not_one_with_ano
             {"apiVersion": "v1", "kind": "ConfigMap", "name": "keeper", "uid": keeper}
         ]),
     ));
-    cluster.ok(&["delete", "statefulset", "db", "--cascade=background"], "");
+    cluster.kubectl_stdout(&["delete", "statefulset", "db", "--cascade=background"], "");
     assert_eq!(cluster.read("statefulset", "db"), None);
     cluster.gone("pvc", "data-db-0");
     cluster.gone("configmap", "db-0");
@@ -231,7 +195,7 @@ fn cascade_foreground_keeps_the_owner_until_its_blocking_dependents_are_gone() {
         json!({}),
         json!([owner_ref("ConfigMap", "v1", "owner", &uid, false)]),
     ));
-    cluster.ok(
+    cluster.kubectl_stdout(
         &[
             "delete",
             "configmap",
@@ -262,7 +226,7 @@ fn cascade_foreground_keeps_the_owner_until_its_blocking_dependents_are_gone() {
     cluster.gone("configmap", "free");
     assert!(cluster.read("configmap", "owner").is_some(), "still held");
 
-    cluster.ok(
+    cluster.kubectl_stdout(
         &[
             "patch",
             "configmap",
@@ -363,7 +327,7 @@ fn preconditions_must_match_the_stored_object() {
 fn a_dry_run_deletes_nothing_and_answers_as_the_delete_would() {
     let cluster = Cluster::start();
     cluster.create(&config_map("keep", json!({"app": "x"}), json!([])));
-    let out = cluster.ok(&["delete", "configmap", "keep", "--dry-run=server"], "");
+    let out = cluster.kubectl_stdout(&["delete", "configmap", "keep", "--dry-run=server"], "");
     assert!(
         out.contains("configmap \"keep\" deleted (server dry run)"),
         "{out}"
@@ -394,7 +358,7 @@ fn finalizers_keep_an_object_marked_until_the_last_is_removed() {
         answer["metadata"]["finalizers"],
         json!(["example.com/a", "example.com/b"])
     );
-    let refused = cluster.kubectl(
+    let refused = cluster.run_kubectl(
         &[
             "patch",
             "configmap",
@@ -412,7 +376,7 @@ fn finalizers_keep_an_object_marked_until_the_last_is_removed() {
         text(&refused.stderr)
     );
     let patch = |list: &str| {
-        cluster.ok(
+        cluster.kubectl_stdout(
             &[
                 "patch",
                 "configmap",
@@ -436,7 +400,7 @@ fn a_label_selector_deletes_exactly_the_matching_objects() {
     for (name, app) in [("a", "web"), ("b", "web"), ("c", "db")] {
         cluster.create(&config_map(name, json!({"app": app}), json!([])));
     }
-    let out = cluster.ok(&["delete", "configmap", "-l", "app=web"], "");
+    let out = cluster.kubectl_stdout(&["delete", "configmap", "-l", "app=web"], "");
     assert!(
         out.contains("configmap \"a\" deleted") && out.contains("configmap \"b\" deleted"),
         "{out}"

@@ -7,39 +7,17 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 type Cluster = support::Sandbox;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::text;
 
 impl Cluster {
     fn start() -> Cluster {
         Cluster::cluster(support::ServerOptions::default())
-    }
-
-    fn kubectl(&self, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.path("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("kubectl runs (these tests drive the real kubectl; is it on PATH?)");
-        if let Some(mut input) = child.stdin.take() {
-            input.write_all(stdin.as_bytes()).expect("write to kubectl");
-        }
-        child.wait_with_output().expect("kubectl finishes")
     }
 
     /// `kubectl apply --server-side -f -` of `manifest`, which must succeed.
@@ -64,7 +42,7 @@ impl Cluster {
                 "\"namespace\":\"default\"",
                 &format!("\"namespace\":\"{}\"", self.namespace),
             );
-        self.kubectl(
+        self.run_kubectl(
             &[
                 "apply",
                 "--server-side",
@@ -98,7 +76,7 @@ impl Cluster {
             Some((group, version)) => format!("{kind}.{version}.{group}"),
             None => kind.to_string(),
         };
-        let out = self.kubectl(&["get", &resource, name, "-o", "json"], "");
+        let out = self.run_kubectl(&["get", &resource, name, "-o", "json"], "");
         out.status
             .success()
             .then(|| serde_json::from_slice(&out.stdout).expect("kubectl prints JSON"))

@@ -9,54 +9,21 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 type Cluster = support::Sandbox;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::text;
 
 impl Cluster {
     fn start() -> Cluster {
         Cluster::cluster(support::ServerOptions::default())
     }
 
-    fn kubectl(&self, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.path("cache"))
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("kubectl runs");
-        if let Some(mut input) = child.stdin.take() {
-            input.write_all(stdin.as_bytes()).expect("write to kubectl");
-        }
-        child.wait_with_output().expect("kubectl finishes")
-    }
-
-    fn ok(&self, args: &[&str], stdin: &str) -> String {
-        let out = self.kubectl(args, stdin);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed:\n{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
     fn read(&self, kind: &str, name: &str) -> Value {
-        let out = self.ok(
+        let out = self.kubectl_stdout(
             &["get", kind, name, "-o", "json", "--show-managed-fields"],
             "",
         );
@@ -103,7 +70,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 #[test]
 fn kubectl_server_side_apply_takes_over_what_client_side_apply_set() {
     let cluster = Cluster::start();
-    cluster.ok(&["apply", "-f", "-"], &config_map("{a: '1', b: '2'}"));
+    cluster.kubectl_stdout(&["apply", "-f", "-"], &config_map("{a: '1', b: '2'}"));
     let before = cluster.read("configmap", "settings");
     assert!(
         managers(&before).contains(&("kubectl-client-side-apply".into(), "Update".into())),
@@ -112,7 +79,7 @@ fn kubectl_server_side_apply_takes_over_what_client_side_apply_set() {
     );
 
     // A value the client-side apply set changes: no conflict.
-    let out = cluster.ok(
+    let out = cluster.kubectl_stdout(
         &["apply", "--server-side", "-f", "-"],
         &config_map("{a: '1', b: '3'}"),
     );
@@ -146,7 +113,7 @@ fn kubectl_server_side_apply_takes_over_what_client_side_apply_set() {
 
     // kubectl now owns what client-side apply set: leaving a key out
     // removes it.
-    cluster.ok(
+    cluster.kubectl_stdout(
         &["apply", "--server-side", "-f", "-"],
         &config_map("{a: '1'}"),
     );
@@ -157,8 +124,8 @@ fn kubectl_server_side_apply_takes_over_what_client_side_apply_set() {
 #[test]
 fn another_field_manager_is_not_forgiven_the_client_side_fields() {
     let cluster = Cluster::start();
-    cluster.ok(&["apply", "-f", "-"], &config_map("{a: '1', b: '2'}"));
-    let out = cluster.kubectl(
+    cluster.kubectl_stdout(&["apply", "-f", "-"], &config_map("{a: '1', b: '2'}"));
+    let out = cluster.run_kubectl(
         &[
             "apply",
             "--server-side",
@@ -205,7 +172,7 @@ fn wizard_apply_after_a_client_side_kubectl_apply_conflicts_only_on_changed_valu
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     std::fs::remove_file(rendered.join("kustomization.yaml")).expect("rendered");
-    cluster.ok(&["apply", "-f", rendered.to_str().expect("utf-8 path")], "");
+    cluster.kubectl_stdout(&["apply", "-f", rendered.to_str().expect("utf-8 path")], "");
 
     let same = cluster.wizard(&["apply", "-f", first.to_str().expect("utf-8 path")]);
     assert!(

@@ -66,7 +66,7 @@ pub use apiserver::{
     TOKEN_USER,
 };
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// Names a kubeconfig to run the cluster tests that support it against a
@@ -184,20 +184,47 @@ impl Sandbox {
     }
 
     fn kubectl_raw(&self, args: &[&str]) -> Output {
-        kubectl_with(&self.kubeconfig, &self.path("cache"), args)
+        self.run_kubectl(args, "")
+    }
+
+    /// The real kubectl against this sandbox's cluster, `stdin` fed to it.
+    pub fn run_kubectl(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.path("cache"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl runs (the cluster tests drive the real kubectl; is it on PATH?)");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("write to kubectl");
+        }
+        child.wait_with_output().expect("kubectl finishes")
+    }
+
+    /// kubectl with `args`, which must succeed; its stdout.
+    pub fn kubectl_stdout(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run_kubectl(args, stdin);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
     }
 }
 
-fn kubectl_with(kubeconfig: &Path, cache: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .output()
-        .expect("kubectl runs (the cluster tests drive the real kubectl)")
+/// Output of a program as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 impl Drop for Sandbox {

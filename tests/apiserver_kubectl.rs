@@ -816,6 +816,95 @@ fn kubectl_retries_throttled_requests() {
     assert_eq!(lists, 2, "one 429, one retry");
 }
 
+#[test]
+fn a_stale_list_misses_a_new_object_that_reads_and_creates_see() {
+    // kube-apiserver can serve a list from its watch cache, which lags
+    // behind etcd; a read of one object and a create go to etcd.
+    let cluster = Cluster::start();
+    if !cluster.require_fake("serves a list from a stale cache") {
+        return;
+    }
+    let list = |cluster: &Cluster| -> Value {
+        let text = cluster.ok(&["get", "--raw", "/api/v1/namespaces/default/secrets"]);
+        serde_json::from_str(&text).expect("a SecretList")
+    };
+    let names = |list: &Value| -> Vec<String> {
+        let items = list["items"].as_array().expect("items");
+        items
+            .iter()
+            .map(|item| {
+                item["metadata"]["name"]
+                    .as_str()
+                    .expect("a name")
+                    .to_string()
+            })
+            .collect()
+    };
+    let faults = cluster.server.faults();
+    faults.only_paths_containing(Some("/namespaces/default/secrets"));
+    let before = list(&cluster);
+    cluster.server.serve_stale_lists(1);
+    cluster.ok(&["create", "secret", "generic", "token", "--from-literal=k=v"]);
+
+    let stale = list(&cluster);
+    assert_eq!(faults.hits(), 1, "the list came from the stale cache");
+    assert!(names(&stale).is_empty(), "{stale}");
+    assert_eq!(
+        stale["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"],
+        "the cache's own, older resourceVersion"
+    );
+    let stored = |cluster: &Cluster| -> Value {
+        let text = cluster.ok(&["get", "--raw", "/api/v1/namespaces/default/secrets/token"]);
+        serde_json::from_str::<Value>(&text).expect("a Secret")["data"].clone()
+    };
+    assert_eq!(stored(&cluster), serde_json::json!({"k": "dg=="}));
+
+    // A create of the object the list left out is refused, with the
+    // Status a real server sends (no `group` for a core kind).
+    let (_, stderr) = cluster.exits(
+        1,
+        &["create", "secret", "generic", "token", "--from-literal=k=w"],
+    );
+    assert_eq!(
+        stderr.trim(),
+        r#"error: failed to create secret secrets "token" already exists"#
+    );
+    let file = cluster.write(
+        "token.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  k: w\n",
+    );
+    let (_, stderr) = cluster.exits(1, &["create", "-f", &file]);
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            r#"Error from server (AlreadyExists): error when creating "{file}": secrets "token" already exists"#
+        )
+    );
+    let (code, body) = raw_exchange(
+        cluster.server.port(),
+        "POST",
+        "/api/v1/namespaces/default/secrets",
+        None,
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"token"},"data":{"k":"dw=="}}"#,
+    )
+    .expect("an answer");
+    assert_eq!(code, 409);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("a Status"),
+        serde_json::json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "secrets \"token\" already exists", "reason": "AlreadyExists",
+            "details": {"name": "token", "kind": "secrets"}, "code": 409
+        })
+    );
+
+    // One stale list was armed: the next one is current.
+    let current = list(&cluster);
+    assert_eq!(names(&current), ["token"]);
+    assert_eq!(faults.hits(), 1);
+    assert_eq!(stored(&cluster), serde_json::json!({"k": "dg=="}), "kept");
+}
+
 /// A minimal HTTP/1.1 exchange on a fresh connection: (status, body).
 fn raw_request(
     port: u16,
@@ -823,14 +912,33 @@ fn raw_request(
     path: &str,
     token: Option<&str>,
 ) -> std::io::Result<(u16, String)> {
+    raw_exchange(port, method, path, token, "")
+}
+
+/// `raw_request` sending `body` (JSON) with the request.
+fn raw_exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_millis(500)))?;
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    };
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}{content}Connection: close\r\n\r\n{body}"
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;

@@ -543,9 +543,11 @@ fn throttling_and_server_errors_are_retried() {
     // 4 lists, 1 Secret read and 5 applies, plus the 2 throttled attempts
     // again, and the ApplySet parent's read and two applies.
     assert_eq!(env.server.requests().len(), 15);
+    assert_eq!(faults.hits(), 2, "both 429s were sent");
     faults.fail_next(2);
     let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 4"));
     let out = apply(&env, &changed, &[]);
+    assert_eq!(faults.hits(), 4, "both 500s were sent");
     assert_code(&out, 0);
     assert!(stdout(&out).contains("deployment.apps/api serverside-applied\n"));
     assert_eq!(env.replicas(), 4);
@@ -560,6 +562,7 @@ fn dropped_connections_are_retried_then_reported() {
     let faults = env.server.faults();
     faults.drop_next(2);
     let out = apply(&env, &state, &[]);
+    assert_eq!(faults.hits(), 2, "both connections were dropped");
     assert_code(&out, 0);
     assert_eq!(stdout(&out), CREATED);
 
@@ -921,6 +924,7 @@ fn a_rollout_finishing_during_a_reapply_is_not_a_change() {
     faults.only_paths_containing(Some("/configmaps/api-config"));
     faults.fail_next(2);
     let again = apply(&env, &state, &[]);
+    assert_eq!(faults.hits(), 2, "the ConfigMap's apply failed twice");
     assert_code(&again, 0);
     assert_eq!(stdout(&again), env.local(UNCHANGED));
     let status = &env.get("apps/v1", "Deployment", "api").unwrap()["status"];
@@ -1218,30 +1222,56 @@ fn apply_creates_a_missing_secret_with_a_create_only_request() {
 }
 
 #[test]
-fn a_secret_that_a_stale_read_calls_missing_is_not_overwritten_even_when_forced() {
-    // The read says 404 although kubectl created the Secret: the same as
-    // someone creating it between wizard's read and its write.
+fn a_secret_that_a_stale_list_leaves_out_is_not_overwritten_even_when_forced() {
+    // apply reads the Secrets with one list, served here by a cache that
+    // has not seen kubectl create the Secret: the same as someone creating
+    // it between wizard's list and its write. Believing it missing, apply
+    // may only create it with a POST, which the server refuses (409
+    // AlreadyExists); apply then reads it and keeps its live value.
     let (env, state) = Env::with_state();
-    if !env.require_fake("makes a read answer a stale 404") {
+    if !env.require_fake("serves a list from a stale cache") {
         return;
     }
-    env.live_secret();
     let faults = env.server.faults();
-    faults.only_paths_containing(Some("/secrets/api-secrets"));
-    faults.misread_next(1);
+    faults.only_paths_containing(Some("/namespaces/shop/secrets"));
+    env.server.serve_stale_lists(1);
+    env.live_secret();
+    env.server.reset_requests();
 
     let out = apply(&env, &state, &["--force-conflicts"]);
-    // apply reads Secrets with one list now, which this fault does not
-    // touch (it answers reads of one object): it may still be armed, and
-    // must not answer the test's own read below. A stale list is not
-    // simulated (noted as a gap of the test server's faults).
-    faults.misread_next(0);
+    assert_eq!(
+        faults.hits(),
+        1,
+        "the list of Secrets came from the stale cache"
+    );
     assert_code(&out, 0);
+    let secret_requests: Vec<String> = env
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/secrets") && !r.path.contains("/applyset-"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        secret_requests[..3],
+        [
+            "GET /api/v1/namespaces/shop/secrets?",
+            "POST /api/v1/namespaces/shop/secrets?&fieldManager=kubectl-wizard",
+            "GET /api/v1/namespaces/shop/secrets/api-secrets",
+        ],
+        "list (stale), create-only POST (refused: it exists), read: {secret_requests:#?}"
+    );
+    assert!(
+        secret_requests[3].starts_with("PATCH /api/v1/namespaces/shop/secrets/api-secrets?"),
+        "{secret_requests:#?}"
+    );
+    assert_eq!(secret_requests.len(), 4, "{secret_requests:#?}");
     assert!(
         stdout(&out).contains("secret/api-secrets serverside-applied\n"),
         "{}",
         stdout(&out)
     );
+    assert!(!stdout(&out).contains("secret/api-secrets created"));
     assert_eq!(
         env.secret_data(),
         serde_json::json!({"API_KEY": REAL_KEY, "DB_PASSWORD": "Q0hBTkdFX01F"})

@@ -26,7 +26,10 @@
 //!   namespace `default`, valid token)
 //! - `write_kubeconfig_with(&self, &Path, context: &str, token: &str) -> io::Result<()>`
 //! - `faults(&self) -> FaultHandle` (latency, 429/500 fractions or next-N,
-//!   dropped connections, hung requests, rejected tokens, path filter)
+//!   dropped connections, hung requests, rejected tokens, path filter;
+//!   `hits()` counts the faults that fired)
+//! - `serve_stale_lists(&self, n)`: the next `n` lists come from a cache
+//!   frozen now (older objects and resourceVersion), reads and writes not
 //! - `get(&self, api_version, kind, namespace, name) -> Option<serde_json::Value>`
 //! - `requests(&self) -> Vec<RequestRecord>`, `reset_requests(&self)`
 //! - `wait(self)` blocks forever (the example binary uses it)

@@ -5,6 +5,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::store::Store;
+
 /// What to do to one request before serving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -47,6 +49,13 @@ struct Faults {
     /// The next `misread_next` GETs of one object answer 404 although it
     /// exists (a read served from a stale cache).
     misread_next: u32,
+    /// The next `stale_lists_next` lists are answered from `list_cache`,
+    /// a copy of the store taken when the fault was armed.
+    stale_lists_next: u32,
+    list_cache: Option<Box<Store>>,
+    /// Faults that fired since the last `clear`: a test asserts it hit the
+    /// fault it armed, so that it cannot pass without meeting it.
+    hits: u64,
 }
 
 /// Shared switchboard of faults; clones control the same server.
@@ -60,10 +69,31 @@ fn fraction_hits(n: u64, fraction: f64) -> bool {
     (n as f64 * fraction).floor() > ((n - 1) as f64 * fraction).floor()
 }
 
+/// Takes one from an armed counter; whether it was armed.
 fn take(counter: &mut u32) -> bool {
     let hit = *counter > 0;
     *counter = counter.saturating_sub(1);
     hit
+}
+
+impl Faults {
+    /// Whether requests to `path` are outside the path filter.
+    fn other_path(&self, path: &str) -> bool {
+        self.path_filter
+            .as_deref()
+            .is_some_and(|f| !path.contains(f))
+    }
+
+    /// Whether `method` requests to `path` are outside the filters.
+    fn filtered_out(&self, method: &str, path: &str) -> bool {
+        self.method_filter.as_deref().is_some_and(|m| m != method) || self.other_path(path)
+    }
+
+    /// `hit`, counted when true.
+    fn count(&mut self, hit: bool) -> bool {
+        self.hits += u64::from(hit);
+        hit
+    }
 }
 
 impl FaultHandle {
@@ -155,6 +185,25 @@ impl FaultHandle {
         self.lock().misread_next = n;
     }
 
+    /// A list cache that stops following the store now, as kube-apiserver's
+    /// watch cache lags behind etcd: the next `n` lists (of the path
+    /// filter) show the objects and the resourceVersion of this moment,
+    /// whatever is written later, while reads of one object and writes see
+    /// the store as it is (a real server serves those from etcd). An object
+    /// created after this call exists but is missing from those lists.
+    pub(crate) fn serve_stale_lists(&self, n: u32, cache: Store) {
+        let mut faults = self.lock();
+        faults.stale_lists_next = n;
+        faults.list_cache = Some(Box::new(cache));
+    }
+
+    /// How many injected faults fired since start or `clear`: each dropped,
+    /// hung, throttled, failed or injected answer, annotation written,
+    /// misread and stale list counts one.
+    pub fn hits(&self) -> u64 {
+        self.lock().hits
+    }
+
     /// Only requests of `method` (`GET`, `PATCH`, ...) get faults, as
     /// with the path filter. `None` = every method.
     pub fn only_method(&self, method: Option<&str>) {
@@ -174,37 +223,49 @@ impl FaultHandle {
         self.lock().reject_tokens
     }
 
-    fn filtered_out(faults: &Faults, path: &str) -> bool {
-        faults
-            .path_filter
-            .as_deref()
-            .is_some_and(|f| !path.contains(f))
-    }
-
     /// The injected answer for a request to `path`, if one is due.
     pub(crate) fn take_answer(&self, path: &str) -> Option<(u16, String)> {
         let mut faults = self.lock();
-        if Self::filtered_out(&faults, path) || !take(&mut faults.answer_next) {
+        if faults.other_path(path) || !take(&mut faults.answer_next) {
             return None;
         }
+        faults.count(true);
         faults.answer.clone()
     }
 
     /// The annotation to write before serving this request, if one is due.
     pub(crate) fn take_write_before(&self, method: &str, path: &str) -> Option<(String, String)> {
         let mut faults = self.lock();
-        let other_method = faults.method_filter.as_deref().is_some_and(|m| m != method);
-        if other_method || Self::filtered_out(&faults, path) || !take(&mut faults.write_before_next)
-        {
+        if faults.filtered_out(method, path) || !take(&mut faults.write_before_next) {
             return None;
         }
+        faults.count(true);
         faults.write_annotation.clone()
     }
 
     /// Whether this read of one object is to be answered 404.
     pub(crate) fn take_misread(&self, method: &str, path: &str) -> bool {
         let mut faults = self.lock();
-        method == "GET" && !Self::filtered_out(&faults, path) && take(&mut faults.misread_next)
+        let hit = method == "GET" && !faults.other_path(path) && take(&mut faults.misread_next);
+        faults.count(hit)
+    }
+
+    /// Serves a list with `serve` from the stale cache when one is due for
+    /// this list of `path`; `None` when the store is to answer it.
+    pub(crate) fn stale_list<R>(
+        &self,
+        path: &str,
+        serve: impl FnOnce(&mut Store) -> R,
+    ) -> Option<R> {
+        let mut faults = self.lock();
+        if faults.filtered_out("GET", path)
+            || faults.list_cache.is_none()
+            || !take(&mut faults.stale_lists_next)
+        {
+            return None;
+        }
+        faults.count(true);
+        faults.list_cache.as_deref_mut().map(serve)
     }
 
     /// Decides the fault for a `method` request to `path` (see `decide`).
@@ -225,13 +286,16 @@ impl FaultHandle {
     /// then throttling, then server errors.
     pub(crate) fn decide(&self, path: &str) -> Fault {
         let mut faults = self.lock();
-        if faults
-            .path_filter
-            .as_deref()
-            .is_some_and(|f| !path.contains(f))
-        {
+        if faults.other_path(path) {
             return Fault::None;
         }
+        let fault = Self::due(&mut faults);
+        faults.count(fault != Fault::None);
+        fault
+    }
+
+    /// The fault due for the next request within the filters.
+    fn due(faults: &mut Faults) -> Fault {
         if take(&mut faults.drop_next) {
             return Fault::Drop;
         }

@@ -336,6 +336,7 @@ async fn respond(
     user_agent: String,
 ) -> HttpResponse {
     let method = req.method().to_string();
+    let path = req.uri().path().to_string();
     let accept = header_text(req.headers(), header::ACCEPT);
     let content_type = header_text(req.headers(), header::CONTENT_TYPE);
     let query = Query::parse(req.uri().query());
@@ -380,7 +381,14 @@ async fn respond(
                 user_agent: &user_agent,
                 body: &body,
             };
-            let result = handlers::handle(&mut lock(&shared.store), &request);
+            let stale = match (method.as_str(), &object_route.name) {
+                ("GET", None) => shared
+                    .faults
+                    .stale_list(&path, |cache| handlers::handle(cache, &request)),
+                _ => None,
+            };
+            let result =
+                stale.unwrap_or_else(|| handlers::handle(&mut lock(&shared.store), &request));
             return match result {
                 Ok(reply) => json_response(reply.code, &reply.body, "application/json"),
                 Err(error) => error_response(&error),

@@ -250,6 +250,15 @@ impl TestApiServer {
         self.shared.faults.clone()
     }
 
+    /// Lists served by a cache that lags from now on: the next `n` lists
+    /// (of the fault filters) show the objects and resourceVersion of this
+    /// moment; reads of one object and writes see the present. Counted in
+    /// `faults().hits()`, cleared by `faults().clear()`.
+    pub fn serve_stale_lists(&self, n: u32) {
+        let cache = lock(&self.shared.store).snapshot();
+        self.shared.faults.serve_stale_lists(n, cache);
+    }
+
     /// The stored object, as the server would return it (`ns` is ignored
     /// for cluster-scoped kinds). `None` if absent or the kind is unknown.
     pub fn get(&self, api_version: &str, kind: &str, ns: &str, name: &str) -> Option<Value> {

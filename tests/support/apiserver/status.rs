@@ -302,7 +302,13 @@ impl ApiError {
             status["reason"] = json!(self.reason);
         }
         if let Some(details) = &self.details {
-            status["details"] = details.clone();
+            // StatusDetails' string fields are omitempty in Go: a core
+            // kind's empty group is left out (`{"name":…,"kind":"secrets"}`).
+            let mut details = details.clone();
+            if let Some(fields) = details.as_object_mut() {
+                fields.retain(|_, value| value.as_str() != Some(""));
+            }
+            status["details"] = details;
         }
         status["code"] = json!(self.code);
         status

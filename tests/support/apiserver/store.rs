@@ -74,6 +74,29 @@ impl Default for Store {
 }
 
 impl Store {
+    /// The objects and revision of this moment, in a store of their own
+    /// that nothing else writes: what a list cache that stopped following
+    /// this store still serves (see `FaultHandle::serve_stale_lists`).
+    pub fn snapshot(&self) -> Store {
+        let objects = self
+            .objects
+            .iter()
+            .map(|(key, entry)| {
+                let entry = Entry {
+                    object: entry.object.clone(),
+                    spec_changed_at: entry.spec_changed_at,
+                };
+                (key.clone(), entry)
+            })
+            .collect();
+        Store {
+            objects,
+            revision: self.revision,
+            changes: watch::channel(self.revision).0,
+            ..Store::default()
+        }
+    }
+
     /// The current (latest) resourceVersion, as lists report it.
     pub fn revision(&self) -> u64 {
         self.revision

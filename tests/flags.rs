@@ -281,7 +281,9 @@ fn impersonation_flags_become_headers() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    for request in env.server.requests() {
+    let requests = env.server.requests();
+    assert!(!requests.is_empty());
+    for request in requests {
         assert_eq!(request.impersonate_user.as_deref(), Some("alice"));
         assert_eq!(request.impersonate_groups, ["dev", "ops"]);
         assert_eq!(request.bearer_token.as_deref(), Some(DEFAULT_TOKEN));
@@ -411,8 +413,23 @@ fn verbose_logs_requests_and_masks_secret_bodies() {
         return;
     }
     let state = write(&env, "state.yaml", SECRET_STATE);
-    let quiet = run(&env, &["apply", "-f", path(&state)]);
-    assert_eq!(code(&quiet), 0, "{}", stderr(&quiet));
+    // A live Secret, alone in its namespace: the list of Secrets is short
+    // enough to be logged whole, so its value would show if not masked.
+    kubectl_ok(&env, &["create", "namespace", "shop"]);
+    kubectl_ok(
+        &env,
+        &[
+            "create",
+            "secret",
+            "generic",
+            "web-secrets",
+            "-n",
+            "shop",
+            "--from-literal=DB_PASSWORD=live-password",
+        ],
+    );
+    let quiet = run(&env, &["diff", "-f", path(&state)]);
+    assert_eq!(code(&quiet), 1, "{}", stderr(&quiet));
     assert!(!stderr(&quiet).contains("\"Response\""));
 
     let six = run(&env, &["diff", "-f", path(&state), "-v", "6"]);
@@ -430,22 +447,53 @@ fn verbose_logs_requests_and_masks_secret_bodies() {
     assert!(log.lines().all(|l| l.starts_with('I')), "{log}");
     assert!(!log.contains("Response Body"), "{log}");
 
-    let eight = run(&env, &["--v=8", "diff", "-f", path(&state)]);
-    let log = stderr(&eight);
-    assert!(log.contains("\"Response Body\" body="), "{log}");
-    assert!(log.contains("\"Request Body\" body="), "{log}");
-    // CHANGE_ME in base64: the placeholder value must not show.
-    assert!(!log.contains("Q0hBTkdFX01F"), "{log}");
-    // Secrets now arrive in one list (after the ApplySet parent), whose
-    // logged body is cut before the value: wherever the key is shown, its
-    // value is masked (lists are masked whole, see log.rs's unit tests).
-    let shown: Vec<&str> = log.split(r#"\"DB_PASSWORD\":"#).skip(1).collect();
-    assert!(
-        shown
-            .iter()
-            .all(|rest| rest.starts_with(r#"\"***\""#) || rest.starts_with('{')),
-        "{log}"
-    );
+    // The live value is in the list; a supplied value goes into the dry
+    // run's request and its answer. Bodies are cut after 1,024 characters
+    // at 8 (the answer's `data` comes later) and 10,240 at 9, as kubectl.
+    let verbose = |level: &str| -> String {
+        let out = wizard()
+            .arg("--kubeconfig")
+            .arg(&env.kubeconfig)
+            .args([level, "diff", "-f", path(&state), "--secrets-from-env"])
+            .env("DB_PASSWORD", "supplied-password")
+            .env_remove("KUBECTL_EXTERNAL_DIFF")
+            .output()
+            .expect("the binary runs");
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let log = stderr(&out);
+        for value in [
+            "live-password",
+            "bGl2ZS1wYXNzd29yZA==",
+            "supplied-password",
+            "c3VwcGxpZWQtcGFzc3dvcmQ=",
+            "Q0hBTkdFX01F",
+        ] {
+            assert!(!log.contains(value), "{value} in the log:\n{log}");
+        }
+        log
+    };
+    // Each body that holds a Secret value is shown with the key and `***`.
+    let assert_masked = |log: &str, message: &str, kind: &str| {
+        let shown: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(&format!("\"{message}\" body=")))
+            .filter(|l| l.contains(&format!(r#"\"kind\":\"{kind}\""#)))
+            .collect();
+        let masked = r#"\"data\":{\"DB_PASSWORD\":\"***\"}"#;
+        assert!(
+            !shown.is_empty() && shown.iter().all(|l| l.contains(masked)),
+            "{message} of a {kind}: the value masked in each:\n{log}"
+        );
+    };
+    let eight = verbose("--v=8");
+    assert_masked(&eight, "Response Body", "SecretList");
+    assert_masked(&eight, "Request Body", "Secret");
+    assert!(eight.contains(" [truncated "), "{eight}");
+    let nine = verbose("--v=9");
+    assert_masked(&nine, "Response Body", "SecretList");
+    assert_masked(&nine, "Request Body", "Secret");
+    assert_masked(&nine, "Response Body", "Secret");
+    assert!(!nine.contains(" [truncated "), "{nine}");
 }
 
 #[test]
@@ -473,12 +521,21 @@ fn field_manager_names_the_owner_of_applied_fields() {
         .filter_map(|m| m["manager"].as_str())
         .collect();
     assert_eq!(managers, ["team-a"]);
-    assert!(env
-        .server
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PATCH")
-        .all(|r| r.path.contains("fieldManager=team-a")));
+    let patches = |env: &Sandbox| -> Vec<String> {
+        let requests = env.server.requests();
+        let patches: Vec<String> = requests
+            .into_iter()
+            .filter(|r| r.method == "PATCH")
+            .map(|r| r.path)
+            .collect();
+        assert!(!patches.is_empty(), "no PATCH was sent");
+        patches
+    };
+    let sent = patches(&env);
+    assert!(
+        sent.iter().all(|p| p.contains("fieldManager=team-a")),
+        "{sent:#?}"
+    );
 
     // The default is kubectl-wizard, for diff as for apply (the same
     // values under another manager change nothing but managedFields,
@@ -486,12 +543,12 @@ fn field_manager_names_the_owner_of_applied_fields() {
     env.server.reset_requests();
     let diff = run(&env, &["diff", "-f", path(&state)]);
     assert_eq!(code(&diff), 0, "{}", stdout(&diff));
-    assert!(env
-        .server
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PATCH")
-        .all(|r| r.path.contains("fieldManager=kubectl-wizard")));
+    let sent = patches(&env);
+    assert!(
+        sent.iter()
+            .all(|p| p.contains("fieldManager=kubectl-wizard")),
+        "{sent:#?}"
+    );
 }
 
 #[test]

@@ -326,7 +326,10 @@ impl Transport {
         let method = request.method().to_string();
         let url = format!("{}{}", self.server, request.uri());
         if self.verbosity >= log::BODIES && !request.body().is_empty() {
-            eprintln!("{}", log::body("Request Body", request.body()));
+            eprintln!(
+                "{}",
+                log::body("Request Body", &url, request.body(), self.verbosity)
+            );
         }
         let started = Instant::now();
         let exchange = async {
@@ -391,7 +394,7 @@ impl Transport {
         eprintln!("{}", log::response(method, url, &status, took));
         if self.verbosity >= log::BODIES {
             if let Attempt::Answer { body, .. } = outcome {
-                eprintln!("{}", log::body("Response Body", body));
+                eprintln!("{}", log::body("Response Body", url, body, self.verbosity));
             }
         }
     }

@@ -271,11 +271,14 @@ fn plugin_path() -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-fn kubectl() -> Option<PathBuf> {
+/// The real kubectl, a prerequisite of the tests (README, *Development*):
+/// missing, the test fails rather than passing without running.
+fn kubectl() -> PathBuf {
     ["/usr/local/bin/kubectl", "/usr/bin/kubectl"]
         .iter()
         .map(PathBuf::from)
         .find(|path| path.exists())
+        .expect("kubectl is not installed in /usr/local/bin or /usr/bin: the tests need the real kubectl (see README, Development)")
 }
 
 fn run_kubectl(kubectl: &Path, path: &str, args: &[&str]) -> std::process::Output {
@@ -289,10 +292,7 @@ fn run_kubectl(kubectl: &Path, path: &str, args: &[&str]) -> std::process::Outpu
 
 #[test]
 fn the_real_kubectl_finds_runs_and_completes_the_plugin() {
-    let Some(kubectl) = kubectl() else {
-        eprintln!("kubectl is not installed: skipping the kubectl round trip");
-        return;
-    };
+    let kubectl = kubectl();
     let (_dir, path) = plugin_path();
 
     let list = run_kubectl(&kubectl, &path, &["plugin", "list"]);

@@ -185,8 +185,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        if let Ok(text) = yaml::decode(bytes) {
-            check(&text)?;
+        // Most random bytes are not UTF-8: their refusal must say where.
+        match yaml::decode(bytes) {
+            Ok(text) => check(&text)?,
+            Err(error) => {
+                prop_assert!(error.line.is_some() && error.column.is_some(), "{}", error.message);
+                prop_assert!(error.message.contains("byte offset"), "{}", error.message);
+            }
         }
     }
 

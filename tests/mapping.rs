@@ -1289,7 +1289,9 @@ mod project {
             "namespace: shop\n_services: [{name: web, image: nginx, port: 80, envVars: [{key: A, value: b}, {key: S, type: secret}], volumes: [{name: d, type: pvc-dynamic, mountPath: /d}], autoscaling: {enabled: true}}]\n",
             &[],
         );
-        for doc in docs.iter().filter(|d| d["kind"] != "Namespace") {
+        let namespaced: Vec<&Value> = docs.iter().filter(|d| d["kind"] != "Namespace").collect();
+        assert!(namespaced.len() > 5, "{}", ids(&docs).join(", "));
+        for doc in namespaced {
             assert_eq!(doc["metadata"]["namespace"], "shop", "{doc}");
         }
     }

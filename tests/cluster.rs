@@ -1239,6 +1239,15 @@ fn a_secret_that_a_stale_list_leaves_out_is_not_overwritten_even_when_forced() {
     env.server.reset_requests();
 
     let out = apply(&env, &state, &["--force-conflicts"]);
+    // Read before the test's own reads below join the log. The writes'
+    // queries hold their parameters; the method and path tell the story.
+    let secret_requests: Vec<String> = env
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/secrets") && !r.path.contains("/applyset-"))
+        .map(|r| format!("{} {}", r.method, r.path.split('?').next().unwrap_or("")))
+        .collect();
     assert_eq!(
         faults.hits(),
         1,
@@ -1256,15 +1265,6 @@ fn a_secret_that_a_stale_list_leaves_out_is_not_overwritten_even_when_forced() {
         serde_json::json!({"API_KEY": REAL_KEY, "DB_PASSWORD": "Q0hBTkdFX01F"}),
         "the live value is kept"
     );
-    // The writes' queries hold their parameters (force, validation); the
-    // method and path tell the story.
-    let secret_requests: Vec<String> = env
-        .server
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.contains("/secrets") && !r.path.contains("/applyset-"))
-        .map(|r| format!("{} {}", r.method, r.path.split('?').next().unwrap_or("")))
-        .collect();
     assert_eq!(
         secret_requests,
         [

@@ -39,19 +39,17 @@ pub struct Compared {
     pub after: String,
 }
 
-/// Compare every manifest with the cluster, at most `concurrency` objects
-/// at a time; results are in manifest order.
+/// Compare every manifest with the cluster (as `listed` before, see
+/// `Listed`), at most `concurrency` objects at a time; results are in
+/// manifest order.
 pub async fn diff_all(
     transport: &Transport,
     manifests: &[Manifest],
+    listed: &Listed,
     options: DiffOptions,
 ) -> Vec<ObjectDiff> {
-    let listed = match Listed::read(transport, manifests, options.concurrency).await {
-        Ok(listed) => listed,
-        Err(failure) => return manifests.iter().map(|_| Err(failure.clone())).collect(),
-    };
     bounded(manifests, options.concurrency, |manifest| {
-        diff_one(transport, manifest, &listed, options)
+        diff_one(transport, manifest, listed, options)
     })
     .await
 }

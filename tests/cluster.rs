@@ -343,7 +343,7 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
             "/api/v1/namespaces/shop/secrets/applyset-shop"
         ]
     );
-    assert_eq!(writes.len(), 7, "{writes:?}");
+    assert_eq!(writes.len(), 6, "{writes:?}");
     let requests: Vec<_> = all
         .into_iter()
         .filter(|r| !r.path.contains("/secrets/applyset-shop"))

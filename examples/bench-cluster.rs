@@ -10,6 +10,11 @@
 //! same number of objects), then re-applies and diffs an unchanged state.
 //! kubectl's discovery cache is warmed first, as on a user's machine.
 //!
+//! Each line gives the median wall time and, for the same run, the CPU
+//! time of the tool (user + system), the CPU time of the test API server
+//! (it runs in this process) and the requests the server received: on a
+//! machine of 2 shared cores the CPU shows what the wall time hides.
+//!
 //! `--idle-objects N` then measures the test API server itself: the CPU
 //! time it spends over 5 idle seconds holding N objects, with its rollout
 //! controller running (it should wake on changes only).
@@ -32,6 +37,10 @@ struct Args {
     services: usize,
     #[arg(long, default_value_t = 5)]
     latency_ms: u64,
+    /// The tool's default `--concurrency`, for the bound of the runs
+    /// that do not set it.
+    #[arg(long, default_value_t = 16)]
+    concurrency: u32,
     /// Timed runs of each re-apply and diff (the median is reported).
     #[arg(long, default_value_t = 3)]
     runs: usize,
@@ -40,8 +49,8 @@ struct Args {
     wizard: Option<PathBuf>,
     #[arg(long, default_value = "/usr/bin/kubectl")]
     kubectl: PathBuf,
-    /// Concurrency values to time `apply` (unchanged) with, against the
-    /// bound objects × latency / concurrency.
+    /// Concurrency values to time apply (unchanged and new) and diff
+    /// with, against the bound requests × latency / concurrency.
     #[arg(long, value_delimiter = ',', default_values_t = [8u32, 16, 32])]
     sweep: Vec<u32>,
     /// Also measure the CPU an idle server with about this many objects
@@ -67,9 +76,23 @@ struct Tools {
     home: PathBuf,
 }
 
+/// One timed run of a tool.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    /// User + system time of the tool's process.
+    tool_cpu: Duration,
+    /// User + system time of this process meanwhile: the test API server.
+    server_cpu: Duration,
+    /// Requests the test API server received.
+    requests: usize,
+}
+
 impl Tools {
-    /// Run a tool and time it; returns the duration and exit status.
-    fn time(&self, program: &Path, args: &[&str]) -> (Duration, i32) {
+    /// Run a tool and time it; returns the sample and exit status.
+    fn time(&self, server: &TestApiServer, program: &Path, args: &[&str]) -> (Sample, i32) {
+        let requests = server.requests().len();
+        let (children, own) = (cpu(libc::RUSAGE_CHILDREN), cpu(libc::RUSAGE_SELF));
         let start = Instant::now();
         let output = Command::new(program)
             .args(args)
@@ -79,7 +102,13 @@ impl Tools {
             .env_remove("KUBECONFIG")
             .output()
             .expect("cannot run the tool");
-        let elapsed = start.elapsed();
+        let wall = start.elapsed();
+        let sample = Sample {
+            wall,
+            tool_cpu: cpu(libc::RUSAGE_CHILDREN).saturating_sub(children),
+            server_cpu: cpu(libc::RUSAGE_SELF).saturating_sub(own),
+            requests: server.requests().len() - requests,
+        };
         let code = output.status.code().unwrap_or(-1);
         if code > 1 {
             eprintln!(
@@ -89,13 +118,14 @@ impl Tools {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        (elapsed, code)
+        (sample, code)
     }
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
+/// The sample of median wall time, and the minimum wall time.
+fn median(mut samples: Vec<Sample>) -> (Sample, Duration) {
+    samples.sort_by_key(|s| s.wall);
+    (samples[samples.len() / 2], samples[0].wall)
 }
 
 fn ms(d: Duration) -> String {
@@ -137,6 +167,7 @@ fn main() {
     std::fs::write(&kubectl_state, state_text("bench-kubectl", args.services)).expect("state");
     let rendered = dir.join("rendered");
     let (_, code) = tools.time(
+        &server,
         &tools.wizard,
         &[
             "render",
@@ -154,7 +185,7 @@ fn main() {
     let files = |dir: &Path| std::fs::read_dir(dir).map_or(0, |d| d.count());
     let objects = files(&rendered) - 1 + files(&rendered.join("secrets"));
     // Warm kubectl's discovery cache, as on a machine that has used kubectl.
-    tools.time(&tools.kubectl, &["get", "namespaces"]);
+    tools.time(&server, &tools.kubectl, &["get", "namespaces"]);
 
     let ws = wizard_state.to_str().unwrap();
     let rd = rendered.to_str().unwrap();
@@ -179,30 +210,52 @@ fn main() {
         rd,
     ];
 
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     println!(
-        "{objects} objects, {} ms latency per request, median of {} runs\n",
-        args.latency_ms, args.runs
+        "{objects} objects, {} ms latency per request, median of {} runs (min in brackets), load average {}\n",
+        args.latency_ms,
+        args.runs,
+        load.join(" ")
     );
     println!(
-        "{:<28}{:>14}{:>14}{:>10}",
-        "", "kubectl", "wizard", "speed-up"
+        "bound = requests × latency / concurrency ({}), with the requests the server received\n",
+        args.concurrency
     );
-    let report = |what: &str, kubectl: Duration, wizard: Duration| {
+    let latency = Duration::from_millis(args.latency_ms);
+    let line = |tool: &str, (sample, min): (Sample, Duration), concurrency: Option<u32>| {
+        let bound = concurrency.map(|c| latency * sample.requests as u32 / c);
+        let against = bound
+            .map(|b| {
+                format!(
+                    "  bound {:>7} ({:.2}×)",
+                    ms(b),
+                    sample.wall.as_secs_f64() / b.as_secs_f64()
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "{what:<28}{:>14}{:>14}{:>9.1}×",
-            ms(kubectl),
-            ms(wizard),
-            kubectl.as_secs_f64() / wizard.as_secs_f64()
+            "  {tool:<8}{:>9} ({:>7})  cpu {:>7}  server cpu {:>7}  {:>5} requests{against}",
+            ms(sample.wall),
+            ms(min),
+            ms(sample.tool_cpu),
+            ms(sample.server_cpu),
+            sample.requests
         );
     };
-    let (k, _) = tools.time(&tools.kubectl, kubectl_apply);
-    let (w, _) = tools.time(&tools.wizard, wizard_apply);
-    report("apply (create all)", k, w);
+    let report = |what: &str, kubectl: (Sample, Duration), wizard: (Sample, Duration)| {
+        println!(
+            "{what}: wizard {:.1}× faster than kubectl",
+            kubectl.0.wall.as_secs_f64() / wizard.0.wall.as_secs_f64()
+        );
+        line("kubectl", kubectl, None);
+        line("wizard", wizard, Some(args.concurrency));
+    };
     let runs = args.runs.max(1);
     let sample = |program: &Path, args: &[&str], expected: i32| {
-        let samples: Vec<Duration> = (0..runs)
+        let samples: Vec<Sample> = (0..runs)
             .map(|_| {
-                let (d, code) = tools.time(program, args);
+                let (sample, code) = tools.time(&server, program, args);
                 assert_eq!(
                     code,
                     expected,
@@ -210,11 +263,36 @@ fn main() {
                     program.display(),
                     args
                 );
-                d
+                sample
             })
             .collect();
         median(samples)
     };
+    // A first apply into a namespace of its own each time.
+    let fresh = std::cell::Cell::new(0);
+    let create = |extra: &[&str]| {
+        let samples: Vec<Sample> = (0..runs)
+            .map(|_| {
+                fresh.set(fresh.get() + 1);
+                let state = dir.join(format!("new-{}.yaml", fresh.get()));
+                let namespace = format!("bench-wizard-new-{}", fresh.get());
+                std::fs::write(&state, state_text(&namespace, args.services)).expect("state");
+                let mut with = vec!["apply", "-f", state.to_str().unwrap()];
+                with.extend_from_slice(extra);
+                let (sample, code) = tools.time(&server, &tools.wizard, &with);
+                assert_eq!(code, 0, "wizard apply of a new namespace exited {code}");
+                sample
+            })
+            .collect();
+        median(samples)
+    };
+    let (k, code) = tools.time(&server, &tools.kubectl, kubectl_apply);
+    assert_eq!(code, 0, "kubectl apply failed");
+    let (w, code) = tools.time(&server, &tools.wizard, wizard_apply);
+    assert_eq!(code, 0, "wizard apply failed");
+    report("apply (create all, one run each)", (k, k.wall), (w, w.wall));
+    println!("apply (create all, a new namespace each run)");
+    line("wizard", create(&[]), Some(args.concurrency));
     report(
         "apply (unchanged)",
         sample(&tools.kubectl, kubectl_apply, 0),
@@ -236,26 +314,18 @@ fn main() {
         sample(&tools.kubectl, &kubectl_diff_5, 0),
         wizard_diff_time,
     );
-    // What apply's request pattern cannot beat: every object one round
-    // trip, `concurrency` at a time (plus the lists and the process).
-    println!(
-        "\nwizard apply (unchanged) by --concurrency; bound = objects × latency / concurrency"
-    );
+    // What apply's request pattern cannot beat: every request one round
+    // trip, `concurrency` at a time.
+    println!("\nwizard by --concurrency");
     for concurrency in args.sweep.iter() {
         let text = concurrency.to_string();
-        let with: Vec<&str> = wizard_apply
-            .iter()
-            .copied()
-            .chain(["--concurrency", text.as_str()])
-            .collect();
-        let time = sample(&tools.wizard, &with, 0);
-        let bound = Duration::from_millis(args.latency_ms) * objects as u32 / *concurrency;
-        println!(
-            "  {concurrency:>3}: {:>8}   bound {:>8}   {:.2}× the bound",
-            ms(time),
-            ms(bound),
-            time.as_secs_f64() / bound.as_secs_f64()
-        );
+        let extra = ["--concurrency", text.as_str()];
+        let with: Vec<&str> = wizard_apply.iter().copied().chain(extra).collect();
+        println!("  --concurrency {concurrency}: apply (unchanged), apply (create all), diff");
+        line("", sample(&tools.wizard, &with, 0), Some(*concurrency));
+        line("", create(&extra), Some(*concurrency));
+        let with: Vec<&str> = wizard_diff.iter().copied().chain(extra).collect();
+        line("", sample(&tools.wizard, &with, 0), Some(*concurrency));
     }
     if args.idle_objects > 0 {
         idle_cpu(&tools, &dir, args.idle_objects);
@@ -265,10 +335,16 @@ fn main() {
 
 /// CPU time of this process (the servers run on its threads).
 fn own_cpu() -> Duration {
+    cpu(libc::RUSAGE_SELF)
+}
+
+/// User + system time of this process (`RUSAGE_SELF`) or of its children
+/// that have ended and been waited for (`RUSAGE_CHILDREN`).
+fn cpu(who: libc::c_int) -> Duration {
     // SAFETY: a zeroed rusage is valid for getrusage to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: the pointer is valid for the call.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    unsafe { libc::getrusage(who, &mut usage) };
     let time = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };

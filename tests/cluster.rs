@@ -322,14 +322,28 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
         return;
     }
     let all = env.server.requests();
-    // The ApplySet parent: read, applied before the objects (404: the
-    // namespace did not exist yet) and after them.
+    // The ApplySet parent: known missing from the list of Secrets (no read
+    // of its own), applied once: after the Namespace it lives in, before
+    // any member (KEP-3659: the parent lists the kinds before they exist).
     let parent: Vec<String> = all
         .iter()
         .filter(|r| r.path.contains("/secrets/applyset-shop"))
         .map(|r| r.method.clone())
         .collect();
-    assert_eq!(parent, ["GET", "PATCH", "PATCH"]);
+    assert_eq!(parent, ["PATCH"]);
+    let writes: Vec<&str> = all
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| r.path.split('?').next().unwrap())
+        .collect();
+    assert_eq!(
+        writes[..2],
+        [
+            "/api/v1/namespaces/shop",
+            "/api/v1/namespaces/shop/secrets/applyset-shop"
+        ]
+    );
+    assert_eq!(writes.len(), 6, "{writes:?}");
     let requests: Vec<_> = all
         .into_iter()
         .filter(|r| !r.path.contains("/secrets/applyset-shop"))
@@ -338,7 +352,8 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
     assert_eq!(requests.iter().filter(|r| r.method == "PATCH").count(), 4);
     assert_eq!(requests.iter().filter(|r| r.method == "POST").count(), 1);
     // One list per kind and namespace (the state before, to tell
-    // "unchanged", and the Secrets' live values): no read per object.
+    // "unchanged", and the Secrets' live values): no read per object but
+    // the Namespace's (not a list of every namespace of the cluster).
     let lists = |requests: &[support::RequestRecord]| -> Vec<String> {
         let mut reads: Vec<String> = requests
             .iter()
@@ -349,7 +364,7 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
         reads
     };
     let expected = [
-        "/api/v1/namespaces",
+        "/api/v1/namespaces/shop",
         "/api/v1/namespaces/shop/configmaps",
         "/api/v1/namespaces/shop/secrets",
         "/api/v1/namespaces/shop/services",
@@ -372,6 +387,47 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
         .all(|r| r.path.contains("fieldManager=kubectl-wizard")));
     assert_eq!(lists(&requests), expected);
     assert_eq!(requests.len(), 10);
+
+    // A re-apply of the same state: the parent lists every kind already,
+    // so it is neither read on its own nor written; one write per object.
+    env.server.reset_requests();
+    assert_code(&apply(&env, &state, &[]), 0);
+    let requests = env.server.requests();
+    assert!(
+        requests.iter().all(|r| !r.path.contains("/applyset-shop")),
+        "{requests:?}"
+    );
+    assert_eq!(lists(&requests), expected);
+    assert_eq!(requests.len(), 10, "{requests:?}");
+
+    // A new kind: the parent is written with the Namespace (which exists),
+    // before any member, and lists the Ingress before it is sent.
+    env.server.reset_requests();
+    let grown = env.write_state(&format!("ingress: shop.example.com\n{STATE}"));
+    assert_code(&apply(&env, &grown, &[]), 0);
+    let mut writes: Vec<String> = env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| r.path.split('?').next().unwrap().to_string())
+        .collect();
+    assert_eq!(writes.len(), 7, "{writes:?}");
+    writes[..2].sort();
+    assert_eq!(
+        writes[..2],
+        [
+            "/api/v1/namespaces/shop",
+            "/api/v1/namespaces/shop/secrets/applyset-shop"
+        ]
+    );
+    let parent = env
+        .get("v1", "Secret", "applyset-shop")
+        .expect("the parent");
+    assert_eq!(
+        parent["metadata"]["annotations"]["applyset.kubernetes.io/contains-group-kinds"],
+        "ConfigMap,Deployment.apps,Ingress.networking.k8s.io,Secret,Service"
+    );
 }
 
 #[test]
@@ -409,6 +465,40 @@ fn another_managers_field_is_a_conflict_unless_forced() {
     assert_code(&forced, 0);
     assert!(stdout(&forced).contains("deployment.apps/api serverside-applied\n"));
     assert_eq!(env.replicas(), 2);
+}
+
+#[test]
+fn a_namespace_that_existed_and_is_refused_skips_nothing() {
+    // The Namespace existed before the run: the objects in it do not wait
+    // for its apply, and its conflict is its failure alone.
+    let (env, _) = Env::applied();
+    env.kubectl_ok(&[
+        "label",
+        "namespace",
+        &env.namespace,
+        "--overwrite",
+        "app.kubernetes.io/part-of=billing",
+    ]);
+    let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 3"));
+    let out = apply(&env, &changed, &[]);
+    assert_code(&out, 1);
+    let errors = stderr(&out);
+    let namespace = format!("namespace/{}", env.namespace);
+    assert!(
+        errors.contains(&format!(
+            "error: {namespace}: conflict with another field manager"
+        )),
+        "{errors}"
+    );
+    assert!(!errors.contains("skipped"), "{errors}");
+    assert!(
+        errors.contains(&format!(
+            "1 of 5 objects were not applied: {namespace} (failed)"
+        )),
+        "{errors}"
+    );
+    assert!(stdout(&out).contains("deployment.apps/api serverside-applied\n"));
+    assert_eq!(env.replicas(), 3);
 }
 
 #[test]
@@ -540,9 +630,9 @@ fn throttling_and_server_errors_are_retried() {
     faults.set_retry_after(0);
     faults.throttle_next(2);
     assert_code(&apply(&env, &state, &[]), 0);
-    // 4 lists, 1 Secret read and 5 applies, plus the 2 throttled attempts
-    // again, and the ApplySet parent's read and two applies.
-    assert_eq!(env.server.requests().len(), 15);
+    // 5 lists and 5 writes, plus the 2 throttled attempts again, and the
+    // ApplySet parent's apply.
+    assert_eq!(env.server.requests().len(), 13);
     assert_eq!(faults.hits(), 2, "both 429s were sent");
     faults.fail_next(2);
     let changed = env.write_state(&STATE.replace("replicas: 2", "replicas: 4"));

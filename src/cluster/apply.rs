@@ -1,12 +1,14 @@
 //! `apply`: server-side apply in dependency order (STATE.md §8). An object
 //! is sent as soon as what it depends on has been answered (its service's
-//! objects of earlier phases, the Namespace), up to `concurrency` at once;
-//! there is no barrier between phases, which the API server does not need
-//! and which left the connections idle at the end of each. What depends on
-//! an object that failed is skipped.
+//! objects of earlier phases, the Namespace when it did not exist yet, the
+//! ApplySet parent when that must be written first), up to `concurrency`
+//! at once; there is no barrier between phases, which the API server does
+//! not need and which left the connections idle at the end of each. What
+//! depends on an object that failed is skipped.
 
 use std::collections::BTreeSet;
 
+use futures::future::{FutureExt, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use kube::api::PatchParams;
 use serde_json::Value;
@@ -15,7 +17,7 @@ use super::failure::Failure;
 use super::listed::Listed as Before;
 use super::plan::{self, Blocker, Groups};
 use super::transport::{Reply, Target, Transport};
-use super::{recreate, secrets, strip};
+use super::{applyset, recreate, secrets, strip};
 use crate::render::Manifest;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,55 +65,92 @@ pub enum Outcome {
 pub struct Run {
     pub outcomes: Vec<Outcome>,
     pub fatal: Option<Failure>,
+    /// Whether `fatal` is the failure of the `Gate`.
+    pub gate_failed: bool,
     /// With `ApplyOptions::keep_objects`, one entry per manifest: the
     /// object as the server returned it, `None` where there is none (not
     /// applied, or a dry run the server could not check). Empty otherwise.
     pub objects: Vec<Option<Value>>,
 }
 
-/// Apply every manifest (already in apply order). `report` is called with
+/// A write that every member of the set waits for: the ApplySet parent,
+/// which must list the members' kinds before any of them is created
+/// (KEP-3659), so that an apply that stops half-way leaves no member the
+/// parent does not know of. It goes with the Namespace, or after it when
+/// the namespace did not exist before the run (the parent lives there).
+/// Its failure ends the run before any member is sent.
+pub type Gate<'a> = LocalBoxFuture<'a, Result<(), Failure>>;
+
+/// Apply every manifest (already in apply order), given the objects as
+/// they were `before` the run (see `Listed`). `report` is called with
 /// the indices and outcomes of objects as soon as every object before them
 /// has one too, so output appears in apply order as the work progresses.
 /// A failure that concerns every request (unreachable server, rejected
 /// credentials) stops the run: the answers to requests already sent are
-/// still reported, and the objects not sent yet are `NotSent`. `Err` only
-/// when nothing could be sent at all.
+/// still reported, and the objects not sent yet are `NotSent`.
 pub async fn apply_all(
     transport: &Transport,
     manifests: &[Manifest],
+    before: &Before,
+    mut gate: Option<Gate<'_>>,
     options: ApplyOptions,
     mut report: impl FnMut(&[(usize, Outcome)]),
-) -> Result<Run, Failure> {
-    let before = Before::read(transport, manifests, options.concurrency).await?;
-    let before = &before;
+) -> Run {
     let groups = plan::groups(manifests);
     let mut objects: Vec<Option<Value>> = Vec::new();
     if options.keep_objects {
         objects.resize(manifests.len(), None);
     }
-    let mut progress = Progress::new(manifests, &groups);
+    let gate_index = manifests.len();
+    let existed = namespaces_existed(transport, manifests, before);
+    let mut progress = Progress::new(manifests, &groups, gate.is_some(), existed);
     let mut fatal = None;
+    let mut gate_failed = false;
     let mut running = FuturesUnordered::new();
     loop {
         while fatal.is_none() && running.len() < options.concurrency.max(1) {
             let Some(index) = progress.ready.pop_first() else {
                 break;
             };
+            if index == gate_index {
+                // A failed Namespace skips every member anyway: nothing to
+                // write the parent for (nor a namespace to write it in).
+                let namespace_failed = progress.blocker.blocked_by(&Groups::Everything).is_some();
+                match gate.take() {
+                    Some(write) if !namespace_failed => running.push(
+                        async move { (index, write.await.map(|()| (Change::Unchanged, None))) }
+                            .boxed_local(),
+                    ),
+                    _ => progress.release(index),
+                }
+                continue;
+            }
             match progress.blocker.blocked_by(&groups[index]) {
                 Some(because) => {
                     let because = because.to_string();
                     progress.settle(index, Outcome::Skipped { because });
                 }
-                None => running.push(async move {
-                    let result = apply_one(transport, &manifests[index], before, options).await;
-                    (index, result)
-                }),
+                None => running.push(
+                    async move {
+                        let result = apply_one(transport, &manifests[index], before, options).await;
+                        (index, result)
+                    }
+                    .boxed_local(),
+                ),
             }
         }
         report(&progress.take_reportable());
         let Some((index, result)) = running.next().await else {
             break;
         };
+        if index == gate_index {
+            if let Err(failure) = result {
+                fatal.get_or_insert(failure);
+                gate_failed = true;
+            }
+            progress.release(index);
+            continue;
+        }
         let outcome = match result {
             Ok((change, object)) => {
                 if let Some(slot) = objects.get_mut(index) {
@@ -137,15 +176,26 @@ pub async fn apply_all(
         report(&rest);
     }
     let outcomes = progress.outcomes.into_iter().flatten().collect();
-    Ok(Run {
+    Run {
         outcomes,
         fatal,
+        gate_failed,
         objects,
-    })
+    }
+}
+
+/// Whether every Namespace of the set existed before the run (one that
+/// could not be listed counts as missing). Then nothing waits for its
+/// apply: the API server needs a namespace to exist, not to be applied.
+fn namespaces_existed(transport: &Transport, manifests: &[Manifest], before: &Before) -> bool {
+    manifests
+        .iter()
+        .filter(|m| !applyset::is_member(m))
+        .all(|m| matches!(before.get(&transport.target(m)), Some(Some(_))))
 }
 
 /// Which objects are answered, which may be sent, and what the failures
-/// so far block.
+/// so far block. The `Gate`, if any, is one more node after the objects.
 struct Progress<'a> {
     manifests: &'a [Manifest],
     groups: &'a [Groups],
@@ -159,19 +209,47 @@ struct Progress<'a> {
     blocker: Blocker,
     /// Outcomes before this index have been reported.
     reported: usize,
+    /// The Namespaces existed before the run (see `Progress::new`).
+    existed: bool,
 }
 
 impl<'a> Progress<'a> {
-    fn new(manifests: &'a [Manifest], groups: &'a [Groups]) -> Progress<'a> {
-        let prerequisites = plan::prerequisites(manifests, groups);
-        let mut dependents = vec![Vec::new(); manifests.len()];
+    /// `gate`: whether there is a `Gate` (its index is `manifests.len()`);
+    /// `existed`: whether the Namespaces existed before the run, so that
+    /// neither the members nor the gate wait for them, and a Namespace that
+    /// fails blocks nothing.
+    fn new(
+        manifests: &'a [Manifest],
+        groups: &'a [Groups],
+        gate: bool,
+        existed: bool,
+    ) -> Progress<'a> {
+        let mut prerequisites = plan::prerequisites(manifests, groups);
+        let namespaces: Vec<usize> = (0..manifests.len())
+            .filter(|&index| !applyset::is_member(&manifests[index]))
+            .collect();
+        if existed {
+            for waits in &mut prerequisites {
+                waits.retain(|index| !namespaces.contains(index));
+            }
+        }
+        if gate {
+            let gate_index = manifests.len();
+            for (index, waits) in prerequisites.iter_mut().enumerate() {
+                if applyset::is_member(&manifests[index]) {
+                    waits.push(gate_index);
+                }
+            }
+            prerequisites.push(if existed { Vec::new() } else { namespaces });
+        }
+        let mut dependents = vec![Vec::new(); prerequisites.len()];
         for (index, waits) in prerequisites.iter().enumerate() {
             for &earlier in waits {
                 dependents[earlier].push(index);
             }
         }
         let waiting_for: Vec<usize> = prerequisites.iter().map(Vec::len).collect();
-        let ready = (0..manifests.len())
+        let ready = (0..prerequisites.len())
             .filter(|&index| waiting_for[index] == 0)
             .collect();
         Progress {
@@ -183,16 +261,23 @@ impl<'a> Progress<'a> {
             ready,
             blocker: Blocker::default(),
             reported: 0,
+            existed,
         }
     }
 
     /// Record an object's outcome and release what waited only for it.
     fn settle(&mut self, index: usize, outcome: Outcome) {
-        if !matches!(outcome, Outcome::Applied(_)) {
+        let blocks = !(self.existed && self.groups[index] == Groups::Everything);
+        if blocks && !matches!(outcome, Outcome::Applied(_)) {
             self.blocker
                 .record(&self.groups[index], &self.manifests[index].reference());
         }
         self.outcomes[index] = Some(outcome);
+        self.release(index);
+    }
+
+    /// Let what waited only for `index` go.
+    fn release(&mut self, index: usize) {
         for &dependent in &self.dependents[index] {
             self.waiting_for[dependent] -= 1;
             if self.waiting_for[dependent] == 0 {
@@ -406,7 +491,75 @@ fn same_content(live: &Value, sent: &Value, result: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Phase;
     use serde_json::json;
+
+    fn manifests() -> Vec<Manifest> {
+        let state = r#"
+namespace: shop
+_services:
+  - {name: api, image: "api:1", port: 8080, envVars: [{key: MODE, value: fast}]}
+"#;
+        crate::pipeline::build(state, "state.yaml", &Default::default())
+            .unwrap()
+            .manifests
+    }
+
+    fn ready(progress: &Progress) -> Vec<usize> {
+        progress.ready.iter().copied().collect()
+    }
+
+    #[test]
+    fn the_parent_waits_for_a_new_namespace_and_every_member_for_the_parent() {
+        let manifests = manifests();
+        let groups = plan::groups(&manifests);
+        let mut progress = Progress::new(&manifests, &groups, true, false);
+        let gate = manifests.len();
+        assert_eq!(manifests[0].phase, Phase::Namespace);
+        assert_eq!(ready(&progress), [0]);
+        progress.ready.clear();
+        progress.settle(0, Outcome::Applied(Change::Created));
+        assert_eq!(ready(&progress), [gate]);
+        progress.ready.clear();
+        progress.release(gate);
+        let first = ready(&progress);
+        assert!(!first.is_empty());
+        assert!(first.iter().all(|&i| manifests[i].phase == Phase::Config));
+    }
+
+    #[test]
+    fn with_an_existing_namespace_the_parent_goes_with_it_and_nothing_waits_for_it() {
+        let manifests = manifests();
+        let groups = plan::groups(&manifests);
+        let gate = manifests.len();
+        let progress = Progress::new(&manifests, &groups, true, true);
+        assert_eq!(ready(&progress), [0, gate]);
+        // Without a parent to write, the first members go at once.
+        let progress = Progress::new(&manifests, &groups, false, true);
+        let first = ready(&progress);
+        assert_eq!(first[0], 0);
+        assert!(first[1..]
+            .iter()
+            .all(|&i| manifests[i].phase == Phase::Config));
+        assert!(first.len() > 1);
+    }
+
+    #[test]
+    fn an_existing_namespace_that_fails_blocks_nothing_a_new_one_everything() {
+        let manifests = manifests();
+        let groups = plan::groups(&manifests);
+        let failed = || Outcome::Failed(Failure::Rejected(Default::default()));
+        let mut progress = Progress::new(&manifests, &groups, false, true);
+        progress.settle(0, failed());
+        assert!(groups
+            .iter()
+            .all(|g| progress.blocker.blocked_by(g).is_none()));
+        let mut progress = Progress::new(&manifests, &groups, false, false);
+        progress.settle(0, failed());
+        assert!(groups
+            .iter()
+            .all(|g| progress.blocker.blocked_by(g) == Some("namespace/shop")));
+    }
 
     fn object(version: &str, replicas: i64) -> Value {
         json!({"metadata": {"name": "api", "resourceVersion": version}, "spec": {"replicas": replicas}})

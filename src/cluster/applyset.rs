@@ -77,6 +77,22 @@ impl ApplySet {
         })
     }
 
+    /// Whether the live parent already says what `parent(group_kinds)`
+    /// would: its id, this version of the tool and these kinds. Writing it
+    /// again would change nothing, so apply leaves it alone.
+    pub fn is_current(&self, live: &Value, group_kinds: &BTreeSet<String>) -> bool {
+        let wanted = self.parent(group_kinds);
+        ["labels", "annotations"].iter().all(|field| {
+            let pointer = format!("/metadata/{field}");
+            let wanted = wanted.pointer(&pointer).and_then(Value::as_object);
+            let live = live.pointer(&pointer).and_then(Value::as_object);
+            wanted
+                .into_iter()
+                .flatten()
+                .all(|(key, value)| live.and_then(|l| l.get(key)) == Some(value))
+        })
+    }
+
     /// The member kinds a live parent lists, or why this tool must not use
     /// it (another tool's set, or not a parent of this id at all).
     pub fn check_parent(&self, live: &Value) -> Result<BTreeSet<String>, String> {
@@ -227,6 +243,25 @@ mod tests {
         live["metadata"]["annotations"][TOOLING_ANNOTATION] = json!(tooling());
         live["metadata"]["labels"][ID_LABEL] = json!("applyset-other-v1");
         assert!(set.check_parent(&live).unwrap_err().contains("instead of"));
+    }
+
+    #[test]
+    fn a_parent_that_says_it_all_already_is_current() {
+        let set = ApplySet::new("shop", "shop");
+        let kinds: BTreeSet<String> =
+            ["ConfigMap".to_string(), "Deployment.apps".to_string()].into();
+        let mut live = set.parent(&kinds);
+        live["metadata"]["resourceVersion"] = json!("7");
+        live["metadata"]["labels"]["team"] = json!("a");
+        assert!(set.is_current(&live, &kinds));
+        let more: BTreeSet<String> = kinds
+            .iter()
+            .cloned()
+            .chain(["Service".to_string()])
+            .collect();
+        assert!(!set.is_current(&live, &more));
+        live["metadata"]["annotations"][TOOLING_ANNOTATION] = json!("kubectl-wizard/v0.0.1");
+        assert!(!set.is_current(&live, &kinds));
     }
 
     #[test]

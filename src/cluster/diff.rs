@@ -28,30 +28,41 @@ pub struct DiffOptions {
 /// The comparison of one object.
 pub type ObjectDiff = Result<Compared, Failure>;
 
-/// One object's two sides as YAML (stripped, Secrets masked unless asked)
-/// and their unified diff, `None` when apply would change nothing. The
-/// sides are what `KUBECTL_EXTERNAL_DIFF` gets.
+/// One object's two sides (stripped, Secrets masked unless asked) and
+/// their unified diff, `None` when apply would change nothing. The sides
+/// as YAML are what `KUBECTL_EXTERNAL_DIFF` gets; they are written out
+/// only for it (two YAML documents per object were most of a diff's CPU).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compared {
     pub text: Option<String>,
     /// `None` when the object does not exist yet.
-    pub live: Option<String>,
-    pub after: String,
+    live: Option<Value>,
+    after: Value,
 }
 
-/// Compare every manifest with the cluster, at most `concurrency` objects
-/// at a time; results are in manifest order.
+impl Compared {
+    /// The live side as YAML; `None` when the object does not exist yet.
+    pub fn live_yaml(&self) -> Option<String> {
+        self.live.as_ref().map(to_yaml)
+    }
+
+    /// The side after apply as YAML.
+    pub fn after_yaml(&self) -> String {
+        to_yaml(&self.after)
+    }
+}
+
+/// Compare every manifest with the cluster (as `listed` before, see
+/// `Listed`), at most `concurrency` objects at a time; results are in
+/// manifest order.
 pub async fn diff_all(
     transport: &Transport,
     manifests: &[Manifest],
+    listed: &Listed,
     options: DiffOptions,
 ) -> Vec<ObjectDiff> {
-    let listed = match Listed::read(transport, manifests, options.concurrency).await {
-        Ok(listed) => listed,
-        Err(failure) => return manifests.iter().map(|_| Err(failure.clone())).collect(),
-    };
     bounded(manifests, options.concurrency, |manifest| {
-        diff_one(transport, manifest, &listed, options)
+        diff_one(transport, manifest, listed, options)
     })
     .await
 }
@@ -217,8 +228,8 @@ pub fn compared(
     }
     Compared {
         text: unified(&title(manifest), live.as_ref(), &after),
-        live: live.as_ref().map(to_yaml),
-        after: to_yaml(&after),
+        live,
+        after,
     }
 }
 

@@ -4,8 +4,10 @@
 //! make their first write or dry run of a Secret against the listed
 //! version (a write against a version that changed since is refused by
 //! the server, and the Secret is then read again); `diff` compares with
-//! them. One list per collection instead of a GET per object halves the
-//! requests of a diff and takes a round trip off every Secret.
+//! them; the check of referenced Secrets and ConfigMaps (`references`)
+//! and the ApplySet parent are answered from the same lists. Everything a
+//! run reads before its first write is read here, at once: one round trip
+//! instead of one per step.
 
 use std::collections::HashMap;
 
@@ -16,36 +18,101 @@ use super::failure::Failure;
 use super::transport::{Target, Transport};
 use crate::render::Manifest;
 
+/// What to read before a run: whole collections, and single objects of
+/// collections that are not listed.
+#[derive(Debug, Default)]
+pub struct Reads {
+    collections: Vec<String>,
+    objects: Vec<Target>,
+}
+
+impl Reads {
+    /// The collections the manifests go to, but a cluster-wide object (the
+    /// Namespace) is read on its own: a list of every namespace of the
+    /// cluster would be larger, and needs a permission a user confined to
+    /// a namespace lacks.
+    pub fn of(transport: &Transport, manifests: &[Manifest]) -> Reads {
+        let mut reads = Reads::default();
+        for manifest in manifests {
+            let target = transport.target(manifest);
+            match manifest.namespace {
+                Some(_) => reads.collection(target.collection),
+                None => reads.object(target),
+            }
+        }
+        reads
+    }
+
+    /// List `collection` too.
+    pub fn collection(&mut self, collection: String) {
+        if !self.collections.contains(&collection) {
+            self.collections.push(collection);
+        }
+    }
+
+    /// Read one object too, unless its collection is listed anyway.
+    pub fn object(&mut self, target: Target) {
+        self.objects.push(target);
+    }
+}
+
+/// One request of `Listed::read`, and its answer.
+enum Read {
+    List(String),
+    Get(Target),
+}
+
+enum Answer {
+    Items(Vec<Value>),
+    Object(Option<Value>),
+}
+
 #[derive(Debug, Default)]
 pub struct Listed {
     /// Collection URL → the objects in it by name. A collection missing
     /// here could not be listed (RBAC, say): its objects' prior state is
     /// unknown, and each is read on its own where that matters.
     collections: HashMap<String, HashMap<String, Value>>,
+    /// Objects read on their own: (collection, name) → the object, `None`
+    /// when it does not exist.
+    objects: HashMap<(String, String), Option<Value>>,
+    /// Why a collection could not be listed.
+    failures: HashMap<String, Failure>,
 }
 
 impl Listed {
-    /// List every collection the manifests go to. `Err` only for a failure
-    /// that concerns every request (unreachable server, credentials).
+    /// Make every read of `reads`, at most `concurrency` at a time. `Err`
+    /// only for a failure that concerns every request (unreachable server,
+    /// credentials).
     pub async fn read(
         transport: &Transport,
-        manifests: &[Manifest],
+        reads: Reads,
         concurrency: usize,
     ) -> Result<Listed, Failure> {
-        let mut wanted: Vec<String> = manifests
-            .iter()
-            .map(|m| transport.target(m).collection)
-            .collect();
-        wanted.sort();
-        wanted.dedup();
-        let lists = bounded(&wanted, concurrency, |collection| {
-            transport.list(collection)
+        let Reads {
+            mut collections,
+            objects,
+        } = reads;
+        collections.sort();
+        let mut wanted: Vec<Read> = collections.iter().cloned().map(Read::List).collect();
+        wanted.extend(
+            objects
+                .into_iter()
+                .filter(|target| collections.binary_search(&target.collection).is_err())
+                .map(Read::Get),
+        );
+        let answers = bounded(&wanted, concurrency, |read| async move {
+            match read {
+                Read::List(collection) => transport.list(collection).await.map(Answer::Items),
+                Read::Get(target) => transport.get(target).await.map(Answer::Object),
+            }
         })
         .await;
         let mut listed = Listed::default();
-        for (collection, list) in wanted.into_iter().zip(lists) {
-            match list {
-                Ok(items) => {
+        for (read, answer) in wanted.into_iter().zip(answers) {
+            match (read, answer) {
+                (_, Err(failure)) if failure.is_fatal() => return Err(failure),
+                (Read::List(collection), Ok(Answer::Items(items))) => {
                     let by_name = items
                         .into_iter()
                         .filter_map(|item| {
@@ -55,8 +122,17 @@ impl Listed {
                         .collect();
                     listed.collections.insert(collection, by_name);
                 }
-                Err(failure) if failure.is_fatal() => return Err(failure),
-                Err(_) => {}
+                (Read::List(collection), Err(failure)) => {
+                    listed.failures.insert(collection, failure);
+                }
+                (Read::Get(target), Ok(Answer::Object(found))) => {
+                    listed
+                        .objects
+                        .insert((target.collection, target.name), found);
+                }
+                // A failed read is made again where it is needed, which
+                // reports its failure there.
+                _ => {}
             }
         }
         Ok(listed)
@@ -65,9 +141,23 @@ impl Listed {
     /// `Some(live)` when the prior state is known (`live` is `None` for an
     /// object that did not exist), `None` when it is not.
     pub fn get(&self, target: &Target) -> Option<Option<&Value>> {
+        if let Some(objects) = self.collections.get(&target.collection) {
+            return Some(objects.get(&target.name));
+        }
+        self.objects
+            .get(&(target.collection.clone(), target.name.clone()))
+            .map(Option::as_ref)
+    }
+
+    /// The objects of a listed collection by name, or why it could not be
+    /// listed (`Err(None)`: it was not asked for).
+    pub fn collection(
+        &self,
+        collection: &str,
+    ) -> Result<&HashMap<String, Value>, Option<&Failure>> {
         self.collections
-            .get(&target.collection)
-            .map(|objects| objects.get(&target.name))
+            .get(collection)
+            .ok_or_else(|| self.failures.get(collection))
     }
 
     /// Like `get`, as a GET would answer: items of a list carry no

@@ -2,7 +2,9 @@
 //! on it. Later phases of a service depend on its earlier ones (a workload
 //! needs its ConfigMap, Secret and claims; an autoscaler needs its
 //! workload); the Ingress depends on the services it routes to; everything
-//! depends on the Namespace. Other services carry on.
+//! depends on the Namespace (`apply` drops that when the namespace existed
+//! before the run: the API server needs it to exist, not to be applied).
+//! Other services carry on.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -12,6 +12,7 @@ use similar::TextDiff;
 
 use super::applyset::{self, ApplySet};
 use super::failure::Failure;
+use super::listed::Listed;
 use super::resources::{self, Kind};
 use super::transport::{Target, Transport};
 use super::{bounded, diff, strip};
@@ -94,13 +95,30 @@ pub async fn read_parent(
     transport: &Transport,
     set: &ApplySet,
 ) -> Result<Option<BTreeSet<String>>, PruneError> {
+    Ok(read_parent_from(transport, set, &Listed::default())
+        .await?
+        .map(|(_, kinds)| kinds))
+}
+
+/// Like `read_parent`, from what `listed` holds when it holds the parent
+/// (it read the parent's Secrets, or the parent itself): no request then.
+/// Also the live parent, to tell whether it needs writing at all.
+pub async fn read_parent_from(
+    transport: &Transport,
+    set: &ApplySet,
+    listed: &Listed,
+) -> Result<Option<(Value, BTreeSet<String>)>, PruneError> {
     let target = parent_target(transport, set);
-    match transport.get(&target).await.map_err(PruneError::Failure)? {
+    let live = match listed.get(&target) {
+        Some(live) => live.cloned(),
+        None => transport.get(&target).await.map_err(PruneError::Failure)?,
+    };
+    match live {
         None => Ok(None),
-        Some(live) => set
-            .check_parent(&live)
-            .map(Some)
-            .map_err(PruneError::Refused),
+        Some(live) => {
+            let kinds = set.check_parent(&live).map_err(PruneError::Refused)?;
+            Ok(Some((live, kinds)))
+        }
     }
 }
 
@@ -120,7 +138,7 @@ impl std::fmt::Display for PruneError {
     }
 }
 
-fn parent_target(transport: &Transport, set: &ApplySet) -> Target {
+pub fn parent_target(transport: &Transport, set: &ApplySet) -> Target {
     let manifest = Manifest {
         phase: Phase::Config,
         api_version: "v1".into(),

@@ -6,15 +6,17 @@
 //! created by someone else before the pods need it.
 //!
 //! The references are read from the rendered objects, not the state, so
-//! that a merged set of several states is checked as one. One list request
-//! per kind and namespace, however many references there are; objects the
-//! set itself generates are not looked up.
+//! that a merged set of several states is checked as one. The lists come
+//! from `Listed`: one list request per kind and namespace, however many
+//! references there are, and none of its own when the run lists that kind
+//! anyway (it does for the Secrets and ConfigMaps the set generates);
+//! objects the set itself generates are not looked up.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::transport::Transport;
+use super::listed::Listed;
 use crate::render::Manifest;
 
 /// One reference from a container to an object it does not generate.
@@ -103,10 +105,29 @@ fn selectors(container: &Value) -> Vec<(&'static str, &Value)> {
     out
 }
 
-/// The warnings for references whose object is not in the cluster, one
-/// list request per kind and namespace. A list that fails (no permission
-/// to list Secrets, say) is one warning saying what could not be checked.
-pub async fn missing(transport: &Transport, manifests: &[Manifest]) -> Vec<String> {
+/// The collection (`/api/v1/namespaces/<ns>/secrets`) a reference's
+/// object lives in.
+fn collection(namespace: &str, kind: &str) -> String {
+    let plural = match kind {
+        "Secret" => "secrets",
+        _ => "configmaps",
+    };
+    format!("/api/v1/namespaces/{namespace}/{plural}")
+}
+
+/// The collections to list for `missing`.
+pub fn collections(manifests: &[Manifest]) -> Vec<String> {
+    let wanted: BTreeSet<String> = external(manifests)
+        .iter()
+        .map(|r| collection(&r.namespace, r.kind))
+        .collect();
+    wanted.into_iter().collect()
+}
+
+/// The warnings for references whose object is not in the cluster, from
+/// the lists of `collections`. A list that failed (no permission to list
+/// Secrets, say) is one warning saying what could not be checked.
+pub fn missing(listed: &Listed, manifests: &[Manifest]) -> Vec<String> {
     let references = external(manifests);
     let mut wanted: BTreeMap<(&str, &str), Vec<&Reference>> = BTreeMap::new();
     for reference in &references {
@@ -117,27 +138,20 @@ pub async fn missing(transport: &Transport, manifests: &[Manifest]) -> Vec<Strin
     }
     let mut warnings = Vec::new();
     for ((namespace, kind), refs) in wanted {
-        let plural = match kind {
-            "Secret" => "secrets",
-            _ => "configmaps",
-        };
-        let collection = format!("/api/v1/namespaces/{namespace}/{plural}");
-        let present: BTreeSet<String> = match transport.list(&collection).await {
-            Ok(items) => items
-                .iter()
-                .filter_map(|item| item.pointer("/metadata/name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect(),
+        let present = match listed.collection(&collection(namespace, kind)) {
+            Ok(present) => present,
             Err(failure) => {
+                let why =
+                    failure.map_or_else(|| "it was not listed".to_string(), |f| f.to_string());
                 warnings.push(format!(
-                    "cannot check that the {kind}s the state refers to exist in namespace {namespace}: {failure}"
+                    "cannot check that the {kind}s the state refers to exist in namespace {namespace}: {why}"
                 ));
                 continue;
             }
         };
         let mut said = BTreeSet::new();
         for reference in refs {
-            if present.contains(&reference.name) || !said.insert(reference) {
+            if present.contains_key(&reference.name) || !said.insert(reference) {
                 continue;
             }
             let consequence = if reference.optional {

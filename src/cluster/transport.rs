@@ -152,10 +152,7 @@ impl Transport {
     pub async fn list(&self, collection: &str) -> Result<Vec<Value>, Failure> {
         let request = || Request::new(collection).list(&ListParams::default());
         let reply = self.call(request).await?;
-        match reply.body.get("items") {
-            Some(Value::Array(items)) => Ok(items.clone()),
-            _ => Ok(Vec::new()),
-        }
+        Ok(items(reply.body))
     }
 
     /// The objects of a collection that match a label selector.
@@ -167,10 +164,7 @@ impl Transport {
         let params = ListParams::default().labels(selector);
         let request = || Request::new(collection).list(&params);
         let reply = self.call(request).await?;
-        match reply.body.get("items") {
-            Some(Value::Array(items)) => Ok(items.clone()),
-            _ => Ok(Vec::new()),
-        }
+        Ok(items(reply.body))
     }
 
     /// Delete an object as kubectl does (`propagationPolicy: Background`:
@@ -397,6 +391,15 @@ impl Transport {
                 eprintln!("{}", log::body("Response Body", url, body, self.verbosity));
             }
         }
+    }
+}
+
+/// The items of a list answer, taken out of it (not copied: a list of
+/// many objects is large).
+fn items(mut list: Value) -> Vec<Value> {
+    match list.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
     }
 }
 

@@ -59,21 +59,26 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
     super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
         let manifests = &build.manifests;
-        super::warn_missing_references(&transport, manifests).await;
-        let session =
-            super::prune::before_apply(&transport, set, manifests, options.dry_run).await?;
+        // One round trip reads all there is to read: the objects, what the
+        // workloads refer to, the ApplySet parent (from the list of
+        // Secrets when the set has some).
+        let parent = crate::cluster::prune::parent_target(&transport, &set);
+        let before =
+            super::read_before(&transport, manifests, vec![parent], options.concurrency).await?;
+        super::warn_missing_references(&before, manifests);
+        let session = super::prune::before_apply(&transport, set, manifests, &before).await?;
+        let gate = session.gate(&transport, options.dry_run);
         let suffix = if options.dry_run {
             " (server dry run)"
         } else {
             ""
         };
-        let run = apply::apply_all(&transport, manifests, options, |phase| {
+        let run = apply::apply_all(&transport, manifests, &before, gate, options, |phase| {
             for (index, outcome) in phase {
                 print_outcome(&manifests[*index], outcome, suffix, args.output);
             }
         })
-        .await
-        .map_err(|fatal| Error::Failed(fatal.to_string()))?;
+        .await;
         let outcomes = run.outcomes;
         if !quiet {
             say!("{}", summary(&outcomes, suffix));
@@ -86,6 +91,11 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
             // was not applied, here.
             let missing = not_applied(manifests, &outcomes).err();
             let missing = missing.map(|e| format!("; {e}")).unwrap_or_default();
+            let fatal = if run.gate_failed {
+                session.describe(fatal)
+            } else {
+                fatal.to_string()
+            };
             return Err(Error::Failed(format!("{fatal}{missing}")));
         }
         super::prune::after_apply(

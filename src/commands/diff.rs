@@ -35,8 +35,13 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
     };
     let (results, pruned) = super::session::runtime()?.block_on(async {
         let transport = super::session::transport(global, &args.field_manager).await?;
-        super::warn_missing_references(&transport, &build.manifests).await;
-        let results = diff::diff_all(&transport, &build.manifests, options).await;
+        // `--prune` needs the ApplySet parent: read with the rest.
+        let parent = crate::cluster::prune::parent_target(&transport, &set);
+        let objects = if args.prune { vec![parent] } else { Vec::new() };
+        let listed =
+            super::read_before(&transport, &build.manifests, objects, options.concurrency).await?;
+        super::warn_missing_references(&listed, &build.manifests);
+        let results = diff::diff_all(&transport, &build.manifests, &listed, options).await;
         let pruned = if args.prune
             && !results
                 .iter()
@@ -45,6 +50,7 @@ pub fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32> {
             super::prune::preview(
                 &transport,
                 &set,
+                &listed,
                 &build.manifests,
                 prune_options,
                 args.show_secrets,

@@ -64,10 +64,10 @@ pub fn run(
     for (manifest, sides) in manifests.iter().zip(compared) {
         let name = file_name(manifest);
         // A missing object has no live file (diff -N reads it as empty).
-        if let Some(text) = &sides.live {
-            write(live.path(), &name, text)?;
+        if let Some(text) = sides.live_yaml() {
+            write(live.path(), &name, &text)?;
         }
-        write(merged.path(), &name, &sides.after)?;
+        write(merged.path(), &name, &sides.after_yaml())?;
     }
     let status = Command::new(program)
         .args(args)

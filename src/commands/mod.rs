@@ -66,13 +66,36 @@ pub fn print_warnings(warnings: &[Diagnostic]) {
     }
 }
 
-/// Warn (on stderr) about existing Secrets/ConfigMaps the workloads read
-/// that are not in the cluster; see `cluster::references`.
-pub async fn warn_missing_references(
+/// Everything apply and diff read before their first write, at once (one
+/// round trip): the collections of the manifests, those of the Secrets and
+/// ConfigMaps the workloads refer to (`cluster::references`), and single
+/// `objects` of collections not listed otherwise (the ApplySet parent).
+pub async fn read_before(
     transport: &crate::cluster::transport::Transport,
     manifests: &[crate::render::Manifest],
+    objects: Vec<crate::cluster::transport::Target>,
+    concurrency: usize,
+) -> Result<crate::cluster::listed::Listed> {
+    use crate::cluster::listed::{Listed, Reads};
+    let mut reads = Reads::of(transport, manifests);
+    for collection in crate::cluster::references::collections(manifests) {
+        reads.collection(collection);
+    }
+    for target in objects {
+        reads.object(target);
+    }
+    Listed::read(transport, reads, concurrency)
+        .await
+        .map_err(|fatal| Error::Failed(fatal.to_string()))
+}
+
+/// Warn (on stderr) about existing Secrets/ConfigMaps the workloads read
+/// that are not in the cluster; see `cluster::references`.
+pub fn warn_missing_references(
+    listed: &crate::cluster::listed::Listed,
+    manifests: &[crate::render::Manifest],
 ) {
-    for warning in crate::cluster::references::missing(transport, manifests).await {
+    for warning in crate::cluster::references::missing(listed, manifests) {
         eprintln!("warning: {}", crate::sanitize::for_terminal(&warning));
     }
 }

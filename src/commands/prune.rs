@@ -5,10 +5,13 @@
 
 use std::collections::BTreeSet;
 
+use futures::future::FutureExt;
+
 use crate::cli::PruneArgs;
-use crate::cluster::apply::Outcome;
+use crate::cluster::apply::{Gate, Outcome};
 use crate::cluster::applyset::{self, ApplySet};
 use crate::cluster::failure::Failure;
+use crate::cluster::listed::Listed;
 use crate::cluster::prune::{self, PruneError, PruneOptions};
 use crate::cluster::transport::Transport;
 use crate::error::{Error, Result};
@@ -20,15 +23,41 @@ pub fn set_of(build: &Build) -> ApplySet {
     ApplySet::new(&build.project.part_of, &build.project.namespace)
 }
 
-/// What `before_apply` found and did.
+/// What `before_apply` found.
 #[derive(Debug)]
 pub struct Session {
     set: ApplySet,
     /// Kinds the parent listed before, and the rendered ones.
     listed: BTreeSet<String>,
     rendered: BTreeSet<String>,
-    /// Whether the parent could be written (its namespace existed).
-    written: bool,
+    /// Whether the parent must be written (before the members): it does
+    /// not exist, or does not list every kind yet, or another version of
+    /// the tool wrote it.
+    write: bool,
+}
+
+impl Session {
+    /// The parent's write that apply sends before the members (see
+    /// `apply::Gate`); `None` when the live parent says it all already.
+    pub fn gate<'a>(&'a self, transport: &'a Transport, dry_run: bool) -> Option<Gate<'a>> {
+        self.write.then(|| {
+            async move {
+                prune::write_parent(transport, &self.set, &self.listed, dry_run)
+                    .await
+                    .map(|_| ())
+            }
+            .boxed_local()
+        })
+    }
+
+    /// What a failed write of the parent says.
+    pub fn describe(&self, failure: &Failure) -> String {
+        describe(&self.set, failure)
+    }
+}
+
+fn describe(set: &ApplySet, failure: &Failure) -> String {
+    format!("{} (the ApplySet parent): {failure}", set.reference())
 }
 
 pub fn refused(error: PruneError) -> Error {
@@ -40,41 +69,38 @@ fn failed(failure: Failure) -> Error {
 }
 
 /// Check the parent (another tool's set is refused before anything is
-/// sent) and write it listing the old and the new kinds.
+/// sent), from `before` when it holds it, and work out the kinds it must
+/// list: the old and the new ones, so that an apply that stops half-way
+/// loses track of nothing.
 pub async fn before_apply(
     transport: &Transport,
     set: ApplySet,
     manifests: &[Manifest],
-    dry_run: bool,
+    before: &Listed,
 ) -> Result<Session> {
-    let parent = |failure: Failure| {
-        Error::Failed(format!(
-            "{} (the ApplySet parent): {failure}",
-            set.reference()
-        ))
-    };
-    let before = match prune::read_parent(transport, &set).await {
-        Ok(kinds) => kinds.unwrap_or_default(),
-        Err(PruneError::Failure(failure)) => return Err(parent(failure)),
+    let live = match prune::read_parent_from(transport, &set, before).await {
+        Ok(live) => live,
+        Err(PruneError::Failure(failure)) => return Err(Error::Failed(describe(&set, &failure))),
         Err(refusal) => return Err(refused(refusal)),
     };
     let rendered = applyset::group_kinds(manifests);
-    let listed: BTreeSet<String> = before.union(&rendered).cloned().collect();
-    let written = prune::write_parent(transport, &set, &listed, dry_run)
-        .await
-        .map_err(parent)?;
+    let old = live
+        .as_ref()
+        .map(|(_, kinds)| kinds.clone())
+        .unwrap_or_default();
+    let listed: BTreeSet<String> = old.union(&rendered).cloned().collect();
+    let write = !live.is_some_and(|(live, _)| set.is_current(&live, &listed));
     Ok(Session {
         set,
         listed,
         rendered,
-        written,
+        write,
     })
 }
 
-/// After the objects: the parent written if its namespace was only created
-/// now, then, with `--prune`, the members no longer rendered deleted (only
-/// when every object was applied: a failed apply must not also lose the
-/// old object) and the parent narrowed to what remains.
+/// After the objects, with `--prune`: the members no longer rendered
+/// deleted (only when every object was applied: a failed apply must not
+/// also lose the old object) and the parent narrowed to what remains.
 #[allow(clippy::too_many_arguments)]
 pub async fn after_apply(
     transport: &Transport,
@@ -87,11 +113,6 @@ pub async fn after_apply(
     concurrency: usize,
 ) -> Result<()> {
     let set = &session.set;
-    if !session.written && !dry_run {
-        prune::write_parent(transport, set, &session.listed, false)
-            .await
-            .map_err(failed)?;
-    }
     if !args.prune {
         return Ok(());
     }
@@ -140,15 +161,11 @@ pub async fn after_apply(
             missing.join(", ")
         )));
     }
-    if !dry_run {
-        prune::write_parent(
-            transport,
-            set,
-            &plan.remaining_kinds(&session.rendered, &session.listed),
-            false,
-        )
-        .await
-        .map_err(failed)?;
+    let remaining = plan.remaining_kinds(&session.rendered, &session.listed);
+    if !dry_run && remaining != session.listed {
+        prune::write_parent(transport, set, &remaining, false)
+            .await
+            .map_err(failed)?;
     }
     say!("{} object(s) pruned{suffix}", plan.doomed.len());
     Ok(())
@@ -158,12 +175,16 @@ pub async fn after_apply(
 pub async fn preview(
     transport: &Transport,
     set: &ApplySet,
+    before: &Listed,
     manifests: &[Manifest],
     options: PruneOptions,
     show_secrets: bool,
     concurrency: usize,
 ) -> Result<Vec<String>> {
-    let Some(listed) = prune::read_parent(transport, set).await.map_err(refused)? else {
+    let Some((_, listed)) = prune::read_parent_from(transport, set, before)
+        .await
+        .map_err(refused)?
+    else {
         return Ok(Vec::new());
     };
     let kinds: BTreeSet<String> = listed

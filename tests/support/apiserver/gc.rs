@@ -115,14 +115,14 @@ fn resolve(store: &Store, dependent: &ObjectKey, reference: &Value, uid: &str) -
 fn plan(store: &Store) -> Vec<Action> {
     // Owner uid → (dependent, its reference blocks the owner's deletion).
     let mut dependents: HashMap<String, Vec<(ObjectKey, bool)>> = HashMap::new();
-    for (key, object) in store.entries() {
+    for (key, object) in store.collectable() {
         for (reference, _) in references(object) {
             let list = dependents.entry(reference.uid).or_default();
             list.push((key.clone(), reference.blocking));
         }
     }
     let mut actions = Vec::new();
-    for (key, object) in store.entries() {
+    for (key, object) in store.collectable() {
         let own = dependents
             .get(uid(object))
             .map(Vec::as_slice)

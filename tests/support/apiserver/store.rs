@@ -57,6 +57,12 @@ pub struct Store {
     /// The revision after every change, for whoever waits for one (the
     /// controller, watches) instead of polling.
     changes: watch::Sender<u64>,
+    /// The objects the garbage collector has to look at: those with owner
+    /// references, and those being deleted. Any other object is neither a
+    /// dependent nor an owner waiting for its dependents, so the collector
+    /// that runs after every write skips it: a write then costs the same
+    /// in a store of ten objects or of ten thousand.
+    collectable: BTreeSet<ObjectKey>,
 }
 
 impl Default for Store {
@@ -69,6 +75,7 @@ impl Default for Store {
             async_namespace_deletion: false,
             pending: BTreeSet::new(),
             changes: watch::channel(1000).0,
+            collectable: BTreeSet::new(),
         }
     }
 }
@@ -121,22 +128,40 @@ impl Store {
         self.objects.iter().map(|(k, e)| (k, &e.object))
     }
 
-    /// Objects of one type, in one namespace or all of them, by name.
-    pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
-        self.objects
+    /// The objects the garbage collector has to look at (see
+    /// `collectable`), with their keys.
+    pub fn collectable(&self) -> impl Iterator<Item = (&ObjectKey, &Value)> {
+        self.collectable
             .iter()
-            .filter(|(k, _)| k.group == rt.group && k.plural == rt.plural)
-            .filter(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
+            .filter_map(|k| self.objects.get(k).map(|e| (k, &e.object)))
+    }
+
+    /// Objects of one type, in one namespace or all of them, by name. The
+    /// keys sort by type, then namespace, then name: a range, not a scan.
+    pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
+        let start = ObjectKey {
+            group: rt.group,
+            plural: rt.plural,
+            namespace: namespace.unwrap_or("").to_string(),
+            name: String::new(),
+        };
+        self.objects
+            .range(start..)
+            .take_while(|(k, _)| k.group == rt.group && k.plural == rt.plural)
+            .take_while(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
             .map(|(_, e)| &e.object)
             .collect()
     }
 
     /// The Namespace object called `name`, if it exists.
     pub fn namespace(&self, name: &str) -> Option<&Value> {
-        self.objects
-            .iter()
-            .find(|(k, _)| k.plural == "namespaces" && k.group.is_empty() && k.name == name)
-            .map(|(_, e)| &e.object)
+        let key = ObjectKey {
+            group: "",
+            plural: "namespaces",
+            namespace: String::new(),
+            name: name.to_string(),
+        };
+        self.get(&key)
     }
 
     /// Stores `object` under a new resourceVersion and returns it.
@@ -150,6 +175,11 @@ impl Store {
             _ => Instant::now(),
         };
         self.pending.insert(key.clone());
+        if collectable(&object) {
+            self.collectable.insert(key.clone());
+        } else {
+            self.collectable.remove(&key);
+        }
         self.objects.insert(
             key,
             Entry {
@@ -164,6 +194,7 @@ impl Store {
         let removed = self.objects.remove(key).map(|e| e.object);
         if removed.is_some() {
             self.pending.remove(key);
+            self.collectable.remove(key);
             self.changed();
         }
         removed
@@ -173,6 +204,7 @@ impl Store {
     pub fn remove_namespace_contents(&mut self, namespace: &str) {
         self.objects.retain(|k, _| k.namespace != namespace);
         self.pending.retain(|k| k.namespace != namespace);
+        self.collectable.retain(|k| k.namespace != namespace);
         self.changed();
     }
 
@@ -198,4 +230,14 @@ impl Store {
         });
         (due, next)
     }
+}
+
+/// Whether the garbage collector has to look at `object`: it has owner
+/// references, or it is being deleted.
+fn collectable(object: &Value) -> bool {
+    let owners = object.pointer("/metadata/ownerReferences");
+    owners
+        .and_then(Value::as_array)
+        .is_some_and(|refs| !refs.is_empty())
+        || object.pointer("/metadata/deletionTimestamp").is_some()
 }

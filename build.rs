@@ -60,10 +60,16 @@ fn main() {
 /// read-only data: that was most of the CPU time of `version`. The objects
 /// are position-independent anyway, so this only changes the link; the test
 /// binaries stay PIE. RELRO and BIND_NOW stay on (README, *Decisions*).
+/// Not with `+crt-static`: rustc then asks for a static PIE, and `-no-pie`
+/// on top of it links an executable that crashes at once (tried).
 fn link_for_startup() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && env == "gnu" {
+    let static_crt = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .unwrap_or_default()
+        .split(',')
+        .any(|feature| feature == "crt-static");
+    if os == "linux" && env == "gnu" && !static_crt {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }

@@ -1,6 +1,10 @@
 //! Whole-process costs, the release binary run as a user runs it:
 //!
-//! - `startup`: `kubectl-wizard version` next to `true` (wall time);
+//! - `startup`: `kubectl-wizard version` next to `true`, spawned and
+//!   waited for, in wall time and in CPU time (user + system, from
+//!   `wait4`: steadier than wall time on a shared machine), then both run
+//!   in turns and the ratio of their medians printed (the target of issue
+//!   13: `version` within 1.5× of `true`);
 //! - `seed-cpu`: CPU time (user + system) of rendering the StatefulSet
 //!   example to stdout;
 //! - `files`: at 10,000 services, `render -o yaml > file` next to
@@ -76,11 +80,60 @@ fn wizard(args: &[&str]) -> Command {
 
 fn startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("startup");
-    group.bench_function("true", |b| {
-        b.iter(|| run(Command::new("true").stdout(Stdio::null())))
-    });
+    group.bench_function("true", |b| b.iter(|| run(&mut true_command())));
     group.bench_function("version", |b| b.iter(|| run(&mut wizard(&["version"]))));
     group.finish();
+    let mut group = c.benchmark_group("startup-cpu");
+    group.bench_function("true", |b| {
+        b.iter_custom(|iterations| (0..iterations).map(|_| run(&mut true_command()).cpu).sum())
+    });
+    group.bench_function("version", |b| {
+        b.iter_custom(|iterations| {
+            (0..iterations)
+                .map(|_| run(&mut wizard(&["version"])).cpu)
+                .sum()
+        })
+    });
+    group.finish();
+    startup_ratio();
+}
+
+/// The baseline: a process that does nothing, started the same way.
+fn true_command() -> Command {
+    let mut command = Command::new("true");
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// `version` and `true` in turns (so that both see the same load), and the
+/// ratio of their medians, in CPU and in wall time.
+fn startup_ratio() {
+    let rounds = if measuring() { 3_000 } else { 20 };
+    let (mut baseline, mut version) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        baseline.push(run(&mut true_command()));
+        version.push(run(&mut wizard(&["version"])));
+    }
+    let median = |runs: &[Usage], time: fn(&Usage) -> Duration| {
+        let mut times: Vec<Duration> = runs.iter().map(time).collect();
+        times.sort();
+        times[times.len() / 2]
+    };
+    for (what, time) in [
+        ("CPU", (|u: &Usage| u.cpu) as fn(&Usage) -> Duration),
+        ("wall", |u| u.wall),
+    ] {
+        let (t, v) = (median(&baseline, time), median(&version, time));
+        println!(
+            "startup/{what}: version {:.0} µs, true {:.0} µs: {:.2}× (medians of {rounds} runs in turns)",
+            v.as_secs_f64() * 1e6,
+            t.as_secs_f64() * 1e6,
+            v.as_secs_f64() / t.as_secs_f64()
+        );
+    }
 }
 
 fn seed_cpu(c: &mut Criterion) {

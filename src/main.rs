@@ -20,12 +20,15 @@ fn main() {
         kubectl_wizard::complete::main(std::env::args_os().skip(2));
         return;
     }
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            std::process::exit(e.exit_code());
-        }
+    let cli = match Cli::version_alone(std::env::args_os().skip(1)) {
+        Some(cli) => cli,
+        None => match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(e) => {
+                let _ = e.print();
+                std::process::exit(e.exit_code());
+            }
+        },
     };
     let code = match std::panic::catch_unwind(|| commands::run(cli)) {
         Ok(Ok(code)) => code,

@@ -194,6 +194,13 @@ fn memory(_: &mut Criterion) {
             );
             let _ = std::fs::remove_file(&output);
         }
+        // The floor under both: reading and checking the state.
+        let usage = run(&mut wizard(&["validate", "-f", scratch.state()]));
+        println!(
+            "memory/{count} services/validate: peak RSS {:.1} MiB, {:.0} ms CPU",
+            usage.max_rss_bytes as f64 / 1048576.0,
+            usage.cpu.as_secs_f64() * 1000.0
+        );
     }
     let scale = if measuring() { 1 } else { 100 };
     let hostile = [

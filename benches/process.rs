@@ -74,10 +74,13 @@ fn run_to(command: &mut Command, code: i32) -> Usage {
     }
 }
 
+/// This build of the plugin, or the one `BENCH_WIZARD` names.
+fn wizard_binary() -> std::ffi::OsString {
+    std::env::var_os("BENCH_WIZARD").unwrap_or_else(|| env!("CARGO_BIN_EXE_kubectl-wizard").into())
+}
+
 fn wizard(args: &[&str]) -> Command {
-    let program = std::env::var_os("BENCH_WIZARD")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_kubectl-wizard").into());
-    let mut command = Command::new(program);
+    let mut command = Command::new(wizard_binary());
     command
         .args(args)
         .env_remove("KUBECONFIG")

@@ -11,11 +11,17 @@
 //!   `render --output-dir` into a new folder and into one that already
 //!   holds the same files (wall time: the flush to disk is the point);
 //! - peak memory (printed, not timed) of `render -o yaml` and `-o json` at
-//!   1,000 and 10,000 services, and the size of their output.
+//!   1,000 and 10,000 services, and the size of their output; and of
+//!   `validate` on the hostile states of `hostile.rs` (issue 10's targets:
+//!   well under a second and 200 MB each).
 //!
 //! `cargo bench --bench process` measures; `cargo test --benches` runs each
-//! once at 100 services, to check that it still works.
+//! once at 100 services, to check that it still works. `BENCH_WIZARD=PATH`
+//! runs another build of the plugin (a "before" binary) instead of this
+//! one, for paired runs.
 
+#[path = "hostile_states.rs"]
+mod hostile_states;
 #[path = "support/states.rs"]
 mod states;
 
@@ -37,11 +43,16 @@ struct Usage {
     max_rss_bytes: u64,
 }
 
-/// Run `command` to its end; its usage, from `wait4` (this child's only,
-/// unlike `RUSAGE_CHILDREN`).
+/// Run `command` to its end, which must be a success; its usage.
+fn run(command: &mut Command) -> Usage {
+    run_to(command, 0)
+}
+
+/// Run `command` to its end, which must be exit code `code`; its usage,
+/// from `wait4` (this child's only, unlike `RUSAGE_CHILDREN`).
 // The child is reaped by `wait4`, which clippy cannot see.
 #[allow(clippy::zombie_processes)]
-fn run(command: &mut Command) -> Usage {
+fn run_to(command: &mut Command, code: i32) -> Usage {
     let start = Instant::now();
     let child = command.spawn().expect("cannot start the command");
     let pid = child.id() as libc::pid_t;
@@ -53,7 +64,7 @@ fn run(command: &mut Command) -> Usage {
     let wall = start.elapsed();
     assert_eq!(waited, pid, "wait4 failed");
     assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == code,
         "{command:?} failed: {status}"
     );
     let time = |t: libc::timeval| {
@@ -67,8 +78,13 @@ fn run(command: &mut Command) -> Usage {
     }
 }
 
+/// This build of the plugin, or the one `BENCH_WIZARD` names.
+fn wizard_binary() -> std::ffi::OsString {
+    std::env::var_os("BENCH_WIZARD").unwrap_or_else(|| env!("CARGO_BIN_EXE_kubectl-wizard").into())
+}
+
 fn wizard(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubectl-wizard"));
+    let mut command = Command::new(wizard_binary());
     command
         .args(args)
         .env_remove("KUBECONFIG")
@@ -234,6 +250,38 @@ fn memory(_: &mut Criterion) {
             );
             let _ = std::fs::remove_file(&output);
         }
+        // The floor under both: reading and checking the state.
+        let usage = run(&mut wizard(&["validate", "-f", scratch.state()]));
+        println!(
+            "memory/{count} services/validate: peak RSS {:.1} MiB, {:.0} ms CPU",
+            usage.max_rss_bytes as f64 / 1048576.0,
+            usage.cpu.as_secs_f64() * 1000.0
+        );
+    }
+    let scale = if measuring() { 1 } else { 100 };
+    let hostile = [
+        (
+            "20,000-service dependency chain",
+            hostile_states::dependency_chain(20_000 / scale),
+            0,
+        ),
+        (
+            "100,000 unknown keys",
+            hostile_states::unknown_keys(100_000 / scale),
+            0,
+        ),
+        // Refused at the limit on the values an alias expands to.
+        ("318 KB alias bomb", hostile_states::alias_bomb(), 2),
+    ];
+    let scratch = Scratch::new(0);
+    for (name, text, code) in hostile {
+        std::fs::write(&scratch.state, text).expect("state");
+        let usage = run_to(&mut wizard(&["validate", "-f", scratch.state()]), code);
+        println!(
+            "memory/validate {name}: peak RSS {:.1} MiB, {:.0} ms CPU, exit {code}",
+            usage.max_rss_bytes as f64 / 1048576.0,
+            usage.cpu.as_secs_f64() * 1000.0
+        );
     }
 }
 

@@ -119,7 +119,7 @@ fn state_of(config: &Value) -> Result<Value, String> {
 /// Build the state; the objects it generates (Secrets left out) and the
 /// findings as results.
 fn generate(state: Value, config: &Value, options: &BuildOptions) -> (Vec<Value>, Vec<Value>) {
-    match pipeline::from_document(state, options, |_| {}) {
+    match pipeline::from_document(state, options, pipeline::Keep::ALL, |_| {}) {
         Ok(build) => {
             let mut results: Vec<Value> = build
                 .warnings

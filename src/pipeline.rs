@@ -5,7 +5,7 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
 use crate::model::Project;
-use crate::render::{self, Manifest};
+use crate::render::{self, Manifest, ObjectId};
 use crate::state::{self, environments, LoadOptions};
 
 #[derive(Debug, Clone, Default)]
@@ -18,15 +18,52 @@ pub struct BuildOptions {
     pub environment: Option<String>,
 }
 
+/// What a build keeps beyond the checked project. Each costs memory and
+/// time in proportion to the state, so a command keeps only what it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// The rendered objects (`Build::manifests`). Without them the checks
+    /// keep only the objects' names (`Build::objects`), and
+    /// `Build::for_each` renders the objects again, one at a time.
+    pub objects: bool,
+    /// Each environment of the state, built (`Build::environments`). Only
+    /// files (`render` into a folder) and `validate` use them; without,
+    /// only the `environments` list itself is checked.
+    pub environments: bool,
+}
+
+impl Keep {
+    /// Everything: what `build` keeps.
+    pub const ALL: Keep = Keep {
+        objects: true,
+        environments: true,
+    };
+    /// The objects without the environments: what diff, apply and
+    /// delete use.
+    pub const OBJECTS: Keep = Keep {
+        objects: true,
+        environments: false,
+    };
+}
+
 /// A state that passed every check, and what it generates.
 #[derive(Debug, Clone)]
 pub struct Build {
     pub project: Project,
+    /// Every object, in apply order; empty unless `keep.objects`.
     pub manifests: Vec<Manifest>,
+    /// What every object is called, in apply order (always).
+    pub objects: Vec<ObjectId>,
     pub warnings: Vec<Diagnostic>,
     /// The state's environments, each built (none with `--env`, which
-    /// builds one environment as the set itself).
+    /// builds one environment as the set itself, nor unless
+    /// `keep.environments`).
     pub environments: Vec<EnvironmentBuild>,
+    /// Whether the state has environments (built or not) and no `--env`
+    /// chose one.
+    pub has_environments: bool,
+    /// What this build kept.
+    pub keep: Keep,
 }
 
 /// What one environment of a state generates.
@@ -41,6 +78,24 @@ impl Build {
     /// The text of `kustomization.yaml` for these manifests.
     pub fn kustomization(&self) -> String {
         render::kustomization(&self.project, &self.manifests)
+    }
+
+    /// Every object in apply order, one at a time: the kept ones, or
+    /// else each rendered again and dropped after `each` (memory for one
+    /// object, not for the set; the checks were complete before).
+    pub fn for_each<E>(&self, mut each: impl FnMut(&Manifest) -> Result<(), E>) -> Result<(), E> {
+        if self.keep.objects {
+            return self.manifests.iter().try_for_each(each);
+        }
+        render::for_each(&self.project, |manifest| each(&manifest))
+    }
+
+    /// Render the objects again from the project (its values were
+    /// filled), when they are kept.
+    pub fn rerender(&mut self) {
+        if self.keep.objects {
+            self.manifests = render::render(&self.project);
+        }
     }
 }
 
@@ -65,7 +120,7 @@ pub enum Files {
 pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
     let mut problems = Diagnostics::default();
     if builds.len() > 1 {
-        if let Some((name, _)) = builds.iter().find(|(_, b)| !b.environments.is_empty()) {
+        if let Some((name, _)) = builds.iter().find(|(_, b)| b.has_environments) {
             return Err(Error::Usage(format!(
                 "{name} has environments; a state with environments is rendered, diffed and applied on its own (one -f)"
             )));
@@ -75,6 +130,13 @@ pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
     let Some((first_name, mut merged)) = iter.next() else {
         return Err(Error::Usage("no state given".into()));
     };
+    if builds_without_objects(&merged, iter.as_slice()) {
+        // Two states' objects are compared whole (an identical one is kept
+        // once); `input::load_build_each` keeps them when merging.
+        return Err(Error::Failed(
+            "internal error: states merged without their objects".into(),
+        ));
+    }
     let mut origin: Vec<String> = vec![first_name.clone(); merged.manifests.len()];
     let mut dirs = vec![(first_name, merged.project.output_dir.clone())];
     for (name, build) in iter {
@@ -144,7 +206,13 @@ pub fn merge(builds: Vec<(String, Build)>, files: Files) -> Result<Build> {
     }
     // Stable: within a phase, the order of the files and their objects.
     merged.manifests.sort_by_key(|m| m.phase);
+    merged.objects = merged.manifests.iter().map(ObjectId::from).collect();
     Ok(merged)
+}
+
+/// Whether any of the builds did not keep its objects.
+fn builds_without_objects(first: &Build, others: &[(String, Build)]) -> bool {
+    !first.keep.objects || others.iter().any(|(_, b)| !b.keep.objects)
 }
 
 /// A document that does not parse, or cannot be decoded, as an error
@@ -163,8 +231,18 @@ pub fn syntax_error(source_name: &str, e: crate::yaml::SyntaxError) -> Error {
 /// Read, check and render a state. `source_name` names the input in
 /// syntax errors (a file path, or `<stdin>`).
 pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Build> {
+    build_keeping(text, source_name, options, Keep::ALL)
+}
+
+/// `build`, keeping only what `keep` asks for.
+pub fn build_keeping(
+    text: &str,
+    source_name: &str,
+    options: &BuildOptions,
+    keep: Keep,
+) -> Result<Build> {
     let document = crate::yaml::parse(text).map_err(|e| syntax_error(source_name, e))?;
-    from_document(document, options, |diagnostics| {
+    from_document(document, options, keep, |diagnostics| {
         // A second reading, only when there is something to report.
         let positions = crate::yaml::positions(text);
         diagnostics.sort_by_position(|path| positions.get(path).copied());
@@ -177,6 +255,7 @@ pub fn build(text: &str, source_name: &str, options: &BuildOptions) -> Result<Bu
 pub fn from_document(
     mut document: serde_json::Value,
     options: &BuildOptions,
+    keep: Keep,
     order: impl FnOnce(&mut Diagnostics),
 ) -> Result<Build> {
     let (environments, mut diagnostics) = environments::read(&document);
@@ -188,33 +267,35 @@ pub fn from_document(
             };
             let mut selected = environments::select(&document, environment);
             drop(document);
-            let (outcome, found) = check(std::mem::take(&mut selected.document), options);
+            let (outcome, found) = check(std::mem::take(&mut selected.document), options, keep);
             diagnostics.extend(relocated(found, &selected, None));
             outcome
         }
         None => {
             // Each environment's state first: the document is then read
-            // (and dropped before rendering) without a copy.
+            // (and dropped before rendering) without a copy. Each is a
+            // copy of the state, so only when the command uses them.
             let mut selected: Vec<environments::Selected> = environments
                 .iter()
+                .filter(|_| keep.environments)
                 .map(|environment| environments::select(&document, environment))
                 .collect();
             environments::remove(&mut document);
-            let (outcome, found) = check(document, options);
+            let (outcome, found) = check(document, options, keep);
             // An environment's values are checked against a sound base.
             let base_is_sound = outcome.is_some() && !found.has_errors();
             diagnostics.extend(found);
             if base_is_sound {
                 for (environment, selected) in environments.iter().zip(&mut selected) {
                     let (env_outcome, found) =
-                        check(std::mem::take(&mut selected.document), options);
+                        check(std::mem::take(&mut selected.document), options, keep);
                     let errors = found.errors().cloned().collect::<Vec<_>>();
                     let mut only_errors = Diagnostics::default();
                     for error in errors {
                         only_errors.error(error.path, error.message);
                     }
                     diagnostics.extend(relocated(only_errors, selected, Some(&environment.name)));
-                    if let Some((project, manifests)) = env_outcome {
+                    if let Some((project, manifests, _)) = env_outcome {
                         built.push(EnvironmentBuild {
                             name: environment.name.clone(),
                             namespace: project.namespace,
@@ -233,11 +314,14 @@ pub fn from_document(
         diagnostics.promote_warnings();
     }
     match outcome {
-        Some((project, manifests)) if !diagnostics.has_errors() => Ok(Build {
+        Some((project, manifests, objects)) if !diagnostics.has_errors() => Ok(Build {
             project,
             manifests,
+            objects,
             warnings: diagnostics.warnings().cloned().collect(),
             environments: built,
+            has_environments: !environments.is_empty() && options.environment.is_none(),
+            keep,
         }),
         _ => Err(Error::Invalid(diagnostics)),
     }
@@ -245,16 +329,22 @@ pub fn from_document(
 
 /// Read and render one state: the project and its objects when it can be
 /// read, and every finding.
+type Checked = (Project, Vec<Manifest>, Vec<ObjectId>);
+
 fn check(
     document: serde_json::Value,
     options: &BuildOptions,
-) -> (Option<(Project, Vec<Manifest>)>, Diagnostics) {
+    keep: Keep,
+) -> (Option<Checked>, Diagnostics) {
     let load_options = LoadOptions {
         namespace: options.namespace.clone(),
+        keep_objects: keep.objects,
     };
     let loaded = state::from_owned_value(document, &load_options);
     // Rendered once already, by the clash check of `state::load`.
-    let outcome = loaded.project.map(|project| (project, loaded.manifests));
+    let outcome = loaded
+        .project
+        .map(|project| (project, loaded.manifests, loaded.objects));
     (outcome, loaded.diagnostics)
 }
 
@@ -293,4 +383,91 @@ fn unknown_environment(name: &str, environments: &[environments::Environment]) -
         "--env {name}: the state has no such environment; it has: {}",
         names.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `validate` keeps: the names of the objects, not the objects.
+    const NAMES_ONLY: Keep = Keep {
+        objects: false,
+        environments: true,
+    };
+
+    fn findings(text: &str, keep: Keep) -> Diagnostics {
+        match build_keeping(text, "state.yaml", &BuildOptions::default(), keep) {
+            Err(Error::Invalid(diagnostics)) => diagnostics,
+            other => panic!("expected findings, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_clash_checks_need_only_the_names_of_the_objects() {
+        // `web-redis`'s ConfigMap is also web's companion's; a Deployment
+        // named `db-headless` writes the headless Service's file of `db`.
+        let state = r#"
+_services:
+  - name: web
+    image: nginx
+    companions: [{name: redis, image: "redis:7", env: [{key: A, value: b}]}]
+  - name: web-redis
+    image: nginx
+    envVars: [{key: MODE, value: x}]
+  - {name: db, image: postgres, kind: StatefulSet, headlessServiceName: db-hl}
+  - {name: db-headless, image: nginx, port: 80}
+"#;
+        let kept = findings(state, Keep::ALL);
+        let messages: Vec<&str> = kept.items.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("also generates")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("also writes")),
+            "{messages:?}"
+        );
+        assert_eq!(findings(state, NAMES_ONLY), kept);
+    }
+
+    #[test]
+    fn a_build_without_its_objects_renders_them_again_in_apply_order() {
+        let text = include_str!("../examples/multi-service.yaml");
+        let kept = build(text, "multi-service.yaml", &BuildOptions::default()).unwrap();
+        let named = build_keeping(
+            text,
+            "multi-service.yaml",
+            &BuildOptions::default(),
+            NAMES_ONLY,
+        )
+        .unwrap();
+        assert!(named.manifests.is_empty());
+        let ids: Vec<ObjectId> = kept.manifests.iter().map(ObjectId::from).collect();
+        assert_eq!(named.objects, ids);
+        let mut again = Vec::new();
+        named
+            .for_each(|m| {
+                again.push(m.clone());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(again, kept.manifests);
+    }
+
+    #[test]
+    fn environments_are_built_only_when_kept() {
+        let state = r#"
+namespace: shop
+_services: [{name: web, image: nginx, port: 80, replicas: 1}]
+environments:
+  - {name: prod, namespace: shop-prod, services: {web: {replicas: 3}}}
+"#;
+        let all = build(state, "s", &BuildOptions::default()).unwrap();
+        assert_eq!(all.environments.len(), 1);
+        assert_eq!(all.environments[0].namespace, "shop-prod");
+        let objects = build_keeping(state, "s", &BuildOptions::default(), Keep::OBJECTS).unwrap();
+        assert!(objects.environments.is_empty());
+        assert!(objects.has_environments, "merging still refuses it");
+        assert_eq!(objects.manifests, all.manifests);
+    }
 }

@@ -16,7 +16,7 @@ use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 use crate::model::{EnvSource, EnvVar, Project};
 use crate::pipeline::Build;
-use crate::render::{self, Manifest, SECRET_PLACEHOLDER};
+use crate::render::{Manifest, SECRET_PLACEHOLDER};
 
 /// What the command line asked to fill in.
 #[derive(Debug, Clone, Default)]
@@ -360,7 +360,7 @@ pub fn apply(build: &mut Build, request: &Request, values: &Values) -> Result<Fi
             return Err(Error::Invalid(problems));
         }
         filled.kept = unset;
-        build.manifests = render::render(&build.project);
+        build.rerender();
     } else {
         filled.kept = placeholders(&build.project);
     }

@@ -37,6 +37,8 @@ const KNOWN_EXPRESSIONS: &[(&str, &str)] = &[
     // tests/plugin.rs: /usr/local/bin/kubectl or /usr/bin/kubectl
     ("kubectl", "kubectl"),
     ("env!(\"CARGO_BIN_EXE_kubectl-wizard\")", "kubectl-wizard"),
+    // benches/process.rs: ours, or another build of it (BENCH_WIZARD)
+    ("wizard_binary()", "kubectl-wizard"),
     (
         "assert_cmd::cargo::cargo_bin(\"kubectl-wizard\")",
         "kubectl-wizard",

@@ -3,6 +3,10 @@
 
 mod common;
 
+#[path = "../benches/support/states.rs"]
+#[allow(dead_code)]
+mod states;
+
 use common::{assert_success, example, parse_stream, render_file_stream, wizard};
 use serde_json::Value;
 
@@ -46,5 +50,105 @@ fn yaml_stream_holds_the_files_render_writes() {
             .map(|file| rendered.file(file.as_str().unwrap()))
             .collect();
         assert_eq!(files, docs.iter().collect::<Vec<_>>(), "{name}");
+    }
+}
+
+/// The apply phase of a kind (STATE.md §8): namespace; config, secrets and
+/// claims; services; workloads; autoscalers; ingress.
+fn phase(kind: &str) -> usize {
+    match kind {
+        "Namespace" => 0,
+        "ConfigMap" | "Secret" | "PersistentVolumeClaim" => 1,
+        "Service" => 2,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => 3,
+        "HorizontalPodAutoscaler" => 4,
+        "Ingress" => 5,
+        other => panic!("unexpected kind {other}"),
+    }
+}
+
+fn printed(state: &std::path::Path, extra: &[&str]) -> String {
+    let output = wizard()
+        .args(["render", "-o", "yaml", "-f"])
+        .arg(state)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// The stream is printed as the objects are rendered, phase by phase; it
+/// must still be exactly the files, in the order `kustomization.yaml`
+/// applies them, with the Secrets (when asked for) in their phase.
+#[test]
+fn the_yaml_stream_is_the_files_in_apply_order_byte_for_byte() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    // Every kind and feature, services and infra decisions interleaving
+    // the phases (a stream in state order would differ).
+    let generated = tmp.path().join("generated.yaml");
+    std::fs::write(&generated, states::state(24)).unwrap();
+    for path in [example("multi-service.yaml"), generated] {
+        let stream = printed(&path, &[]);
+        let rendered = common::render_file(&path, &[]);
+        let resources = rendered.file("kustomization.yaml")["resources"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let files: String = resources
+            .iter()
+            .map(|file| format!("---\n{}", rendered.texts[file.as_str().unwrap()]))
+            .collect();
+        assert_eq!(stream, files, "{}", path.display());
+
+        let with_secrets = printed(&path, &["--include-secrets"]);
+        let docs = parse_stream(&with_secrets);
+        let phases: Vec<usize> = docs
+            .iter()
+            .map(|d| phase(d["kind"].as_str().unwrap()))
+            .collect();
+        assert!(
+            phases.windows(2).all(|pair| pair[0] <= pair[1]),
+            "not in apply order: {phases:?}"
+        );
+        assert!(phases.contains(&0) && phases.contains(&5), "{phases:?}");
+        let secrets = docs.iter().filter(|d| d["kind"] == "Secret").count();
+        assert!(secrets > 0, "the state has Secrets");
+        let others: Vec<&Value> = docs.iter().filter(|d| d["kind"] != "Secret").collect();
+        assert_eq!(others, parse_stream(&stream).iter().collect::<Vec<_>>());
+        for secret in docs.iter().filter(|d| d["kind"] == "Secret") {
+            let name = secret["metadata"]["name"].as_str().unwrap();
+            assert_eq!(
+                Some(secret),
+                rendered.files.get(&format!("secrets/{name}.yaml")),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_invalid_state_prints_nothing_even_when_its_error_is_in_the_last_service() {
+    let tmp = tempfile::TempDir::new().unwrap();
+    let path = tmp.path().join("state.yaml");
+    // The last app service, after every other service was checked.
+    let state = states::state(12).replace(
+        "_infraDecisions:\n",
+        "  - {name: broken, kind: Job, image: busybox, port: \"80a\"}\n_infraDecisions:\n",
+    );
+    std::fs::write(&path, state).unwrap();
+    for format in ["yaml", "json"] {
+        let output = wizard()
+            .args(["render", "-o", format, "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        assert!(
+            output.stdout.is_empty(),
+            "{format}: printed before the end of the checks"
+        );
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert!(err.contains("found \"80a\""), "{err}");
     }
 }

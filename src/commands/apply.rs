@@ -33,6 +33,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         &args.state,
         super::input::Wizard::WhenTerminal,
         crate::pipeline::Files::None,
+        crate::pipeline::Keep::OBJECTS,
         &crate::substitute::Request {
             variables: true,
             allow_unset: args.env.allow_unset,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{GlobalArgs, StateArgs};
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::pipeline::{self, Build, BuildOptions, Files};
+use crate::pipeline::{self, Build, BuildOptions, Files, Keep};
 use crate::yaml;
 
 /// Whether a command without `-f` may ask for the state interactively.
@@ -140,23 +140,31 @@ fn collect(dir: &Path, recursive: bool, found: &mut Vec<PathBuf>) -> Result<()> 
     Ok(())
 }
 
-/// Read (or ask for), check and render the states; warnings are printed on
-/// the way.
+/// Read (or ask for), check and render the states, keeping the objects
+/// (not the environments); warnings are printed on the way.
 pub fn load_build(global: &GlobalArgs, args: &StateArgs) -> Result<Build> {
-    load_build_with(global, args, Wizard::WhenTerminal, Files::None)
+    load_build_with(
+        global,
+        args,
+        Wizard::WhenTerminal,
+        Files::None,
+        Keep::OBJECTS,
+    )
 }
 
-/// `load_build`, saying whether the wizard may ask for a missing state and
+/// `load_build`, saying whether the wizard may ask for a missing state,
 /// whether the set becomes files (which adds the checks of
-/// `pipeline::merge`). Several states are built one by one, every problem
-/// of every file reported (each line naming its file), then merged.
+/// `pipeline::merge`) and what the command uses. Several states are built
+/// one by one, every problem of every file reported (each line naming its
+/// file), then merged.
 pub fn load_build_with(
     global: &GlobalArgs,
     args: &StateArgs,
     wizard: Wizard,
     files: Files,
+    keep: Keep,
 ) -> Result<Build> {
-    load_build_each(global, args, wizard, files, &mut |_| Ok(()))
+    load_build_each(global, args, wizard, files, keep, &mut |_| Ok(()))
 }
 
 /// `load_build_with`, with `each` run on every state's build before the
@@ -166,16 +174,22 @@ pub fn load_build_each(
     args: &StateArgs,
     wizard: Wizard,
     files: Files,
+    keep: Keep,
     each: &mut dyn FnMut(&mut Build) -> Result<()>,
 ) -> Result<Build> {
     let states = read_states(global, args, wizard)?;
+    // Merging compares the objects of several states.
+    let keep = Keep {
+        objects: keep.objects || states.len() > 1,
+        ..keep
+    };
     let options = BuildOptions {
         namespace: global.namespace.clone(),
         strict: args.strict,
         environment: args.environment.clone(),
     };
     if let [(text, name)] = states.as_slice() {
-        let mut build = pipeline::build(text, name, &options)?;
+        let mut build = pipeline::build_keeping(text, name, &options, keep)?;
         super::print_warnings(&build.warnings);
         each(&mut build)?;
         return Ok(build);
@@ -183,7 +197,7 @@ pub fn load_build_each(
     let mut builds = Vec::with_capacity(states.len());
     let mut problems = Diagnostics::default();
     for (text, name) in &states {
-        match pipeline::build(text, name, &options).and_then(|mut build| {
+        match pipeline::build_keeping(text, name, &options, keep).and_then(|mut build| {
             each(&mut build)?;
             Ok(build)
         }) {

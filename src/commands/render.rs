@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use crate::cli::{GlobalArgs, OutputFormat, RenderArgs};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::files::{self, Outcome, OutputFile};
-use crate::pipeline::{Build, Files};
-use crate::render::{self, Manifest, SECRET_PLACEHOLDER as PLACEHOLDER};
+use crate::pipeline::{Build, Files, Keep};
+use crate::render::{self, Manifest, Stream, StreamFormat, SECRET_PLACEHOLDER as PLACEHOLDER};
 
 pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
     if args.explain {
@@ -19,16 +19,28 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         (None, Some(_)) => Files::OneFolder,
         (None, None) => Files::StateOutputDirs,
     };
+    let request = crate::substitute::Request {
+        variables: args.substitute || !args.env_file.is_empty(),
+        allow_unset: args.allow_unset,
+        secrets: args.include_secret_values,
+    };
+    let keep = match args.output {
+        None => Keep::ALL,
+        // A printed set is rendered again object by object as it is
+        // written (so its memory is that of one object), unless Secret
+        // values are filled from the environment: they fill kept objects.
+        Some(_) => Keep {
+            objects: request.secrets,
+            environments: false,
+        },
+    };
     let build = super::values::load(
         global,
         &args.state,
         super::input::Wizard::WhenTerminal,
         files,
-        &crate::substitute::Request {
-            variables: args.substitute || !args.env_file.is_empty(),
-            allow_unset: args.allow_unset,
-            secrets: args.include_secret_values,
-        },
+        keep,
+        &request,
         &args.env_file,
     )?;
     let Some(format) = args.output else {
@@ -37,21 +49,23 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
     };
     // A printed stream is typically piped into `kubectl apply`, which would
     // write the Secrets' placeholders over live values.
-    let (secrets, others): (Vec<&Manifest>, Vec<&Manifest>) =
-        build.manifests.iter().partition(|m| m.is_secret());
-    let printed: Vec<&Manifest> = if args.include_secrets {
-        build.manifests.iter().collect()
-    } else {
-        others
+    let printed = |m: &Manifest| args.include_secrets || !m.is_secret();
+    let format = match format {
+        OutputFormat::Yaml => StreamFormat::Yaml,
+        OutputFormat::Json => StreamFormat::Json,
     };
     // Streamed object by object: the whole output is never held in memory
     // (the state was checked completely before the first byte).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = match format {
-        OutputFormat::Yaml => render::write_yaml_stream(&mut out, printed.iter().copied()),
-        OutputFormat::Json => render::write_json_list(&mut out, printed.iter().copied()),
-    }
-    .and_then(|()| out.flush());
+    let written = Stream::new(&mut out, format)
+        .and_then(|mut stream| {
+            build.for_each(|m| match printed(m) {
+                true => stream.write(m),
+                false => Ok(()),
+            })?;
+            stream.finish()
+        })
+        .and_then(|_| out.flush());
     match written {
         // A reader that went away (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -59,6 +73,12 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         }
         _ => {}
     }
+    let secrets: Vec<&str> = build
+        .objects
+        .iter()
+        .filter(|id| id.is_secret())
+        .map(|id| id.name.as_str())
+        .collect();
     if !secrets.is_empty() && !args.include_secrets {
         eprintln!("{}", left_out_note(&secrets, &build.project.namespace));
     }
@@ -67,8 +87,7 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
 
 /// The one line that says Secrets were left out of a printed stream, and
 /// how their values get into the cluster.
-pub(super) fn left_out_note(secrets: &[&Manifest], namespace: &str) -> String {
-    let names: Vec<&str> = secrets.iter().map(|m| m.name.as_str()).collect();
+pub(super) fn left_out_note(names: &[&str], namespace: &str) -> String {
     format!(
         "note: left out {} Secret(s) ({}): they hold only the {PLACEHOLDER} placeholder, which kubectl apply would write over live values; \
          set real ones with `kubectl create secret generic {} -n {namespace} --from-literal=KEY=VALUE`, \

@@ -44,9 +44,10 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         .map_err(|why| Error::Failed(format!("cannot explain the output: {why}")))?;
     super::emit(&stream)?;
     if !secrets.is_empty() {
+        let names: Vec<&str> = secrets.iter().map(|m| m.name.as_str()).collect();
         eprintln!(
             "{}",
-            super::render::left_out_note(&secrets, &build.project.namespace)
+            super::render::left_out_note(&names, &build.project.namespace)
         );
     }
     Ok(EXIT_OK)

@@ -10,10 +10,15 @@ pub fn run(global: &GlobalArgs, args: &StateArgs) -> Result<i32> {
         args,
         super::input::Wizard::Never,
         crate::pipeline::Files::None,
+        // Every object is checked, none kept: only their names are needed.
+        crate::pipeline::Keep {
+            objects: false,
+            environments: true,
+        },
     )?;
     eprintln!(
         "state is valid: {} object(s) in namespace {}",
-        build.manifests.len(),
+        build.objects.len(),
         build.project.namespace
     );
     Ok(EXIT_OK)

@@ -4,7 +4,7 @@
 
 use crate::cli::{GlobalArgs, StateArgs};
 use crate::error::Result;
-use crate::pipeline::{Build, Files};
+use crate::pipeline::{Build, Files, Keep};
 use crate::substitute::{self, Filled, Request, Values};
 
 use super::input::Wizard;
@@ -16,12 +16,13 @@ pub fn load(
     state: &StateArgs,
     wizard: Wizard,
     files: Files,
+    keep: Keep,
     request: &Request,
     env_files: &[String],
 ) -> Result<Build> {
     let values = Values::load(env_files)?;
     let mut all = Filled::default();
-    let build = super::input::load_build_each(global, state, wizard, files, &mut |build| {
+    let build = super::input::load_build_each(global, state, wizard, files, keep, &mut |build| {
         let filled = substitute::apply(build, request, &values)?;
         all.kept.extend(filled.kept);
         if let Some(secrets) = filled.secrets {

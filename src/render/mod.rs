@@ -55,6 +55,53 @@ pub struct Manifest {
     pub object: Value,
 }
 
+/// What names an object and where it came from, without the object: what
+/// the clash checks, the merge of several states and the messages need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectId {
+    pub phase: Phase,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub file_name: String,
+    pub origin: String,
+}
+
+impl ObjectId {
+    pub fn is_secret(&self) -> bool {
+        self.kind == "Secret"
+    }
+}
+
+impl From<Manifest> for ObjectId {
+    fn from(m: Manifest) -> ObjectId {
+        ObjectId {
+            phase: m.phase,
+            api_version: m.api_version,
+            kind: m.kind,
+            name: m.name,
+            namespace: m.namespace,
+            file_name: m.file_name,
+            origin: m.origin,
+        }
+    }
+}
+
+impl From<&Manifest> for ObjectId {
+    fn from(m: &Manifest) -> ObjectId {
+        ObjectId {
+            phase: m.phase,
+            api_version: m.api_version.clone(),
+            kind: m.kind.clone(),
+            name: m.name.clone(),
+            namespace: m.namespace.clone(),
+            file_name: m.file_name.clone(),
+            origin: m.origin.clone(),
+        }
+    }
+}
+
 impl Manifest {
     /// Build from a typed k8s-openapi object.
     fn new<T>(phase: Phase, file_name: String, origin: &str, object: &T) -> Manifest
@@ -104,7 +151,6 @@ fn metadata_first<T: Serialize>(object: &T) -> Value {
             map.shift_insert(2.min(map.len()), "metadata".to_string(), metadata);
         }
     }
-    compact(&mut value);
     value
 }
 
@@ -112,7 +158,8 @@ fn metadata_first<T: Serialize>(object: &T) -> Value {
 /// built entry by entry keeps the slack of its growth (a map of 5 entries
 /// has room for 7, a list of one for 4); with the state's value tree
 /// dropped before rendering, this took a 20,000-service state from 260 to
-/// 240 MB peak.
+/// 240 MB peak. Only for objects that are kept (`render`): one written
+/// and dropped at once would pay for it for nothing.
 fn compact(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -135,29 +182,97 @@ fn compact(value: &mut Value) {
 /// keep the order of the state (app services, then infrastructure).
 pub fn render(project: &Project) -> Vec<Manifest> {
     let mut manifests = Vec::new();
-    if let Some(ns) = project::namespace(project) {
-        manifests.push(ns);
-    }
-    for svc in &project.services {
-        manifests.extend(workload::render_service(project, svc));
-    }
-    for decision in &project.infra {
-        match &decision.hosting {
-            Hosting::Skip => {}
-            Hosting::Managed { env, .. } => manifests.extend(config::env_objects(
-                project,
-                &decision.name,
-                meta::Owner::managed(&decision.name),
-                env,
-                &decision.path,
-            )),
-            Hosting::SelfHosted(svc) => manifests.extend(workload::render_service(project, svc)),
-        }
-    }
-    manifests.extend(project::ingress(project));
+    let _ = visit(project, None, &mut |mut manifest: Manifest| {
+        compact(&mut manifest.object);
+        manifests.push(manifest);
+        Ok::<(), std::convert::Infallible>(())
+    });
     // A stable sort keeps state order inside each phase.
     manifests.sort_by_key(|m| m.phase);
     manifests
+}
+
+/// Every object of the project in apply order (the order of `render`),
+/// handed to `each` as soon as it is built and dropped after: the project
+/// is rendered phase by phase, each phase building only its own objects,
+/// so at most one service's objects of one phase exist at a time. Stops
+/// at the first error of `each`.
+pub fn for_each<E>(
+    project: &Project,
+    mut each: impl FnMut(Manifest) -> Result<(), E>,
+) -> Result<(), E> {
+    for phase in PHASES {
+        visit(project, Some(phase), &mut each)?;
+    }
+    Ok(())
+}
+
+/// What every object of the project is called, in apply order, without
+/// the objects: each service is rendered once and its objects dropped at
+/// once, so this takes the memory of the names only.
+pub fn ids(project: &Project) -> Vec<ObjectId> {
+    let mut ids = Vec::new();
+    let _ = visit(project, None, &mut |manifest| {
+        ids.push(ObjectId::from(manifest));
+        Ok::<(), std::convert::Infallible>(())
+    });
+    ids.sort_by_key(|id| id.phase);
+    ids
+}
+
+const PHASES: [Phase; 6] = [
+    Phase::Namespace,
+    Phase::Config,
+    Phase::Services,
+    Phase::Workloads,
+    Phase::Autoscalers,
+    Phase::Ingress,
+];
+
+/// The objects of the project (of one phase, or all), in state order:
+/// the Namespace, the app services, the infrastructure, the Ingress.
+fn visit<E>(
+    project: &Project,
+    only: Option<Phase>,
+    each: &mut impl FnMut(Manifest) -> Result<(), E>,
+) -> Result<(), E> {
+    let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
+    if wanted(Phase::Namespace) {
+        if let Some(ns) = project::namespace(project) {
+            each(ns)?;
+        }
+    }
+    // Services and decisions make no Namespace or Ingress.
+    if !matches!(only, Some(Phase::Namespace | Phase::Ingress)) {
+        for svc in &project.services {
+            for manifest in workload::render_service(project, svc, only) {
+                each(manifest)?;
+            }
+        }
+        for decision in &project.infra {
+            let objects = match &decision.hosting {
+                Hosting::Skip => Vec::new(),
+                Hosting::Managed { env, .. } if wanted(Phase::Config) => config::env_objects(
+                    project,
+                    &decision.name,
+                    meta::Owner::managed(&decision.name),
+                    env,
+                    &decision.path,
+                ),
+                Hosting::Managed { .. } => Vec::new(),
+                Hosting::SelfHosted(svc) => workload::render_service(project, svc, only),
+            };
+            for manifest in objects {
+                each(manifest)?;
+            }
+        }
+    }
+    if wanted(Phase::Ingress) {
+        if let Some(ingress) = project::ingress(project) {
+            each(ingress)?;
+        }
+    }
+    Ok(())
 }
 
 /// The manifests as one multi-document YAML stream.
@@ -177,44 +292,100 @@ pub fn write_yaml_stream<'a>(
     out: &mut impl std::io::Write,
     manifests: impl IntoIterator<Item = &'a Manifest>,
 ) -> std::io::Result<()> {
-    let mut text = String::new();
-    for manifest in manifests {
-        text.clear();
-        text.push_str("---\n");
-        crate::yaml::push_value(&manifest.object, &mut text);
-        out.write_all(text.as_bytes())?;
-    }
-    Ok(())
+    let mut stream = Stream::new(out, StreamFormat::Yaml)?;
+    manifests.into_iter().try_for_each(|m| stream.write(m))?;
+    stream.finish().map(drop)
 }
 
 /// Write the manifests to `out` as the JSON `List` of `to_json_list`, byte
 /// for byte, one object at a time and without copying them into a list
-/// first. Each item is indented as `to_string_pretty` would nest it: its
-/// lines (a string's line breaks are escaped, so lines are structure) get
-/// four more spaces.
+/// first.
 pub fn write_json_list<'a>(
     out: &mut impl std::io::Write,
     manifests: impl IntoIterator<Item = &'a Manifest>,
 ) -> std::io::Result<()> {
-    out.write_all(
-        b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"metadata\": {},\n  \"items\": [",
-    )?;
-    let mut any = false;
-    let mut text = Vec::new();
-    for manifest in manifests {
-        out.write_all(if any { b",\n" } else { b"\n" })?;
-        any = true;
-        text.clear();
-        serde_json::to_writer_pretty(&mut text, &manifest.object)?;
-        for (index, line) in text.split(|&byte| byte == b'\n').enumerate() {
-            if index > 0 {
-                out.write_all(b"\n")?;
-            }
-            out.write_all(b"    ")?;
-            out.write_all(line)?;
+    let mut stream = Stream::new(out, StreamFormat::Json)?;
+    manifests.into_iter().try_for_each(|m| stream.write(m))?;
+    stream.finish().map(drop)
+}
+
+/// The two shapes of a printed set of objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFormat {
+    /// `---` before each object (the text of `to_yaml_stream`).
+    Yaml,
+    /// A `List` (the text of `to_json_list`).
+    Json,
+}
+
+/// Objects written one at a time as they come, as a YAML stream or a JSON
+/// `List`; the memory it takes is that of the largest object.
+pub struct Stream<'w, W: std::io::Write> {
+    out: &'w mut W,
+    format: StreamFormat,
+    written: usize,
+    /// The text of one object, reused from object to object.
+    yaml: String,
+    json: Vec<u8>,
+}
+
+impl<'w, W: std::io::Write> Stream<'w, W> {
+    /// Start the stream (the JSON `List` writes its head).
+    pub fn new(out: &'w mut W, format: StreamFormat) -> std::io::Result<Self> {
+        if format == StreamFormat::Json {
+            out.write_all(
+                b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"metadata\": {},\n  \"items\": [",
+            )?;
         }
+        Ok(Stream {
+            out,
+            format,
+            written: 0,
+            yaml: String::new(),
+            json: Vec::new(),
+        })
     }
-    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })
+
+    pub fn write(&mut self, manifest: &Manifest) -> std::io::Result<()> {
+        match self.format {
+            StreamFormat::Yaml => {
+                self.yaml.clear();
+                self.yaml.push_str("---\n");
+                crate::yaml::push_value(&manifest.object, &mut self.yaml);
+                self.out.write_all(self.yaml.as_bytes())?;
+            }
+            StreamFormat::Json => {
+                self.out
+                    .write_all(if self.written > 0 { b",\n" } else { b"\n" })?;
+                self.json.clear();
+                serde_json::to_writer_pretty(&mut self.json, &manifest.object)?;
+                // Each item is indented as `to_string_pretty` would nest it:
+                // its lines (a string's line breaks are escaped, so lines
+                // are structure) get four more spaces.
+                for (index, line) in self.json.split(|&byte| byte == b'\n').enumerate() {
+                    if index > 0 {
+                        self.out.write_all(b"\n")?;
+                    }
+                    self.out.write_all(b"    ")?;
+                    self.out.write_all(line)?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// End the stream (the JSON `List` closes); the number of objects.
+    pub fn finish(self) -> std::io::Result<usize> {
+        if self.format == StreamFormat::Json {
+            self.out.write_all(if self.written > 0 {
+                b"\n  ]\n}\n"
+            } else {
+                b"]\n}\n"
+            })?;
+        }
+        Ok(self.written)
+    }
 }
 
 /// The manifests as a JSON `List`, the way `kubectl get -o json` prints many.

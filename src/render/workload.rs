@@ -23,27 +23,42 @@ use super::volumes::{self, claim_name, PodStorage};
 use super::{config, meta, pod, project, service, Manifest, Phase};
 use crate::model::*;
 
-/// Every object one service produces (the phases sort them later).
-pub fn render_service(project: &Project, svc: &Service) -> Vec<Manifest> {
-    let storage = volumes::plan(svc);
+/// The objects one service produces: all of them (`only: None`; the
+/// phases sort them later), or those of one phase, built without the others
+/// (a stream renders phase by phase, each object once).
+pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> Vec<Manifest> {
+    let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
+    let mut out = Vec::new();
+    // The storage plan is shared by the claims (Config) and the pod.
+    let storage = (wanted(Phase::Config) || wanted(Phase::Workloads)).then(|| volumes::plan(svc));
     let owner = meta::Owner::service(svc);
-    let mut out = config::env_objects(project, &svc.name, owner, &svc.env, &svc.path);
-    for (i, companion) in svc.companions.iter().enumerate() {
-        // A companion's ConfigMap and Secret belong to the pod's service.
-        let config_owner = pod::companion_owner(svc, companion);
-        let origin = format!("{}.companions[{i}]", svc.path);
+    if let Some(storage) = storage.as_ref().filter(|_| wanted(Phase::Config)) {
         out.extend(config::env_objects(
-            project,
-            &config_owner,
-            owner,
-            &companion.env,
-            &origin,
+            project, &svc.name, owner, &svc.env, &svc.path,
         ));
+        for (i, companion) in svc.companions.iter().enumerate() {
+            // A companion's ConfigMap and Secret belong to the pod's service.
+            let config_owner = pod::companion_owner(svc, companion);
+            let origin = format!("{}.companions[{i}]", svc.path);
+            out.extend(config::env_objects(
+                project,
+                &config_owner,
+                owner,
+                &companion.env,
+                &origin,
+            ));
+        }
+        out.extend(storage.claims.iter().map(|claim| pvc(project, svc, claim)));
     }
-    out.extend(storage.claims.iter().map(|claim| pvc(project, svc, claim)));
-    out.extend(service::services(project, svc));
-    out.push(workload(project, svc, &storage));
-    out.extend(project::autoscaler(project, svc));
+    if wanted(Phase::Services) {
+        out.extend(service::services(project, svc));
+    }
+    if let Some(storage) = storage.as_ref().filter(|_| wanted(Phase::Workloads)) {
+        out.push(workload(project, svc, storage));
+    }
+    if wanted(Phase::Autoscalers) {
+        out.extend(project::autoscaler(project, svc));
+    }
     out
 }
 

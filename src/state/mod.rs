@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::diag::Diagnostics;
 use crate::model::{Hosting, InfraDecision, NameIndex, Project};
-use crate::render::{self, Manifest};
+use crate::render::{self, Manifest, ObjectId};
 use crate::yaml::{self, SyntaxError};
 use reader::{Obj, Reader};
 
@@ -31,6 +31,9 @@ use reader::{Obj, Reader};
 pub struct LoadOptions {
     /// `-n/--namespace`: replaces the state's namespace.
     pub namespace: Option<String>,
+    /// Keep the rendered objects (`Loaded::manifests`); without, the
+    /// checks render one service at a time and keep only the names.
+    pub keep_objects: bool,
 }
 
 /// The result of reading a state: the model when there was no error, and
@@ -40,8 +43,12 @@ pub struct Loaded {
     pub project: Option<Project>,
     pub diagnostics: Diagnostics,
     /// The manifests of `project`, rendered to check that no two clash, so
-    /// that callers need not render again (empty without a project).
+    /// that callers need not render again (empty without a project, and
+    /// unless `LoadOptions::keep_objects`).
     pub manifests: Vec<Manifest>,
+    /// What each object of `project` is called, in apply order (empty
+    /// without a project).
+    pub objects: Vec<ObjectId>,
 }
 
 /// Read a state from YAML or JSON text.
@@ -53,7 +60,7 @@ pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
         let document = yaml::parse(text)?;
         read(&document, options)
     };
-    Ok(finish(project, diagnostics))
+    Ok(finish(project, diagnostics, options.keep_objects))
 }
 
 /// Read a state from a parsed document that is no longer needed: it is
@@ -61,7 +68,7 @@ pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
 pub fn from_owned_value(document: Value, options: &LoadOptions) -> Loaded {
     let (project, diagnostics) = read(&document, options);
     drop(document);
-    finish(project, diagnostics)
+    finish(project, diagnostics, options.keep_objects)
 }
 
 /// The model of a document, and the problems found reading it.
@@ -72,21 +79,32 @@ fn read(document: &Value, options: &LoadOptions) -> (Option<Project>, Diagnostic
 }
 
 /// Render the model and run the rules that need every service (and the
-/// rendered objects); the model is kept only when nothing is wrong.
-fn finish(project: Option<Project>, mut diagnostics: Diagnostics) -> Loaded {
+/// names of the rendered objects); the model is kept only when nothing is
+/// wrong. The objects are kept only when asked: a command that prints
+/// them renders them again, one at a time (`render::for_each`), and a
+/// large state's objects would otherwise all sit in memory at once.
+fn finish(project: Option<Project>, mut diagnostics: Diagnostics, keep_objects: bool) -> Loaded {
     let mut manifests = Vec::new();
+    let mut objects = Vec::new();
     if let Some(project) = &project {
-        manifests = render::render(project);
-        diagnostics.extend(rules::check(project, &manifests));
+        if keep_objects {
+            manifests = render::render(project);
+            objects = manifests.iter().map(ObjectId::from).collect();
+        } else {
+            objects = render::ids(project);
+        }
+        diagnostics.extend(rules::check(project, &objects));
     }
     let project = project.filter(|_| !diagnostics.has_errors());
     if project.is_none() {
         manifests.clear();
+        objects.clear();
     }
     Loaded {
         project,
         diagnostics,
         manifests,
+        objects,
     }
 }
 

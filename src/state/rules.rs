@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::check;
 use crate::diag::Diagnostics;
 use crate::model::{Project, Service, Target, VolumeSource, Workload};
-use crate::render::{self, volumes, Manifest};
+use crate::render::{self, volumes, ObjectId};
 
-/// Every cross-field rule; `manifests` is what `project` renders to.
-pub fn check(project: &Project, manifests: &[Manifest]) -> Diagnostics {
+/// Every cross-field rule; `objects` names what `project` renders to (the
+/// rules need the objects' names, never the objects).
+pub fn check(project: &Project, objects: &[ObjectId]) -> Diagnostics {
     let mut diags = Diagnostics::default();
     let repeated_names = duplicate_services(project, &mut diags);
     for svc in project.workloads() {
@@ -40,9 +41,9 @@ pub fn check(project: &Project, manifests: &[Manifest]) -> Diagnostics {
     // repeated service name is reported above; its objects would only
     // repeat that finding, so then the first service of each name is used.
     if repeated_names {
-        generated_clashes(&render::render(&first_of_each_name(project)), &mut diags);
+        generated_clashes(&render::ids(&first_of_each_name(project)), &mut diags);
     } else {
-        generated_clashes(manifests, &mut diags);
+        generated_clashes(objects, &mut diags);
     }
     diags
 }
@@ -369,11 +370,11 @@ fn statefulset_companion_claims(svc: &Service, diags: &mut Diagnostics) {
 }
 
 /// Two generated objects of one kind and name, or two written to one file.
-pub fn generated_clashes(manifests: &[Manifest], diags: &mut Diagnostics) {
-    let mut by_object: BTreeMap<(String, String), &Manifest> = BTreeMap::new();
-    let mut by_file: BTreeMap<&str, &Manifest> = BTreeMap::new();
-    for m in manifests {
-        let key = (m.kind.clone(), m.name.clone());
+pub fn generated_clashes(objects: &[ObjectId], diags: &mut Diagnostics) {
+    let mut by_object: BTreeMap<(&str, &str), &ObjectId> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, &ObjectId> = BTreeMap::new();
+    for m in objects {
+        let key = (m.kind.as_str(), m.name.as_str());
         if let Some(first) = by_object.get(&key) {
             diags.error(
                 m.origin.clone(),

@@ -2,6 +2,7 @@
 //! dependencies point at, container names and mounts inside one pod, and
 //! generated objects that would clash.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::check;
@@ -370,33 +371,42 @@ fn statefulset_companion_claims(svc: &Service, diags: &mut Diagnostics) {
 
 /// Two generated objects of one kind and name, or two written to one file.
 pub fn generated_clashes(manifests: &[Manifest], diags: &mut Diagnostics) {
-    let mut by_object: BTreeMap<(String, String), &Manifest> = BTreeMap::new();
-    let mut by_file: BTreeMap<&str, &Manifest> = BTreeMap::new();
+    // Hash maps of borrowed names: one lookup per object, no copy of its
+    // kind and name (10,000 services render about 45,000 objects; a B-tree
+    // of copied keys was most of the rules' time).
+    let mut by_object: HashMap<(&str, &str), &Manifest> = HashMap::with_capacity(manifests.len());
+    let mut by_file: HashMap<&str, &Manifest> = HashMap::with_capacity(manifests.len());
     for m in manifests {
-        let key = (m.kind.clone(), m.name.clone());
-        if let Some(first) = by_object.get(&key) {
-            diags.error(
+        match by_object.entry((m.kind.as_str(), m.name.as_str())) {
+            Entry::Occupied(first) => diags.error(
                 m.origin.clone(),
                 format!(
                     "generates {} \"{}\", which {} also generates; rename one of them",
-                    m.kind, m.name, first.origin
+                    m.kind,
+                    m.name,
+                    first.get().origin
                 ),
-            );
-        } else {
-            by_object.insert(key, m);
-        }
-        if let Some(first) = by_file.get(m.file_name.as_str()) {
-            if first.kind != m.kind || first.name != m.name {
-                diags.error(
-                    m.origin.clone(),
-                    format!(
-                        "generates file {} ({} \"{}\"), which {} also writes ({} \"{}\"); rename one of them",
-                        m.file_name, m.kind, m.name, first.origin, first.kind, first.name
-                    ),
-                );
+            ),
+            Entry::Vacant(slot) => {
+                slot.insert(m);
             }
-        } else {
-            by_file.insert(&m.file_name, m);
+        }
+        match by_file.entry(m.file_name.as_str()) {
+            Entry::Occupied(first) => {
+                let first = *first.get();
+                if first.kind != m.kind || first.name != m.name {
+                    diags.error(
+                        m.origin.clone(),
+                        format!(
+                            "generates file {} ({} \"{}\"), which {} also writes ({} \"{}\"); rename one of them",
+                            m.file_name, m.kind, m.name, first.origin, first.kind, first.name
+                        ),
+                    );
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(m);
+            }
         }
     }
 }

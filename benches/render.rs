@@ -1,6 +1,6 @@
 //! How rendering scales: states of 1 to 10,000 full-featured services, built
-//! (parse + validate + render) from YAML and from JSON, and then serialised
-//! as one YAML stream.
+//! (parse + validate + render) from YAML and from JSON, stage by stage, and
+//! then serialised as one YAML stream.
 //!
 //! `cargo bench --bench render` measures; `cargo test --benches` runs each
 //! benchmark once, on the small sizes only, to check that it still works.
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kubectl_wizard::pipeline::{self, BuildOptions};
 use kubectl_wizard::render;
+use kubectl_wizard::state::{self, LoadOptions};
 use states::state;
 
 /// Sizes measured by `cargo bench`; test mode stops at 100 so that
@@ -48,6 +49,12 @@ fn timed<O>(iterations: u64, mut routine: impl FnMut() -> O) -> Duration {
         (Some(start), Some(end)) => end.saturating_sub(start),
         _ => wall.elapsed(),
     }
+}
+
+/// Like `timed`, once, for a routine that consumes what it is given.
+fn timed_once<O>(routine: impl FnOnce() -> O) -> Duration {
+    let mut routine = Some(routine);
+    timed(1, || routine.take().map(|routine| routine()))
 }
 
 fn options() -> BuildOptions {
@@ -113,6 +120,43 @@ fn build_group(c: &mut Criterion, name: &str, text_of: impl Fn(usize) -> String)
     group.finish();
 }
 
+/// Where a build's time goes, stage by stage: parsing the YAML and the
+/// JSON text into a tree (`parse-yaml`, `parse-json`), reading the tree
+/// into the model with every check, rendering and the cross-service rules
+/// (`read`), and rendering alone (`render`).
+fn stages(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stage");
+    group.sample_size(10);
+    for &count in sizes() {
+        let yaml = state(count);
+        let tree = kubectl_wizard::yaml::parse(&yaml).unwrap();
+        let json = serde_json::to_string(&tree).unwrap();
+        group.throughput(Throughput::Elements(count as u64));
+        for (name, text) in [("parse-yaml", &yaml), ("parse-json", &json)] {
+            group.bench_with_input(BenchmarkId::new(name, count), text, |b, text| {
+                b.iter_custom(|n| timed(n, || kubectl_wizard::yaml::parse(black_box(text))))
+            });
+        }
+        let options = LoadOptions::default();
+        group.bench_with_input(BenchmarkId::new("read", count), &tree, |b, tree| {
+            b.iter_custom(|n| {
+                // The tree is consumed: each copy is made off the clock.
+                let mut spent = Duration::ZERO;
+                for _ in 0..n {
+                    let copy = tree.clone();
+                    spent += timed_once(|| state::from_owned_value(black_box(copy), &options));
+                }
+                spent
+            })
+        });
+        let project = state::from_owned_value(tree, &options).project.unwrap();
+        group.bench_with_input(BenchmarkId::new("render", count), &project, |b, project| {
+            b.iter_custom(|n| timed(n, || render::render(black_box(project))))
+        });
+    }
+    group.finish();
+}
+
 fn to_yaml(c: &mut Criterion) {
     let mut group = c.benchmark_group("yaml");
     group.sample_size(10);
@@ -132,5 +176,5 @@ fn to_yaml(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, build_json, to_yaml);
+criterion_group!(benches, build, build_json, stages, to_yaml);
 criterion_main!(benches);

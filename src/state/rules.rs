@@ -2,6 +2,7 @@
 //! dependencies point at, container names and mounts inside one pod, and
 //! generated objects that would clash.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::check;
@@ -371,33 +372,41 @@ fn statefulset_companion_claims(svc: &Service, diags: &mut Diagnostics) {
 
 /// Two generated objects of one kind and name, or two written to one file.
 pub fn generated_clashes(objects: &[ObjectId], diags: &mut Diagnostics) {
-    let mut by_object: BTreeMap<(&str, &str), &ObjectId> = BTreeMap::new();
-    let mut by_file: BTreeMap<&str, &ObjectId> = BTreeMap::new();
+    // Hash maps of borrowed names: one lookup per object (10,000 services
+    // render about 45,000 objects).
+    let mut by_object: HashMap<(&str, &str), &ObjectId> = HashMap::with_capacity(objects.len());
+    let mut by_file: HashMap<&str, &ObjectId> = HashMap::with_capacity(objects.len());
     for m in objects {
-        let key = (m.kind.as_str(), m.name.as_str());
-        if let Some(first) = by_object.get(&key) {
-            diags.error(
+        match by_object.entry((m.kind.as_str(), m.name.as_str())) {
+            Entry::Occupied(first) => diags.error(
                 m.origin.clone(),
                 format!(
                     "generates {} \"{}\", which {} also generates; rename one of them",
-                    m.kind, m.name, first.origin
+                    m.kind,
+                    m.name,
+                    first.get().origin
                 ),
-            );
-        } else {
-            by_object.insert(key, m);
-        }
-        if let Some(first) = by_file.get(m.file_name.as_str()) {
-            if first.kind != m.kind || first.name != m.name {
-                diags.error(
-                    m.origin.clone(),
-                    format!(
-                        "generates file {} ({} \"{}\"), which {} also writes ({} \"{}\"); rename one of them",
-                        m.file_name, m.kind, m.name, first.origin, first.kind, first.name
-                    ),
-                );
+            ),
+            Entry::Vacant(slot) => {
+                slot.insert(m);
             }
-        } else {
-            by_file.insert(&m.file_name, m);
+        }
+        match by_file.entry(m.file_name.as_str()) {
+            Entry::Occupied(first) => {
+                let first = *first.get();
+                if first.kind != m.kind || first.name != m.name {
+                    diags.error(
+                        m.origin.clone(),
+                        format!(
+                            "generates file {} ({} \"{}\"), which {} also writes ({} \"{}\"); rename one of them",
+                            m.file_name, m.kind, m.name, first.origin, first.kind, first.name
+                        ),
+                    );
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(m);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! of every scalar as written, the position of every node, and the size of
 //! the tree as aliases expand it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
@@ -174,19 +175,18 @@ impl Builder {
                 self.count(1, &span)?;
                 if self.expects_key() {
                     let merge = style == ScalarStyle::Plain && text == "<<" && tag.is_none();
-                    let name =
-                        if style == ScalarStyle::Plain && resolve(&text, style, None).is_null() {
-                            "null".to_string()
-                        } else {
-                            text.to_string()
-                        };
+                    let name = if style == ScalarStyle::Plain && is_null(&text) {
+                        "null".to_string()
+                    } else {
+                        text.into_owned()
+                    };
                     if anchor != 0 {
                         self.anchors
                             .insert(anchor, (Value::String(name.clone()), 1));
                     }
                     return self.set_key(name, merge, span);
                 }
-                let value = resolve(&text, style, tag.as_deref());
+                let value = resolve(text, style, tag.as_deref());
                 self.finish(value, anchor, 1)?;
             }
             Event::Alias(id) => {
@@ -292,7 +292,6 @@ impl Builder {
     }
 
     fn set_key(&mut self, name: String, merge: bool, span: Span) -> Result<(), SyntaxError> {
-        let path = self.path();
         let Some(Frame::Map { map, key, .. }) = self.stack.last_mut() else {
             return Ok(());
         };
@@ -304,6 +303,9 @@ impl Builder {
         // silently drops what was written first: which was meant is
         // anybody's guess, so it is an error in both.
         if map.contains_key(&name) {
+            // Built only now: one path per key would cost an allocation
+            // per key of every state.
+            let path = self.path();
             let whose = if path.is_empty() {
                 String::new()
             } else {
@@ -390,25 +392,33 @@ fn merge_into(map: &mut Map<String, Value>, merges: Vec<(Value, Span)>) -> Resul
 /// `1.10`, `+49151…`, `0x1F`, `1e3`, `.inf` or `010` stay the strings the
 /// user typed (a number field still reads them, as it reads `"8080"`), so
 /// an env value or annotation arrives character for character.
-fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+fn resolve(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     let core = tag
         .filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.as_str());
     match core {
-        Some("str") => return Value::String(text.to_string()),
+        Some("str") => return Value::String(text.into_owned()),
         Some("null" | "bool" | "int" | "float") => return resolve_plain(text),
         _ => {}
     }
     if style == ScalarStyle::Plain {
         resolve_plain(text)
     } else {
-        Value::String(text.to_string())
+        // The parser's own string when it made one: no copy.
+        Value::String(text.into_owned())
     }
 }
 
-fn resolve_plain(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+/// The plain scalars YAML 1.2's core schema reads as null.
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+pub(super) fn resolve_plain(text: Cow<'_, str>) -> Value {
+    if is_null(&text) {
+        return Value::Null;
+    }
+    match &*text {
         "true" => return Value::Bool(true),
         "false" => return Value::Bool(false),
         _ => {}
@@ -425,7 +435,7 @@ fn resolve_plain(text: &str) -> Value {
             return Value::Number(number);
         }
     }
-    Value::String(text.to_string())
+    Value::String(text.into_owned())
 }
 
 #[cfg(test)]
@@ -453,7 +463,7 @@ mod tests {
                 serde_json::json!("99999999999999999999999"),
             ),
         ] {
-            assert_eq!(resolve_plain(text), expected, "{text}");
+            assert_eq!(resolve_plain(text.into()), expected, "{text}");
         }
     }
 

@@ -1,7 +1,9 @@
-//! Writing rendered files: atomically (an exclusively created temporary file
-//! with an unpredictable name in the same folder, then a rename), never over
-//! a file with other content unless forced, and never through a symbolic
-//! link or into a special file (FIFO, device) someone planted there.
+//! Writing rendered files: atomically, never over a file with other content
+//! unless forced, and never through a symbolic link or into a special file
+//! (FIFO, device) someone planted there. A folder that does not exist yet
+//! is built whole under a hidden name beside it and renamed into place; into
+//! an existing folder each file goes through an exclusively created
+//! temporary file with an unpredictable name in its folder, then a rename.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -44,19 +46,16 @@ impl OutputFile {
 /// (a symbolic link, a FIFO, a folder) stops the run before anything is
 /// written, naming every such path.
 pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(PathBuf, Outcome)>> {
+    if let Some(outcomes) = write_new_folder(dir, files)? {
+        return Ok(outcomes);
+    }
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     // Sub-folders of the output folder (`secrets/`) are checked like the
     // files: a link planted there would redirect every write into it.
-    // Every level (`overlays/` and `overlays/prod/`), outermost first.
-    let mut folders: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|file| Path::new(&file.name).parent())
-        .flat_map(Path::ancestors)
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .map(|parent| dir.join(parent))
+    let folders: Vec<PathBuf> = sub_folders(files)
+        .into_iter()
+        .map(|folder| dir.join(folder))
         .collect();
-    folders.sort();
-    folders.dedup();
     let refused: Vec<String> = folders
         .iter()
         .filter_map(|folder| {
@@ -120,6 +119,115 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
         sync_folder(folder).map_err(|e| Error::io(folder, e))?;
     }
     Ok(outcomes)
+}
+
+/// The sub-folders the files go into, relative to the output folder: every
+/// level (`overlays/` and `overlays/prod/`), outermost first.
+fn sub_folders(files: &[OutputFile]) -> Vec<&Path> {
+    let mut folders: Vec<&Path> = files
+        .iter()
+        .filter_map(|file| Path::new(&file.name).parent())
+        .flat_map(Path::ancestors)
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .collect();
+    folders.sort();
+    folders.dedup();
+    folders
+}
+
+/// Write `files` as the new folder `dir`, when nothing is at `dir` yet: all
+/// of them go into a hidden folder created beside it under an unpredictable
+/// name (`.NAME.XXXXXX.tmp`), one flush makes them durable, and one rename
+/// puts the whole folder in place. There is nothing to compare or protect,
+/// so this skips the per-file checks and renames of an existing folder
+/// (a rename per file was most of the time left after the single flush),
+/// and the folder appears complete or not at all. `None` when `dir` exists
+/// (or appeared meanwhile): the caller then writes file by file.
+fn write_new_folder(dir: &Path, files: &[OutputFile]) -> Result<Option<Vec<(PathBuf, Outcome)>>> {
+    // `.`, `..` and `/` have no name of their own to rename onto.
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return Ok(None);
+    };
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        _ => return Ok(None),
+    }
+    let parent = match parent.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => parent,
+    };
+    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    // Created with the mode `create_dir` gives (the umask applies), since
+    // it becomes the output folder; removed with everything in it when
+    // dropped before the rename, so a failure leaves nothing behind.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(".tmp")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(dir, e))?;
+    let folders = sub_folders(files);
+    for folder in &folders {
+        fs::create_dir(staging.path().join(folder)).map_err(|e| Error::io(dir.join(folder), e))?;
+    }
+    for file in files {
+        create_exclusive(
+            &staging.path().join(&file.name),
+            file.content.as_bytes(),
+            file.private,
+        )
+        .map_err(|e| Error::io(dir.join(&file.name), e))?;
+    }
+    flush(parent).map_err(|e| Error::io(parent, e))?;
+    // Where there is no `syncfs`, the folders' names are flushed one by one.
+    #[cfg(not(target_os = "linux"))]
+    for folder in folders
+        .iter()
+        .map(|folder| staging.path().join(folder))
+        .chain(std::iter::once(staging.path().to_path_buf()))
+    {
+        sync_folder(&folder).map_err(|e| Error::io(dir, e))?;
+    }
+    if let Err(e) = fs::rename(staging.path(), dir) {
+        return match fs::symlink_metadata(dir) {
+            // Something took the name meanwhile: the staged folder goes
+            // (dropped), and the files are written into what is there now.
+            Ok(_) => Ok(None),
+            Err(_) => Err(Error::io(dir, e)),
+        };
+    }
+    // Renamed: there is nothing left under the staging name to remove.
+    let _ = staging.keep();
+    sync_folder(parent).map_err(|e| Error::io(parent, e))?;
+    Ok(Some(
+        files
+            .iter()
+            .map(|file| (dir.join(&file.name), Outcome::Wrote))
+            .collect(),
+    ))
+}
+
+/// Create `path`, which must not exist (`O_EXCL`, never through a link),
+/// holding `content`; owner-only when `private`. Closed at once: ten
+/// thousand open files would pass the descriptor limit.
+fn create_exclusive(path: &Path, content: &[u8], private: bool) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The umask still applies, as for any file a command creates.
+        options
+            .mode(if private { 0o600 } else { 0o666 })
+            .custom_flags(libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(path)?;
+    file.write_all(content)?;
+    // Where there is no `syncfs`, each file is flushed on its own.
+    #[cfg(not(target_os = "linux"))]
+    file.sync_all()?;
+    Ok(())
 }
 
 /// What `write_all` does with one file, decided before anything is written.
@@ -402,6 +510,68 @@ mod tests {
         );
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 2, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_folder_appears_whole_with_nothing_beside_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("deploy/k8s");
+        let mut secret = OutputFile::new("secrets/s.yaml", "s\n");
+        secret.private = true;
+        let set = vec![OutputFile::new("a.yaml", "a\n"), secret];
+        let outcomes = write_all(&dir, &set, false).unwrap();
+        assert_eq!(
+            outcomes,
+            vec![
+                (dir.join("a.yaml"), Outcome::Wrote),
+                (dir.join("secrets/s.yaml"), Outcome::Wrote)
+            ]
+        );
+        assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "a\n");
+        assert_eq!(
+            fs::read_to_string(dir.join("secrets/s.yaml")).unwrap(),
+            "s\n"
+        );
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("secrets/s.yaml")), 0o600);
+        // The folder has the mode any new folder gets, not a private one.
+        let plain = parent.path().join("deploy/plain");
+        fs::create_dir(&plain).unwrap();
+        assert_eq!(mode(&dir), mode(&plain));
+        assert_eq!(mode(&dir.join("secrets")), mode(&plain));
+        let beside: Vec<_> = fs::read_dir(parent.path().join("deploy"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(beside.len(), 2, "no staging folder left: {beside:?}");
+        let again = write_all(&dir, &set, false).unwrap();
+        assert!(again
+            .iter()
+            .all(|(_, outcome)| *outcome == Outcome::Unchanged));
+    }
+
+    #[test]
+    fn a_new_folder_that_fails_leaves_nothing_behind() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("k8s");
+        // `a` is needed as a folder and as a file: the second one fails.
+        let set = vec![
+            OutputFile::new("a/b.yaml", "b\n"),
+            OutputFile::new("a", "a\n"),
+        ];
+        let err = write_all(&dir, &set, false).unwrap_err().to_string();
+        assert!(err.contains(&dir.join("a").display().to_string()), "{err}");
+        assert!(
+            !err.contains("/.k8s."),
+            "the staging name is not shown: {err}"
+        );
+        assert_eq!(
+            fs::read_dir(parent.path()).unwrap().count(),
+            0,
+            "neither the folder nor its staging folder is left"
+        );
     }
 
     #[cfg(unix)]

@@ -219,3 +219,54 @@ fn a_link_planted_at_the_secrets_folder_is_not_followed() {
         "no other file written"
     );
 }
+
+/// A new folder is built under a hidden name beside it and renamed into
+/// place: afterwards only the folder itself is there, complete.
+#[test]
+fn a_new_output_folder_appears_complete_with_nothing_beside_it() {
+    let dir = StateDir::new(STATE);
+    let out = render(&dir, &["--output-dir", "deploy/k8s"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let beside: Vec<_> = fs::read_dir(dir.join("deploy"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["k8s"], "no hidden staging folder left");
+    let report = stdout(&out);
+    let written: Vec<&str> = report
+        .lines()
+        .filter_map(|line| line.strip_prefix("wrote     "))
+        .collect();
+    assert_eq!(written.len(), 5, "{report}");
+    for path in &written {
+        assert!(
+            fs::symlink_metadata(dir.join(path)).unwrap().is_file(),
+            "{path}"
+        );
+    }
+    let again = render(&dir, &["--output-dir", "deploy/k8s"]);
+    assert_eq!(status(&again), 0, "{}", stderr(&again));
+    let unchanged = stdout(&again)
+        .lines()
+        .filter(|line| line.starts_with("unchanged "))
+        .count();
+    assert_eq!(unchanged, 5, "{}", stdout(&again));
+}
+
+#[test]
+fn a_dangling_link_at_the_output_folder_is_not_replaced_or_followed() {
+    let dir = StateDir::new(STATE);
+    let target = dir.join("elsewhere/k8s");
+    symlink(&target, dir.join("k8s")).unwrap();
+    let out = render(&dir, &["--output-dir", "k8s"]);
+    assert_ne!(status(&out), 0, "{}", stdout(&out));
+    assert!(stderr(&out).contains("k8s"), "{}", stderr(&out));
+    assert!(fs::symlink_metadata(dir.join("k8s"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(
+        !dir.join("elsewhere").exists(),
+        "nothing written through it"
+    );
+}

@@ -178,7 +178,7 @@ impl Builder {
                     let name = if style == ScalarStyle::Plain && is_null(&text) {
                         "null".to_string()
                     } else {
-                        text.into_owned()
+                        exact(text)
                     };
                     if anchor != 0 {
                         self.anchors
@@ -397,15 +397,14 @@ fn resolve(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         .filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.as_str());
     match core {
-        Some("str") => return Value::String(text.into_owned()),
+        Some("str") => return Value::String(exact(text)),
         Some("null" | "bool" | "int" | "float") => return resolve_plain(text),
         _ => {}
     }
     if style == ScalarStyle::Plain {
         resolve_plain(text)
     } else {
-        // The parser's own string when it made one: no copy.
-        Value::String(text.into_owned())
+        Value::String(exact(text))
     }
 }
 
@@ -435,7 +434,20 @@ pub(super) fn resolve_plain(text: Cow<'_, str>) -> Value {
             return Value::Number(number);
         }
     }
-    Value::String(text.into_owned())
+    Value::String(exact(text))
+}
+
+/// The scalar's text as a string of its own length. The parser's own
+/// string, when it made one, keeps the spare capacity it grew with; a
+/// tree of ~800,000 of them (10,000 services) held ~85 MB of it.
+fn exact(text: Cow<'_, str>) -> String {
+    match text {
+        Cow::Borrowed(text) => text.to_string(),
+        Cow::Owned(mut text) => {
+            text.shrink_to_fit();
+            text
+        }
+    }
 }
 
 #[cfg(test)]

@@ -225,8 +225,8 @@ fn ci_runs_the_readme_test_command_in_a_clean_environment() {
     assert!(
         try_it
             .lines()
-            .any(|l| l.trim_start().starts_with("cargo test ")),
-        "the README's test command is `cargo test`:\n{try_it}"
+            .any(|l| l.trim_start().starts_with("scripts/test ")),
+        "the README's test command is `scripts/test`:\n{try_it}"
     );
     let ci = repo().join(".ci/run");
     assert_no_python(&ci);
@@ -242,10 +242,10 @@ fn ci_runs_the_readme_test_command_in_a_clean_environment() {
     ] {
         assert!(code.contains(&needed), ".ci/run runs `{needed}`");
     }
-    // The last command: `cargo test` under `env -i`, nothing else.
+    // The last command: the README's under `env -i`, nothing else.
     let last = code.last().copied().unwrap_or_default();
     assert!(
-        last.ends_with("cargo test"),
+        last.ends_with("scripts/test"),
         ".ci/run ends with the README's command: {last}"
     );
     assert!(

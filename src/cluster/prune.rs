@@ -329,6 +329,34 @@ pub fn taken_over(live: &Value, manager: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What `delete_all` left in the cluster: each member that failed or was
+/// not sent, as the one error `delete` and `prune` end with (`verb`: what
+/// was not done to them).
+pub fn not_done(
+    doomed: &[Member],
+    results: &[Option<Result<bool, Failure>>],
+    verb: &str,
+) -> crate::error::Result<()> {
+    let missing: Vec<String> = doomed
+        .iter()
+        .zip(results)
+        .filter_map(|(member, result)| match result {
+            Some(Ok(_)) => None,
+            Some(Err(_)) => Some(format!("{} (failed)", member.reference())),
+            None => Some(format!("{} (not sent)", member.reference())),
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(crate::error::Error::Incomplete(format!(
+        "{} of {} objects were not {verb}: {}",
+        missing.len(),
+        doomed.len(),
+        missing.join(", ")
+    )))
+}
+
 /// Delete `doomed` (in deletion order) phase by phase, at most
 /// `concurrency` at a time; a phase with a failure ends the run (the
 /// objects after it are not sent: config stays while a workload that

@@ -91,24 +91,7 @@ pub fn run(global: &GlobalArgs, args: &DeleteArgs) -> Result<i32> {
             }
         })
         .await;
-        let missing: Vec<String> = plan
-            .doomed
-            .iter()
-            .zip(&results)
-            .filter_map(|(m, r)| match r {
-                Some(Ok(_)) => None,
-                Some(Err(_)) => Some(format!("{} (failed)", m.reference())),
-                None => Some(format!("{} (not sent)", m.reference())),
-            })
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::Incomplete(format!(
-                "{} of {} objects were not deleted: {}",
-                missing.len(),
-                plan.doomed.len(),
-                missing.join(", ")
-            )));
-        }
+        prune::not_done(&plan.doomed, &results, "deleted")?;
         // The parent goes with the last member; kept members (and kinds
         // this tool does not know, whose members it did not look at) stay
         // listed.

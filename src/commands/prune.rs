@@ -143,24 +143,7 @@ pub async fn after_apply(
         },
     )
     .await;
-    let missing: Vec<String> = plan
-        .doomed
-        .iter()
-        .zip(&results)
-        .filter_map(|(member, result)| match result {
-            Some(Ok(_)) => None,
-            Some(Err(_)) => Some(format!("{} (failed)", member.reference())),
-            None => Some(format!("{} (not sent)", member.reference())),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(Error::Incomplete(format!(
-            "{} of {} objects were not pruned: {}",
-            missing.len(),
-            plan.doomed.len(),
-            missing.join(", ")
-        )));
-    }
+    prune::not_done(&plan.doomed, &results, "pruned")?;
     let remaining = plan.remaining_kinds(&session.rendered, &session.listed);
     if !dry_run && remaining != session.listed {
         prune::write_parent(transport, set, &remaining, false)

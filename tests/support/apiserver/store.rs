@@ -123,11 +123,6 @@ impl Store {
         self.objects.get(key).map(|e| &e.object)
     }
 
-    /// Every stored object with its key, in key order.
-    pub fn entries(&self) -> impl Iterator<Item = (&ObjectKey, &Value)> {
-        self.objects.iter().map(|(k, e)| (k, &e.object))
-    }
-
     /// The objects the garbage collector has to look at (see
     /// `collectable`), with their keys.
     pub fn collectable(&self) -> impl Iterator<Item = (&ObjectKey, &Value)> {

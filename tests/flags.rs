@@ -259,6 +259,34 @@ fn no_credentials_go_to_a_plain_http_server() {
     );
 }
 
+/// kubectl talks to a plain-http server (`kubectl proxy`) on a machine
+/// without a CA bundle; so must we: no system trust store is read for a
+/// connection that has no TLS.
+#[test]
+fn a_plain_http_server_needs_no_system_trust_store() {
+    let env = Sandbox::cluster_in(ServerOptions::default(), "shop");
+    if !env.require_fake("a plain-http server") {
+        return;
+    }
+    let state = write(&env, "state.yaml", STATE);
+    let missing = env.dir.path().join("no-such-ca");
+    let out = wizard()
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(["apply", "-f", path(&state)])
+        // Where rustls looks for the system's certificates: nowhere.
+        .env("SSL_CERT_FILE", &missing)
+        .env("SSL_CERT_DIR", &missing)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("deployment.apps/web created"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn impersonation_flags_become_headers() {
     let env = https(false);

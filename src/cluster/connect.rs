@@ -73,6 +73,7 @@ pub async fn connect(target: &Target, request_timeout: Option<Duration>) -> Resu
     };
     apply_auth_overrides(&mut config.auth_info, overrides);
     let credentials_dropped = drop_credentials_over_http(&mut config);
+    no_trust_store_over_http(&mut config);
     // Retries are ours (they honour Retry-After and cover dropped
     // connections), so kube's own layer would only multiply attempts.
     config.default_retry = false;
@@ -146,6 +147,19 @@ fn drop_credentials_over_http(config: &mut Config) -> bool {
         ..AuthInfo::default()
     };
     had
+}
+
+/// Nothing is verified over plain `http://` (`kubectl proxy`, a local test
+/// server), yet kube builds a TLS configuration for every client, and with
+/// no CA in the kubeconfig it reads the system's whole trust store for it:
+/// 147 files and ~4-6 ms of each command here, and on a machine without a
+/// CA bundle (a minimal container) an error, "No CA certificates were
+/// loaded from the system", before anything is sent. kubectl needs no
+/// trust store for http://; an empty set of roots, never used, skips it.
+fn no_trust_store_over_http(config: &mut Config) {
+    if config.cluster_url.scheme_str() == Some("http") && config.root_cert.is_none() {
+        config.root_cert = Some(Vec::new());
+    }
 }
 
 /// The kubeconfig to use and a name for it in messages, or `None` when

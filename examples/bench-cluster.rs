@@ -86,12 +86,16 @@ struct Sample {
     server_cpu: Duration,
     /// Requests the test API server received.
     requests: usize,
+    /// The sum over those requests of the time from arrival to answer at
+    /// the server (the latency and the server's own work).
+    answering: Duration,
 }
 
 impl Tools {
     /// Run a tool and time it; returns the sample and exit status.
     fn time(&self, server: &TestApiServer, program: &Path, args: &[&str]) -> (Sample, i32) {
         let requests = server.requests().len();
+        let answered = server.answer_times().len();
         let (children, own) = (cpu(libc::RUSAGE_CHILDREN), cpu(libc::RUSAGE_SELF));
         let start = Instant::now();
         let output = Command::new(program)
@@ -108,6 +112,7 @@ impl Tools {
             tool_cpu: cpu(libc::RUSAGE_CHILDREN).saturating_sub(children),
             server_cpu: cpu(libc::RUSAGE_SELF).saturating_sub(own),
             requests: server.requests().len() - requests,
+            answering: server.answer_times()[answered..].iter().sum(),
         };
         let code = output.status.code().unwrap_or(-1);
         if code > 1 {
@@ -219,18 +224,24 @@ fn main() {
         load.join(" ")
     );
     println!(
-        "bound = requests × latency / concurrency ({}), with the requests the server received\n",
+        "bound = requests × latency / concurrency ({}), with the requests the server received;\nwith the server's answer times = the sum of each request's time from arrival to answer / concurrency\n",
         args.concurrency
     );
     let latency = Duration::from_millis(args.latency_ms);
     let line = |tool: &str, (sample, min): (Sample, Duration), concurrency: Option<u32>| {
-        let bound = concurrency.map(|c| latency * sample.requests as u32 / c);
-        let against = bound
-            .map(|b| {
+        let ratio = |b: Duration| sample.wall.as_secs_f64() / b.as_secs_f64();
+        let against = concurrency
+            .map(|c| {
+                // The same bound with each request taking as long as the
+                // server took to answer it: what is left is the client's.
+                let bound = latency * sample.requests as u32 / c;
+                let answered = sample.answering / c;
                 format!(
-                    "  bound {:>7} ({:.2}×)",
-                    ms(b),
-                    sample.wall.as_secs_f64() / b.as_secs_f64()
+                    "  bound {:>7} ({:.2}×), with the server's answer times {:>7} ({:.2}×)",
+                    ms(bound),
+                    ratio(bound),
+                    ms(answered),
+                    ratio(answered)
                 )
             })
             .unwrap_or_default();

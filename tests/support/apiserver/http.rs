@@ -33,6 +33,8 @@ pub struct Shared {
     pub store: Mutex<Store>,
     pub faults: FaultHandle,
     pub requests: Mutex<Vec<RequestRecord>>,
+    /// Arrival to answer of each request (`TestApiServer::answer_times`).
+    pub answer_times: Mutex<Vec<Duration>>,
     pub token: String,
     /// Whether requests without credentials are served.
     pub allow_anonymous: bool,
@@ -147,7 +149,15 @@ async fn serve_stream<S>(stream: S, shared: Arc<Shared>, client_user: Option<Str
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| handle(req, Arc::clone(&shared), client_user.clone()));
+    let service = service_fn(move |req| {
+        let (shared, client_user) = (Arc::clone(&shared), client_user.clone());
+        async move {
+            let arrived = std::time::Instant::now();
+            let answer = handle(req, Arc::clone(&shared), client_user).await;
+            lock(&shared.answer_times).push(arrived.elapsed());
+            answer
+        }
+    });
     // Errors here are clients hanging up or our injected drops.
     let _ = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)

@@ -146,6 +146,7 @@ impl TestApiServer {
             store: Mutex::new(store),
             faults,
             requests: Mutex::new(Vec::new()),
+            answer_times: Mutex::new(Vec::new()),
             token: options.token.clone(),
             allow_anonymous: options.allow_anonymous,
             address: format!("127.0.0.1:{port}"),
@@ -271,6 +272,13 @@ impl TestApiServer {
     /// Every request received since start (or the last reset), in order.
     pub fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.shared.requests).clone()
+    }
+
+    /// How long each request took from its arrival to its answer (the
+    /// injected latency included), in the order they were answered: what
+    /// a client cannot shorten, for benchmarks.
+    pub fn answer_times(&self) -> Vec<Duration> {
+        lock(&self.shared.answer_times).clone()
     }
 
     pub fn reset_requests(&self) {

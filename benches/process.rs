@@ -85,7 +85,12 @@ fn wizard_binary() -> std::ffi::OsString {
 }
 
 fn wizard(args: &[&str]) -> Command {
-    let mut command = Command::new(wizard_binary());
+    plugin(&wizard_binary(), args)
+}
+
+/// A build of the plugin, run with `args` and no terminal.
+fn plugin(binary: &std::ffi::OsStr, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
     command
         .args(args)
         .env_remove("KUBECONFIG")
@@ -125,14 +130,34 @@ fn true_command() -> Command {
     command
 }
 
+/// The build the Linux release archives hold (static-PIE on musl, see
+/// `release.yml`), when it was built into this target folder with
+/// `cargo build --release --target x86_64-unknown-linux-musl`. It starts
+/// without the dynamic loader, which is most of what `version` costs a
+/// glibc build.
+fn released_binary() -> Option<PathBuf> {
+    let this = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-wizard"));
+    let target = this.parent()?.parent()?;
+    let musl = target.join("x86_64-unknown-linux-musl/release/kubectl-wizard");
+    musl.is_file().then_some(musl)
+}
+
 /// `version` and `true` in turns (so that both see the same load), and the
-/// ratio of their medians, in CPU and in wall time.
+/// ratio of their medians, in CPU and in wall time: for this build and,
+/// when it is there, the build the release archives hold.
 fn startup_ratio() {
+    startup_ratio_of("", wizard_binary().into());
+    if let Some(released) = released_binary() {
+        startup_ratio_of(" (musl static-PIE, as released)", released);
+    }
+}
+
+fn startup_ratio_of(label: &str, binary: PathBuf) {
     let rounds = if measuring() { 3_000 } else { 20 };
     let (mut baseline, mut version) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         baseline.push(run(&mut true_command()));
-        version.push(run(&mut wizard(&["version"])));
+        version.push(run(&mut plugin(binary.as_os_str(), &["version"])));
     }
     let median = |runs: &[Usage], time: fn(&Usage) -> Duration| {
         let mut times: Vec<Duration> = runs.iter().map(time).collect();
@@ -145,7 +170,7 @@ fn startup_ratio() {
     ] {
         let (t, v) = (median(&baseline, time), median(&version, time));
         println!(
-            "startup/{what}: version {:.0} µs, true {:.0} µs: {:.2}× (medians of {rounds} runs in turns)",
+            "startup/{what}{label}: version {:.0} µs, true {:.0} µs: {:.2}× (medians of {rounds} runs in turns)",
             v.as_secs_f64() * 1e6,
             t.as_secs_f64() * 1e6,
             v.as_secs_f64() / t.as_secs_f64()

@@ -14,6 +14,7 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+mod block;
 mod json;
 mod load;
 mod rewrite;
@@ -72,7 +73,13 @@ impl Split for Whole {
 /// error, what `split` took is of no use.
 pub fn parse_split(text: &str, split: &mut dyn Split) -> Result<Value, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match json::parse(text, split) {
+    // The fast readers take what they are sure of; the YAML reader the
+    // rest, and it reports the errors.
+    let fast = match text.trim_start().starts_with('{') {
+        true => json::parse(text, split),
+        false => block::parse(text, split),
+    };
+    match fast {
         Some(value) => Ok(value),
         None => {
             split.restart();

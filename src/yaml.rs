@@ -31,8 +31,9 @@ pub use load::{MAX_DEPTH, MAX_NODES};
 /// `"1.10"`). The tree is bounded: `MAX_NODES` values, `MAX_DEPTH` levels.
 ///
 /// A document whose first non-blank character is `{` is tried as JSON
-/// first (the tree is the same, read several times faster); the YAML
-/// reader takes whatever that does not accept, and reports its errors.
+/// first, any other as block-style YAML (`block`: the tree is the same,
+/// read several times faster); the YAML reader takes whatever those do
+/// not accept, and reports its errors.
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
     parse_split(text, &mut Whole)
 }

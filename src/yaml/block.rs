@@ -184,7 +184,7 @@ impl Reader<'_, '_> {
         loop {
             let key = self.key()?;
             self.count()?;
-            if key == "<<" || map.contains_key(&key) {
+            if key == "<<" {
                 return None;
             }
             let value = match keys.as_deref_mut().filter(|k| k.len() < 2) {
@@ -196,7 +196,10 @@ impl Reader<'_, '_> {
                 }
                 None => self.after_colon(indent, depth + 1, None)?,
             };
-            map.insert(key, value);
+            // A key given twice: the YAML reader reports it at its line.
+            if map.insert(key, value).is_some() {
+                return None;
+            }
             match self.next_line() {
                 Some(next) if next == indent && !self.is_item(self.at + next) => self.at += next,
                 Some(next) if next >= indent => return None,
@@ -423,11 +426,13 @@ impl Reader<'_, '_> {
             self.spaces();
             let key = self.key()?;
             self.count()?;
-            if key == "<<" || map.contains_key(&key) || self.peek() != Some(b' ') {
+            if key == "<<" || self.peek() != Some(b' ') {
                 return None;
             }
             let value = self.flow_value(depth + 1)?;
-            map.insert(key, value);
+            if map.insert(key, value).is_some() {
+                return None;
+            }
             self.spaces();
             match self.peek()? {
                 b',' => self.at += 1,

@@ -257,7 +257,7 @@ pub fn build_keeping(
     match state::read_text(text, &load_options(options, keep)).map_err(syntax)? {
         state::Text::Tree(document) => from_document(document, options, keep, order),
         state::Text::Read(loaded) => {
-            let (outcome, diagnostics) = outcome(loaded);
+            let (outcome, diagnostics) = outcome(*loaded);
             conclude(
                 outcome,
                 diagnostics,

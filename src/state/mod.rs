@@ -58,7 +58,7 @@ pub struct Loaded {
 /// Read a state from YAML or JSON text.
 pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
     Ok(match read_text(text, options)? {
-        Text::Read(loaded) => loaded,
+        Text::Read(loaded) => *loaded,
         Text::Tree(document) => from_owned_value(document, options),
     })
 }
@@ -66,7 +66,7 @@ pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
 /// What reading a state's text gives.
 pub enum Text {
     /// The state, read (as `from_owned_value` reads its tree).
-    Read(Loaded),
+    Read(Box<Loaded>),
     /// The whole tree, for a state that is read whole: one with
     /// environments (they are applied to the tree before it is read), or
     /// whose services are not in a list that could be read on the way.
@@ -94,11 +94,11 @@ pub fn read_text(text: &str, options: &LoadOptions) -> Result<Text, SyntaxError>
         (project, reader.into_diagnostics())
     };
     drop(document);
-    Ok(Text::Read(finish(
+    Ok(Text::Read(Box::new(finish(
         project,
         diagnostics,
         options.keep_objects,
-    )))
+    ))))
 }
 
 /// Read a state from a parsed document that is no longer needed: it is

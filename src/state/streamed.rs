@@ -113,7 +113,7 @@ mod tests {
         let options = LoadOptions::default();
         let whole = from_owned_value(yaml::parse(text).unwrap(), &options);
         let (loaded, streamed) = match read_text(text, &options).unwrap() {
-            Text::Read(loaded) => (loaded, true),
+            Text::Read(loaded) => (*loaded, true),
             Text::Tree(document) => (from_owned_value(document, &options), false),
         };
         assert_eq!(loaded.project, whole.project, "{text}");

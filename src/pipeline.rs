@@ -241,12 +241,34 @@ pub fn build_keeping(
     options: &BuildOptions,
     keep: Keep,
 ) -> Result<Build> {
-    let document = crate::yaml::parse(text).map_err(|e| syntax_error(source_name, e))?;
-    from_document(document, options, keep, |diagnostics| {
+    let order = |diagnostics: &mut Diagnostics| {
         // A second reading, only when there is something to report.
         let positions = crate::yaml::positions(text);
         diagnostics.sort_by_position(|path| positions.get(path).copied());
-    })
+    };
+    let syntax = |e| syntax_error(source_name, e);
+    if options.environment.is_some() {
+        // One environment's state is built from the whole tree.
+        let document = crate::yaml::parse(text).map_err(syntax)?;
+        return from_document(document, options, keep, order);
+    }
+    // The services are read while the text is parsed (`state::read_text`);
+    // a state with environments comes back as its tree.
+    match state::read_text(text, &load_options(options, keep)).map_err(syntax)? {
+        state::Text::Tree(document) => from_document(document, options, keep, order),
+        state::Text::Read(loaded) => {
+            let (outcome, diagnostics) = outcome(*loaded);
+            conclude(
+                outcome,
+                diagnostics,
+                Vec::new(),
+                false,
+                options,
+                keep,
+                order,
+            )
+        }
+    }
 }
 
 /// Check and render a state that is already a value tree (a KRM
@@ -307,6 +329,29 @@ pub fn from_document(
             outcome
         }
     };
+    let has_environments = !environments.is_empty() && options.environment.is_none();
+    conclude(
+        outcome,
+        diagnostics,
+        built,
+        has_environments,
+        options,
+        keep,
+        order,
+    )
+}
+
+/// The build, or every finding when one is an error (warnings too with
+/// `--strict`), in the order `order` gives them.
+fn conclude(
+    outcome: Option<Checked>,
+    mut diagnostics: Diagnostics,
+    environments: Vec<EnvironmentBuild>,
+    has_environments: bool,
+    options: &BuildOptions,
+    keep: Keep,
+    order: impl FnOnce(&mut Diagnostics),
+) -> Result<Build> {
     if !diagnostics.items.is_empty() {
         order(&mut diagnostics);
     }
@@ -319,8 +364,8 @@ pub fn from_document(
             manifests,
             objects,
             warnings: diagnostics.warnings().cloned().collect(),
-            environments: built,
-            has_environments: !environments.is_empty() && options.environment.is_none(),
+            environments,
+            has_environments,
             keep,
         }),
         _ => Err(Error::Invalid(diagnostics)),
@@ -336,11 +381,21 @@ fn check(
     options: &BuildOptions,
     keep: Keep,
 ) -> (Option<Checked>, Diagnostics) {
-    let load_options = LoadOptions {
+    outcome(state::from_owned_value(
+        document,
+        &load_options(options, keep),
+    ))
+}
+
+fn load_options(options: &BuildOptions, keep: Keep) -> LoadOptions {
+    LoadOptions {
         namespace: options.namespace.clone(),
         keep_objects: keep.objects,
-    };
-    let loaded = state::from_owned_value(document, &load_options);
+    }
+}
+
+/// A state read: the project and its objects when it can be built.
+fn outcome(loaded: state::Loaded) -> (Option<Checked>, Diagnostics) {
     // Rendered once already, by the clash check of `state::load`.
     let outcome = loaded
         .project

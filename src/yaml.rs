@@ -14,6 +14,7 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+mod block;
 mod json;
 mod load;
 mod rewrite;
@@ -30,13 +31,61 @@ pub use load::{MAX_DEPTH, MAX_NODES};
 /// `"1.10"`). The tree is bounded: `MAX_NODES` values, `MAX_DEPTH` levels.
 ///
 /// A document whose first non-blank character is `{` is tried as JSON
-/// first (the tree is the same, read several times faster); the YAML
-/// reader takes whatever that does not accept, and reports its errors.
+/// first, any other as block-style YAML (`block`: the tree is the same,
+/// read several times faster); the YAML reader takes whatever those do
+/// not accept, and reports its errors.
 pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    parse_split(text, &mut Whole)
+}
+
+/// Takes the items of one list of a document as the reader completes
+/// each, so that a large list (a state's services) is never held whole.
+pub trait Split {
+    /// Whether the items of the list under `keys` are handed over: asked
+    /// for each list that is the value of a key in a map that is the
+    /// document or a value of it (`keys` has one or two map keys, from
+    /// the document down), until one answer is yes. A list that is an
+    /// alias or has an anchor is not asked about (what it holds must stay
+    /// in the tree for the alias).
+    fn wants(&mut self, keys: &[&str]) -> bool;
+    /// The next item of that list, complete (its aliases and merge keys
+    /// expanded).
+    fn item(&mut self, value: Value);
+    /// Forget every item handed over: the text is read again from its
+    /// start (the JSON reader did not accept it; the YAML reader reads it).
+    fn restart(&mut self);
+}
+
+/// A `Split` that takes nothing: the whole tree.
+struct Whole;
+
+impl Split for Whole {
+    fn wants(&mut self, _: &[&str]) -> bool {
+        false
+    }
+    fn item(&mut self, _: Value) {}
+    fn restart(&mut self) {}
+}
+
+/// `parse`, handing the items of the list `split` wants to `split` as
+/// each is complete instead of keeping them: in the tree, that list is
+/// empty. Limits, errors and the values handed over are exactly those of
+/// `parse` (its node count includes the items handed over); on a syntax
+/// error, what `split` took is of no use.
+pub fn parse_split(text: &str, split: &mut dyn Split) -> Result<Value, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match json::parse(text) {
+    // The fast readers take what they are sure of; the YAML reader the
+    // rest, and it reports the errors.
+    let fast = match text.trim_start().starts_with('{') {
+        true => json::parse(text, split),
+        false => block::parse(text, split),
+    };
+    match fast {
         Some(value) => Ok(value),
-        None => load::parse(text),
+        None => {
+            split.restart();
+            load::parse(text, split)
+        }
     }
 }
 
@@ -546,5 +595,92 @@ mod tests {
             .unwrap_err()
             .message
             .contains("one YAML document"));
+    }
+
+    /// Takes the items of the list under `keys`, recording what it is asked.
+    #[derive(Default)]
+    struct Take {
+        keys: Vec<&'static str>,
+        asked: Vec<String>,
+        /// The first 100 items.
+        items: Vec<Value>,
+        count: usize,
+        restarts: usize,
+    }
+
+    impl Split for Take {
+        fn wants(&mut self, keys: &[&str]) -> bool {
+            self.asked.push(keys.join("."));
+            keys == self.keys.as_slice()
+        }
+        fn item(&mut self, value: Value) {
+            self.count += 1;
+            if self.items.len() < 100 {
+                self.items.push(value);
+            }
+        }
+        fn restart(&mut self) {
+            self.items.clear();
+            self.count = 0;
+            self.asked.clear();
+            self.restarts += 1;
+        }
+    }
+
+    fn take(keys: &[&'static str], text: &str) -> (Result<Value, SyntaxError>, Take) {
+        let mut split = Take {
+            keys: keys.to_vec(),
+            ..Take::default()
+        };
+        (parse_split(text, &mut split), split)
+    }
+
+    #[test]
+    fn a_split_list_goes_item_by_item_and_stays_empty_in_the_tree() {
+        let yaml = "a: [0]\nk:\n  l: &i [1]\n  s:\n    - {c: 2, <<: {d: 3}, e: *i}\n    - *i\n    - [4]\n  t: [5]\n";
+        let whole = parse(yaml).unwrap();
+        for text in [yaml.to_string(), serde_json::to_string(&whole).unwrap()] {
+            let (tree, split) = take(&["k", "s"], &text);
+            assert_eq!(split.items, whole["k"]["s"].as_array().unwrap().clone());
+            let mut expected = whole.clone();
+            expected["k"]["s"] = serde_json::json!([]);
+            assert_eq!(tree.unwrap(), expected);
+            // Asked about lists one or two maps deep until it said yes;
+            // not about `k.l` in YAML, whose anchor an alias needs.
+            let asked = if text.starts_with('{') {
+                vec!["a", "k.l", "k.s"]
+            } else {
+                vec!["a", "k.s"]
+            };
+            assert_eq!(split.asked, asked, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_json_reader_giving_up_restarts_the_split() {
+        let (tree, split) = take(&["s"], "{\"s\": [1, 2], \"t\": 3} # a comment\n");
+        assert_eq!(tree.unwrap(), serde_json::json!({"s": [], "t": 3}));
+        assert_eq!(split.restarts, 1);
+        assert_eq!(split.items, [serde_json::json!(1), serde_json::json!(2)]);
+    }
+
+    #[test]
+    fn errors_inside_a_split_list_name_the_item() {
+        let (tree, _) = take(&["s"], "s:\n  - a: 1\n  - b: 1\n    b: 2\n");
+        let err = tree.unwrap_err();
+        assert_eq!(
+            err.message,
+            "duplicate key \"b\" in `s[1]`; a key may appear once in a map"
+        );
+        assert_eq!((err.line, err.column), (Some(4), Some(5)));
+        // Items handed over count towards the limit on values, aliases
+        // as expanded: 1,000 values used 2,001 times.
+        let values = vec!["0"; 999].join(", ");
+        let aliases = vec!["*a"; 2_001].join(", ");
+        let text = format!("a: &a [{values}]\ns: [{aliases}]\n");
+        let (tree, split) = take(&["s"], &text);
+        assert!(tree.unwrap_err().message.contains(&MAX_NODES.to_string()));
+        // 1,004 values before the aliases (the maps, keys and `a`).
+        assert_eq!(split.count, (MAX_NODES - 1_004) / 1_000);
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! The document is parsed once into a value tree (`yaml::parse`), then read
 //! field by field with `reader::Obj`, which records every problem with its
-//! path instead of stopping at the first. Cross-service rules (duplicate
-//! names, dependencies, mount paths) run afterwards in `rules`.
+//! path instead of stopping at the first. The services, nearly all of a
+//! large state, are read one at a time as the parser completes each
+//! (`streamed`), so their trees are never all in memory. Cross-service
+//! rules (duplicate names, dependencies, mount paths) run afterwards in
+//! `rules`.
 
 mod env;
 pub mod environments;
@@ -14,6 +17,7 @@ pub mod reader;
 mod rules;
 pub mod schema;
 mod service;
+mod streamed;
 
 pub use service::has_effect;
 mod volume;
@@ -21,7 +25,7 @@ mod volume;
 use serde_json::Value;
 
 use crate::diag::Diagnostics;
-use crate::model::{Hosting, InfraDecision, NameIndex, Project};
+use crate::model::{Hosting, InfraDecision, NameIndex, Project, Service};
 use crate::render::{self, Manifest, ObjectId};
 use crate::yaml::{self, SyntaxError};
 use reader::{Obj, Reader};
@@ -53,14 +57,48 @@ pub struct Loaded {
 
 /// Read a state from YAML or JSON text.
 pub fn load(text: &str, options: &LoadOptions) -> Result<Loaded, SyntaxError> {
-    // The value tree is dropped before rendering: the model holds all it
-    // needs, and a large state's tree would otherwise sit in memory beside
-    // its tens of thousands of rendered objects.
+    Ok(match read_text(text, options)? {
+        Text::Read(loaded) => *loaded,
+        Text::Tree(document) => from_owned_value(document, options),
+    })
+}
+
+/// What reading a state's text gives.
+pub enum Text {
+    /// The state, read (as `from_owned_value` reads its tree).
+    Read(Box<Loaded>),
+    /// The whole tree, for a state that is read whole: one with
+    /// environments (they are applied to the tree before it is read), or
+    /// whose services are not in a list that could be read on the way.
+    Tree(Value),
+}
+
+/// Read a state from YAML or JSON text, its services one at a time as
+/// the parser completes each (see `streamed`); or its whole tree when
+/// the state must be read whole (`Text::Tree`).
+pub fn read_text(text: &str, options: &LoadOptions) -> Result<Text, SyntaxError> {
+    let mut services = streamed::Services::default();
+    let document = yaml::parse_split(text, &mut services)?;
+    if services.list.is_none() {
+        return Ok(Text::Tree(document));
+    }
+    if !services.is_what_the_tree_reads(&document) {
+        drop((services, document));
+        return yaml::parse(text).map(Text::Tree);
+    }
+    // The rest of the tree is dropped before rendering, as in
+    // `from_owned_value`.
     let (project, diagnostics) = {
-        let document = yaml::parse(text)?;
-        read(&document, options)
+        let streamed::Services { reader, read, .. } = services;
+        let project = read_document(&reader, &document, options, Some(read));
+        (project, reader.into_diagnostics())
     };
-    Ok(finish(project, diagnostics, options.keep_objects))
+    drop(document);
+    Ok(Text::Read(Box::new(finish(
+        project,
+        diagnostics,
+        options.keep_objects,
+    ))))
 }
 
 /// Read a state from a parsed document that is no longer needed: it is
@@ -74,7 +112,7 @@ pub fn from_owned_value(document: Value, options: &LoadOptions) -> Loaded {
 /// The model of a document, and the problems found reading it.
 fn read(document: &Value, options: &LoadOptions) -> (Option<Project>, Diagnostics) {
     let reader = Reader::default();
-    let project = read_document(&reader, document, options);
+    let project = read_document(&reader, document, options, None);
     (project, reader.into_diagnostics())
 }
 
@@ -108,7 +146,14 @@ fn finish(project: Option<Project>, mut diagnostics: Diagnostics, keep_objects: 
     }
 }
 
-fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Option<Project> {
+/// The project of `document`; its services are `services` when they were
+/// read already (the document's list of them is then empty).
+fn read_document(
+    reader: &Reader,
+    document: &Value,
+    options: &LoadOptions,
+    services: Option<Vec<Service>>,
+) -> Option<Project> {
     if document.is_null() {
         reader.error(
             "",
@@ -145,10 +190,15 @@ fn read_document(reader: &Reader, document: &Value, options: &LoadOptions) -> Op
             .and_then(crate::check::names::to_label_value),
         _ => None,
     };
-    Some(read_state(&obj, options, project_name))
+    Some(read_state(&obj, options, project_name, services))
 }
 
-fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions, project_name: Option<String>) -> Project {
+fn read_state(
+    obj: &Obj<'_, '_>,
+    options: &LoadOptions,
+    project_name: Option<String>,
+    services: Option<Vec<Service>>,
+) -> Project {
     let namespace = match &options.namespace {
         Some(ns) => {
             if let Err(why) = crate::check::check_dns_label(ns) {
@@ -186,11 +236,12 @@ fn read_state(obj: &Obj<'_, '_>, options: &LoadOptions, project_name: Option<Str
             );
         }
     }
-    let services = obj
-        .list_any(&["_services", "services"])
-        .into_iter()
-        .filter_map(|(path, value)| service::read_app_service(obj.reader(), &path, value))
-        .collect();
+    let services = services.unwrap_or_else(|| {
+        obj.list_any(&["_services", "services"])
+            .into_iter()
+            .filter_map(|(path, value)| service::read_app_service(obj.reader(), &path, value))
+            .collect()
+    });
     let infra = obj
         .list_any(&["_infraDecisions", "infraDecisions"])
         .into_iter()

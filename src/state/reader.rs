@@ -21,7 +21,7 @@ pub struct Reader {
 
 /// Typo hints are for people: past this many unknown keys the state is
 /// not a typed one, and each search costs a comparison with every key.
-const MAX_HINTS: usize = 1_000;
+pub const MAX_HINTS: usize = 1_000;
 
 impl Reader {
     pub fn error(&self, path: &str, message: impl Into<String>) {
@@ -30,6 +30,11 @@ impl Reader {
 
     pub fn warning(&self, path: &str, message: impl Into<String>) {
         self.diags.borrow_mut().warning(path, message);
+    }
+
+    /// How many unknown keys were given a "did you mean" search so far.
+    pub fn hints_searched(&self) -> usize {
+        self.hints.get()
     }
 
     pub fn into_diagnostics(self) -> Diagnostics {

@@ -17,26 +17,30 @@
 use serde_json::{Map, Value};
 
 use super::load::{resolve_plain, MAX_DEPTH, MAX_NODES};
+use super::Split;
 
 /// The tree of a JSON document whose first non-blank character is `{`, or
-/// `None` when the text is anything else (see the module's comment).
-pub fn parse(text: &str) -> Option<Value> {
+/// `None` when the text is anything else (see the module's comment). The
+/// items of the list `split` wants go to it, as in `super::parse_split`.
+pub fn parse(text: &str, split: &mut dyn Split) -> Option<Value> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         at: 0,
         nodes: 0,
+        split,
+        split_chosen: false,
     };
     reader.blank();
     if reader.peek() != Some(b'{') {
         return None;
     }
-    let value = reader.value(0)?;
+    let value = reader.value(0, Some(&mut Vec::new()))?;
     reader.blank();
     (reader.at == reader.bytes.len()).then_some(value)
 }
 
-struct Reader<'t> {
+struct Reader<'t, 's> {
     text: &'t str,
     bytes: &'t [u8],
     /// Byte offset of the next character.
@@ -44,9 +48,17 @@ struct Reader<'t> {
     /// Values read so far, counted as the YAML reader counts them (each key,
     /// each value, each list and map).
     nodes: usize,
+    /// Where the items of one list go instead of the tree.
+    split: &'s mut dyn Split,
+    /// Whether `split` has taken a list (it takes one at most).
+    split_chosen: bool,
 }
 
-impl Reader<'_> {
+/// The map keys from the document down to a value while every value on
+/// the way is a map, for `Split::wants`; `None` below that.
+type Keys<'k> = Option<&'k mut Vec<String>>;
+
+impl Reader<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -71,12 +83,15 @@ impl Reader<'_> {
     }
 
     /// The value starting at the next non-blank character. `depth` is the
-    /// number of lists and maps it is inside.
-    fn value(&mut self, depth: usize) -> Option<Value> {
+    /// number of lists and maps it is inside, `keys` the way to it.
+    fn value(&mut self, depth: usize, keys: Keys<'_>) -> Option<Value> {
         self.blank();
         match self.peek()? {
-            b'{' => self.object(depth),
-            b'[' => self.array(depth),
+            b'{' => self.object(depth, keys),
+            b'[' => {
+                let split = self.split_wants(keys);
+                self.array(depth, split)
+            }
             b'"' => {
                 self.count()?;
                 self.string().map(Value::String)
@@ -97,7 +112,18 @@ impl Reader<'_> {
         self.count()
     }
 
-    fn object(&mut self, depth: usize) -> Option<Value> {
+    /// Whether the list starting here goes to the `Split`: the first one
+    /// it wants, at most two maps deep, as the YAML reader asks.
+    fn split_wants(&mut self, keys: Keys<'_>) -> bool {
+        let Some(keys) = keys.filter(|k| !self.split_chosen && (1..=2).contains(&k.len())) else {
+            return false;
+        };
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.split_chosen = self.split.wants(&keys);
+        self.split_chosen
+    }
+
+    fn object(&mut self, depth: usize, mut keys: Keys<'_>) -> Option<Value> {
         self.open(depth)?;
         let mut map = Map::new();
         self.blank();
@@ -113,7 +139,16 @@ impl Reader<'_> {
             self.count()?;
             let key = self.string()?;
             self.expect(b':')?;
-            let value = self.value(depth + 1)?;
+            // The way down is followed only as deep as `Split` is asked.
+            let value = match keys.as_deref_mut().filter(|k| k.len() < 2) {
+                Some(way) => {
+                    way.push(key.clone());
+                    let value = self.value(depth + 1, Some(&mut *way));
+                    way.pop();
+                    value?
+                }
+                None => self.value(depth + 1, None)?,
+            };
             // A key given twice: the YAML reader reports it at its line.
             if map.insert(key, value).is_some() {
                 return None;
@@ -130,7 +165,8 @@ impl Reader<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Option<Value> {
+    /// A list; its items go to the `Split` when `split`.
+    fn array(&mut self, depth: usize, split: bool) -> Option<Value> {
         self.open(depth)?;
         let mut items = Vec::new();
         self.blank();
@@ -139,7 +175,12 @@ impl Reader<'_> {
             return Some(Value::Array(items));
         }
         loop {
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1, None)?;
+            if split {
+                self.split.item(item);
+            } else {
+                items.push(item);
+            }
             self.blank();
             match self.peek()? {
                 b',' => self.at += 1,
@@ -297,10 +338,19 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::Whole;
+
+    fn parse(text: &str) -> Option<Value> {
+        super::parse(text, &mut Whole)
+    }
+
+    fn by_yaml_reader(text: &str) -> Result<Value, crate::yaml::SyntaxError> {
+        super::super::load::parse(text, &mut Whole)
+    }
 
     /// The YAML reader's tree of the same text.
     fn by_yaml(text: &str) -> Value {
-        super::super::load::parse(text).unwrap()
+        by_yaml_reader(text).unwrap()
     }
 
     #[test]
@@ -338,7 +388,7 @@ mod tests {
     /// pair; the YAML reader refuses it (a YAML `\u` escape is one character).
     #[test]
     fn surrogate_pairs_are_one_character() {
-        assert!(super::super::load::parse(r#"{"a": "\ud83d\ude00"}"#).is_err());
+        assert!(by_yaml_reader(r#"{"a": "\ud83d\ude00"}"#).is_err());
         assert_eq!(
             parse(r#"{"a": "\ud83d\ude00"}"#),
             Some(serde_json::json!({"a": "😀"}))
@@ -390,15 +440,15 @@ mod tests {
             )
         };
         assert!(parse(&nested(MAX_DEPTH)).is_some());
-        assert!(super::super::load::parse(&nested(MAX_DEPTH)).is_ok());
+        assert!(by_yaml_reader(&nested(MAX_DEPTH)).is_ok());
         assert_eq!(parse(&nested(MAX_DEPTH + 1)), None);
-        assert!(super::super::load::parse(&nested(MAX_DEPTH + 1)).is_err());
+        assert!(by_yaml_reader(&nested(MAX_DEPTH + 1)).is_err());
 
         // Each item a value, the list and the map one each, the key one.
         let items = |count: usize| format!("{{\"a\": [{}]}}", vec!["0"; count].join(","));
         assert!(parse(&items(MAX_NODES - 3)).is_some());
-        assert!(super::super::load::parse(&items(MAX_NODES - 3)).is_ok());
+        assert!(by_yaml_reader(&items(MAX_NODES - 3)).is_ok());
         assert_eq!(parse(&items(MAX_NODES - 2)), None);
-        assert!(super::super::load::parse(&items(MAX_NODES - 2)).is_err());
+        assert!(by_yaml_reader(&items(MAX_NODES - 2)).is_err());
     }
 }

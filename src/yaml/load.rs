@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 use serde_json::{Map, Number, Value};
 
-use super::SyntaxError;
+use super::{Split, SyntaxError};
 
 /// The most values (scalars, lists and maps, each alias counted as often as
 /// it is used) one document may hold. A 10,000-service state holds about
@@ -20,9 +20,18 @@ pub const MAX_NODES: usize = 2_000_000;
 /// The deepest nesting of lists and maps; a state needs about 8.
 pub const MAX_DEPTH: usize = 64;
 
-/// Parse one document. See `super::parse`.
-pub fn parse(text: &str) -> Result<Value, SyntaxError> {
-    let mut builder = Builder::default();
+/// Parse one document, handing the items of the list `split` wants to
+/// it. See `super::parse_split`.
+pub fn parse(text: &str, split: &mut dyn Split) -> Result<Value, SyntaxError> {
+    let mut builder = Builder {
+        stack: Vec::new(),
+        root: None,
+        documents: 0,
+        nodes: 0,
+        anchors: HashMap::new(),
+        split,
+        split_chosen: false,
+    };
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(scan_error)?;
         builder.event(event, span)?;
@@ -136,6 +145,9 @@ enum Key {
 enum Frame {
     Seq {
         items: Vec<Value>,
+        /// Items handed to the `Split` instead of kept (`None`: the list
+        /// keeps its items).
+        handed_over: Option<usize>,
         anchor: usize,
         nodes_before: usize,
     },
@@ -148,8 +160,7 @@ enum Frame {
     },
 }
 
-#[derive(Default)]
-struct Builder {
+struct Builder<'s> {
     stack: Vec<Frame>,
     root: Option<Value>,
     documents: usize,
@@ -157,9 +168,13 @@ struct Builder {
     nodes: usize,
     /// Anchored values, with the number of values each holds.
     anchors: HashMap<usize, (Value, usize)>,
+    /// Where the items of one list go instead of the tree.
+    split: &'s mut dyn Split,
+    /// Whether `split` has taken a list (it takes one at most).
+    split_chosen: bool,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), SyntaxError> {
         match event {
             Event::DocumentStart(_) => {
@@ -211,8 +226,10 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.open(&span)?;
+                let handed_over = (anchor == 0 && self.split_wants()).then_some(0);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
+                    handed_over,
                     anchor,
                     nodes_before: self.nodes - 1,
                 });
@@ -232,6 +249,7 @@ impl Builder {
                     items,
                     anchor,
                     nodes_before,
+                    ..
                 }) = self.stack.pop()
                 {
                     let count = self.nodes - nodes_before;
@@ -287,6 +305,27 @@ impl Builder {
         self.count(1, span)
     }
 
+    /// Whether the list starting here goes to the `Split`: the first one
+    /// it wants, at most two maps deep (asked only there, and only until
+    /// it has one, so the question costs nothing per item).
+    fn split_wants(&mut self) -> bool {
+        if self.split_chosen || self.stack.is_empty() || self.stack.len() > 2 {
+            return false;
+        }
+        let mut keys = Vec::with_capacity(2);
+        for frame in &self.stack {
+            match frame {
+                Frame::Map {
+                    key: Some(Key::Named(name)),
+                    ..
+                } => keys.push(name.as_str()),
+                _ => return false,
+            }
+        }
+        self.split_chosen = self.split.wants(&keys);
+        self.split_chosen
+    }
+
     fn expects_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
@@ -327,6 +366,13 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.root = Some(value),
+            Some(Frame::Seq {
+                handed_over: Some(count),
+                ..
+            }) => {
+                *count += 1;
+                self.split.item(value);
+            }
             Some(Frame::Seq { items, .. }) => items.push(value),
             Some(Frame::Map {
                 map, key, merges, ..
@@ -346,7 +392,12 @@ impl Builder {
         let mut path = String::new();
         for frame in &self.stack[..self.stack.len().saturating_sub(1)] {
             match frame {
-                Frame::Seq { items, .. } => path.push_str(&format!("[{}]", items.len())),
+                Frame::Seq {
+                    items, handed_over, ..
+                } => {
+                    let index = items.len() + handed_over.unwrap_or(0);
+                    path.push_str(&format!("[{index}]"));
+                }
                 Frame::Map {
                     key: Some(Key::Named(name)),
                     ..

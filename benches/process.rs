@@ -89,8 +89,8 @@ fn wizard(args: &[&str]) -> Command {
 }
 
 /// A build of the plugin, run with `args` and no terminal.
-fn plugin(binary: &std::ffi::OsStr, args: &[&str]) -> Command {
-    let mut command = Command::new(binary);
+fn plugin(plugin_binary: &std::ffi::OsStr, args: &[&str]) -> Command {
+    let mut command = Command::new(plugin_binary);
     command
         .args(args)
         .env_remove("KUBECONFIG")

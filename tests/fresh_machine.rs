@@ -39,6 +39,9 @@ const KNOWN_EXPRESSIONS: &[(&str, &str)] = &[
     ("env!(\"CARGO_BIN_EXE_kubectl-wizard\")", "kubectl-wizard"),
     // benches/process.rs: ours, or another build of it (BENCH_WIZARD)
     ("wizard_binary()", "kubectl-wizard"),
+    // benches/process.rs: a build of the plugin (the one above, or the
+    // musl build the release archives hold, when it was built)
+    ("plugin_binary", "kubectl-wizard"),
     (
         "assert_cmd::cargo::cargo_bin(\"kubectl-wizard\")",
         "kubectl-wizard",

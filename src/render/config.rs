@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::meta;
-use super::{Manifest, Phase};
+use super::{Built, Phase};
 use crate::model::{EnvFromRef, EnvSource, EnvVar, ExistingKind, Project};
 
 /// What a secret entry holds in a generated file: never the real value.
@@ -47,7 +47,7 @@ pub fn env_objects(
     app: meta::Owner<'_>,
     env: &[EnvVar],
     origin: &str,
-) -> Vec<Manifest> {
+) -> Vec<Built> {
     let mut objects = Vec::new();
     if has_config(env) {
         let data: BTreeMap<String, String> = env
@@ -65,11 +65,11 @@ pub fn env_objects(
             data: Some(data),
             ..ConfigMap::default()
         };
-        objects.push(Manifest::new(
+        objects.push(Built::new(
             Phase::Config,
             format!("{name}.yaml"),
             origin,
-            &config,
+            config,
         ));
     }
     if has_secret(env) {
@@ -85,11 +85,11 @@ pub fn env_objects(
             string_data: Some(data),
             ..Secret::default()
         };
-        objects.push(Manifest::new(
+        objects.push(Built::new(
             Phase::Config,
             format!("{SECRETS_DIR}/{name}.yaml"),
             origin,
-            &secret,
+            secret,
         ));
     }
     objects

@@ -11,28 +11,28 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 
-use super::{meta, service, Manifest, Phase};
+use super::{meta, service, Built, Manifest, Phase};
 use crate::model::{Project, Service};
 
 /// The Namespace object, when the namespace is not `default`.
-pub fn namespace(project: &Project) -> Option<Manifest> {
+pub fn namespace(project: &Project) -> Option<Built> {
     (project.namespace != "default").then(|| {
         let object = Namespace {
             metadata: meta::namespace(project),
             ..Namespace::default()
         };
-        Manifest::new(
+        Built::new(
             Phase::Namespace,
             "namespace.yaml".into(),
             "namespace",
-            &object,
+            object,
         )
     })
 }
 
 /// One rule for the host: the first routable app gets `/`, the others
 /// `/<name>`.
-pub fn ingress(project: &Project) -> Option<Manifest> {
+pub fn ingress(project: &Project) -> Option<Built> {
     let host = project.ingress_host.clone()?;
     let routes: Vec<(String, i32)> = project
         .services
@@ -77,16 +77,16 @@ pub fn ingress(project: &Project) -> Option<Manifest> {
         }),
         ..Ingress::default()
     };
-    Some(Manifest::new(
+    Some(Built::new(
         Phase::Ingress,
         "ingress.yaml".into(),
         "ingress",
-        &object,
+        object,
     ))
 }
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`) for a service that asks for one.
-pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
+pub fn autoscaler(project: &Project, svc: &Service) -> Option<Built> {
     let scaling = svc.autoscaling.as_ref()?;
     let metric = |resource: &str, target: Option<i32>| {
         target.map(|utilization| MetricSpec {
@@ -124,11 +124,11 @@ pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
         }),
         ..HorizontalPodAutoscaler::default()
     };
-    Some(Manifest::new(
+    Some(Built::new(
         Phase::Autoscalers,
         format!("{}-hpa.yaml", svc.name),
         &format!("{}.autoscaling", svc.path),
-        &object,
+        object,
     ))
 }
 

@@ -20,13 +20,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::volumes::{self, claim_name, PodStorage};
-use super::{config, meta, pod, project, service, Manifest, Phase};
+use super::{config, meta, pod, project, service, Built, Phase};
 use crate::model::*;
 
 /// The objects one service produces: all of them (`only: None`; the
 /// phases sort them later), or those of one phase, built without the others
 /// (a stream renders phase by phase, each object once).
-pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> Vec<Manifest> {
+pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> Vec<Built> {
     let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
     let mut out = Vec::new();
     // The storage plan is shared by the claims (Config) and the pod.
@@ -62,7 +62,7 @@ pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> 
     out
 }
 
-fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest {
+fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Built {
     let template = pod::pod_template(project, svc, storage);
     let metadata = meta::labelled(project, &svc.name, meta::Owner::service(svc));
     let origin = &svc.path;
@@ -74,7 +74,7 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
                 spec: Some(deployment_spec(svc, d, template)),
                 ..Deployment::default()
             };
-            Manifest::new(Phase::Workloads, file("deployment"), origin, &object)
+            Built::new(Phase::Workloads, file("deployment"), origin, object)
         }
         Workload::StatefulSet(s) => {
             let object = StatefulSet {
@@ -87,7 +87,7 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
             // stores them so, and leaving them out makes every later
             // `kubectl apply --server-side` conflict on the templates and
             // GitOps tools show perpetual drift.
-            Manifest::new(Phase::Workloads, file("statefulset"), origin, &object)
+            Built::new(Phase::Workloads, file("statefulset"), origin, object)
         }
         Workload::DaemonSet(d) => {
             let object = DaemonSet {
@@ -95,7 +95,7 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
                 spec: Some(daemonset_spec(svc, d, template)),
                 ..DaemonSet::default()
             };
-            Manifest::new(Phase::Workloads, file("daemonset"), origin, &object)
+            Built::new(Phase::Workloads, file("daemonset"), origin, object)
         }
         Workload::Job(j) => {
             let object = Job {
@@ -103,7 +103,7 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
                 spec: Some(job_spec(j, template)),
                 ..Job::default()
             };
-            Manifest::new(Phase::Workloads, file("job"), origin, &object)
+            Built::new(Phase::Workloads, file("job"), origin, object)
         }
         Workload::CronJob(c) => {
             let object = CronJob {
@@ -111,7 +111,7 @@ fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest 
                 spec: Some(cronjob_spec(svc, c, template)),
                 ..CronJob::default()
             };
-            Manifest::new(Phase::Workloads, file("cronjob"), origin, &object)
+            Built::new(Phase::Workloads, file("cronjob"), origin, object)
         }
     }
 }
@@ -214,7 +214,7 @@ fn claim_spec(
     }
 }
 
-fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Manifest {
+fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Built {
     let name = claim_name(&svc.name, &claim.name);
     let mut metadata = meta::labelled(project, &name, meta::Owner::service(svc));
     if let Some(longhorn) = &claim.longhorn {
@@ -234,12 +234,7 @@ fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Manifest {
         spec: Some(spec),
         ..PersistentVolumeClaim::default()
     };
-    Manifest::new(
-        Phase::Config,
-        format!("{name}-pvc.yaml"),
-        &svc.path,
-        &object,
-    )
+    Built::new(Phase::Config, format!("{name}-pvc.yaml"), &svc.path, object)
 }
 
 fn daemonset_spec(

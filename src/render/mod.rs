@@ -102,55 +102,79 @@ impl From<&Manifest> for ObjectId {
     }
 }
 
-/// An object as a renderer builds it: what names it, and the typed
-/// k8s-openapi object, turned into its JSON tree only when the object is
-/// kept or printed (`Built::manifest`). The clash checks need only the
-/// names (`ids`), and making and dropping the trees was half of what
-/// `validate` spent rendering.
-pub(crate) struct Built {
+/// An object as a renderer makes it: what names it, and how to build it.
+/// The typed k8s-openapi object is built, and turned into its JSON tree,
+/// only when the object is kept or printed (`Built::manifest`): the clash
+/// checks need only the names (`ids`), and building the objects, making
+/// their trees and dropping them at once was most of what `validate`
+/// spent rendering.
+pub(crate) struct Built<'a> {
     pub id: ObjectId,
-    object: Box<dyn Tree>,
+    /// Builds the object, given its name, and makes its tree.
+    object: Box<dyn FnOnce(&str) -> Value + 'a>,
 }
 
-/// A typed object that can become its JSON tree.
-trait Tree {
-    fn tree(&self) -> Value;
-}
-
-impl<T: Serialize> Tree for T {
-    fn tree(&self) -> Value {
-        metadata_first(self)
-    }
-}
-
-impl Built {
-    /// Name a typed k8s-openapi object by its kind and metadata.
-    fn new<T>(phase: Phase, file_name: String, origin: &str, object: T) -> Built
+impl<'a> Built<'a> {
+    /// A namespaced object of the project named `name`; `build` makes it,
+    /// given that name, when it is needed.
+    fn namespaced<T>(
+        project: &Project,
+        phase: Phase,
+        name: String,
+        file_name: String,
+        origin: &str,
+        build: impl FnOnce(&str) -> T + 'a,
+    ) -> Built<'a>
     where
-        T: k8s_openapi::Resource
-            + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
-            + Serialize
-            + 'static,
+        T: k8s_openapi::Resource + Serialize,
     {
-        let meta = object.metadata();
+        let namespace = Some(project.namespace.clone());
+        Built::new(phase, name, namespace, file_name, origin, build)
+    }
+
+    /// An object of kind `T` named `name` in `namespace` (`None` for a
+    /// cluster-scoped one); `build` makes it, given that name, when it is
+    /// needed.
+    fn new<T>(
+        phase: Phase,
+        name: String,
+        namespace: Option<String>,
+        file_name: String,
+        origin: &str,
+        build: impl FnOnce(&str) -> T + 'a,
+    ) -> Built<'a>
+    where
+        T: k8s_openapi::Resource + Serialize,
+    {
         let id = ObjectId {
             phase,
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
-            name: meta.name.clone().unwrap_or_default(),
-            namespace: meta.namespace.clone(),
+            name,
+            namespace,
             file_name,
             origin: origin.to_string(),
         };
         Built {
             id,
-            object: Box::new(object),
+            object: Box::new(move |name| metadata_first(&build(name))),
         }
     }
 
-    /// The object with its JSON tree.
+    /// The object, built, with its JSON tree.
     fn manifest(self) -> Manifest {
-        let object = self.object.tree();
+        let object = (self.object)(&self.id.name);
+        // The id was given apart from the object: they must agree.
+        debug_assert_eq!(
+            object.pointer("/metadata/name").and_then(Value::as_str),
+            Some(self.id.name.as_str()),
+        );
+        debug_assert_eq!(
+            object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str),
+            self.id.namespace.as_deref(),
+        );
         let ObjectId {
             phase,
             api_version,
@@ -313,10 +337,10 @@ const PHASES: [Phase; 6] = [
 
 /// The objects of the project (of one phase, or all), in state order:
 /// the Namespace, the app services, the infrastructure, the Ingress.
-fn visit<E>(
-    project: &Project,
+fn visit<'p, E>(
+    project: &'p Project,
     only: Option<Phase>,
-    each: &mut impl FnMut(Built) -> Result<(), E>,
+    each: &mut impl FnMut(Built<'p>) -> Result<(), E>,
 ) -> Result<(), E> {
     let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
     if wanted(Phase::Namespace) {

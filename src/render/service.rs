@@ -9,7 +9,7 @@ use crate::model::{Project, Service, ServiceType, Workload};
 /// The Services of one workload: a regular one for Deployments and
 /// DaemonSets with a port, the headless one (always) and an optional
 /// ClusterIP one for StatefulSets, none for Jobs.
-pub fn services(project: &Project, svc: &Service) -> Vec<Built> {
+pub fn services<'a>(project: &'a Project, svc: &'a Service) -> Vec<Built<'a>> {
     let mut out = Vec::new();
     match &svc.workload {
         Workload::Deployment(d) if svc.port.is_some() => {
@@ -40,7 +40,7 @@ fn ports(svc: &Service) -> Option<Vec<ServicePort>> {
     }])
 }
 
-fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Built {
+fn regular<'a>(project: &'a Project, svc: &'a Service, service_type: ServiceType) -> Built<'a> {
     let spec = ServiceSpec {
         type_: Some(service_type.as_str().to_string()),
         ..ServiceSpec::default()
@@ -56,7 +56,7 @@ fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Built
 
 /// `clusterIP: None`; written as `<svc>-headless-service.yaml` whatever
 /// its object name.
-fn headless(project: &Project, svc: &Service, name: &str) -> Built {
+fn headless<'a>(project: &'a Project, svc: &'a Service, name: &str) -> Built<'a> {
     let spec = ServiceSpec {
         cluster_ip: Some("None".into()),
         ..ServiceSpec::default()
@@ -75,14 +75,14 @@ fn headless(project: &Project, svc: &Service, name: &str) -> Built {
 
 /// A Service selecting the service's pods, on its port, with `spec` as the
 /// starting point.
-fn service(
-    project: &Project,
-    svc: &Service,
+fn service<'a>(
+    project: &'a Project,
+    svc: &'a Service,
     name: &str,
     file_name: String,
     spec: ServiceSpec,
-) -> Built {
-    let object = K8sService {
+) -> Built<'a> {
+    let build = move |name: &str| K8sService {
         metadata: meta::labelled(project, name, meta::Owner::service(svc)),
         spec: Some(ServiceSpec {
             selector: Some(meta::app_labels(&svc.name)),
@@ -91,7 +91,14 @@ fn service(
         }),
         ..K8sService::default()
     };
-    Built::new(Phase::Services, file_name, &svc.path, object)
+    Built::namespaced(
+        project,
+        Phase::Services,
+        name.to_string(),
+        file_name,
+        &svc.path,
+        build,
+    )
 }
 
 /// The name and port of the non-headless Service of an app, if it has one

@@ -229,37 +229,12 @@ fn metadata_first<T: Serialize>(object: &T) -> Value {
     value
 }
 
-/// Give every map and list of a tree exactly the room it uses. A tree
-/// built entry by entry keeps the slack of its growth (a map of 5 entries
-/// has room for 7, a list of one for 4); with the state's value tree
-/// dropped before rendering, this took a 20,000-service state from 260 to
-/// 240 MB peak. Only for objects that are kept (`render`): one written
-/// and dropped at once would pay for it for nothing.
-fn compact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let mut exact = serde_json::Map::with_capacity(map.len());
-            for (key, mut item) in std::mem::take(map) {
-                compact(&mut item);
-                exact.insert(key, item);
-            }
-            *map = exact;
-        }
-        Value::Array(items) => {
-            items.iter_mut().for_each(compact);
-            items.shrink_to_fit();
-        }
-        _ => {}
-    }
-}
-
 /// Every object of the project, in apply order. Within a phase, objects
 /// keep the order of the state (app services, then infrastructure).
 pub fn render(project: &Project) -> Vec<Manifest> {
     let mut manifests = ByPhase::default();
     let _ = visit(project, None, &mut |built: Built| {
-        let mut manifest = built.manifest();
-        compact(&mut manifest.object);
+        let manifest = built.manifest();
         manifests.push(manifest.phase, manifest);
         Ok::<(), std::convert::Infallible>(())
     });

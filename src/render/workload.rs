@@ -72,7 +72,7 @@ pub fn render_service<'a>(
 }
 
 fn workload<'a>(project: &'a Project, svc: &'a Service, storage: PodStorage) -> Built<'a> {
-    // What every kind of workload is made of, built with it.
+    // The metadata and pod template every kind has, built with the object.
     let parts = move |name: &str| {
         let metadata = meta::labelled(project, name, meta::Owner::service(svc));
         (metadata, pod::pod_template(project, svc, &storage))

@@ -1,6 +1,7 @@
 //! How rendering scales: states of 1 to 10,000 full-featured services, built
-//! (parse + validate + render) from YAML and from JSON, stage by stage, and
-//! then serialised as one YAML stream.
+//! (parse + validate + render) from YAML and from JSON, with the objects
+//! kept and (as `validate` builds) without, stage by stage, and then
+//! serialised as one YAML stream.
 //!
 //! `cargo bench --bench render` measures; `cargo test --benches` runs each
 //! benchmark once, on the small sizes only, to check that it still works.
@@ -102,6 +103,36 @@ fn build_json(c: &mut Criterion) {
     });
 }
 
+/// What `validate` and `render -o` build: every check, with the objects
+/// rendered for the clash checks but not kept (only their names), from
+/// YAML and from JSON. `build` above keeps the objects, as `render` into
+/// files, diff and apply do: its 10,000 services hold ~200 MB more.
+fn build_names(c: &mut Criterion) {
+    let names_only = pipeline::Keep {
+        objects: false,
+        environments: true,
+    };
+    let mut group = c.benchmark_group("build-names");
+    group.sample_size(10);
+    for &count in sizes() {
+        let yaml = state(count);
+        let tree = kubectl_wizard::yaml::parse(&yaml).unwrap();
+        let json = serde_json::to_string(&tree).unwrap();
+        group.throughput(Throughput::Elements(count as u64));
+        for (name, text) in [("yaml", &yaml), ("json", &json)] {
+            group.bench_with_input(BenchmarkId::new(name, count), text, |b, text| {
+                b.iter_custom(|n| {
+                    timed(n, || {
+                        let text = black_box(text);
+                        pipeline::build_keeping(text, "bench", &options(), names_only).unwrap()
+                    })
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 /// `pipeline::build` on the state text `text_of(count)` for every size.
 fn build_group(c: &mut Criterion, name: &str, text_of: impl Fn(usize) -> String) {
     let mut group = c.benchmark_group(name);
@@ -123,7 +154,8 @@ fn build_group(c: &mut Criterion, name: &str, text_of: impl Fn(usize) -> String)
 /// Where a build's time goes, stage by stage: parsing the YAML and the
 /// JSON text into a tree (`parse-yaml`, `parse-json`), reading the tree
 /// into the model with every check, rendering and the cross-service rules
-/// (`read`), and rendering alone (`render`).
+/// (`read`), and rendering alone: every object kept (`render`), or only
+/// their names, as the checks of `validate` and `render -o` do (`ids`).
 fn stages(c: &mut Criterion) {
     let mut group = c.benchmark_group("stage");
     group.sample_size(10);
@@ -153,6 +185,9 @@ fn stages(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("render", count), &project, |b, project| {
             b.iter_custom(|n| timed(n, || render::render(black_box(project))))
         });
+        group.bench_with_input(BenchmarkId::new("ids", count), &project, |b, project| {
+            b.iter_custom(|n| timed(n, || render::ids(black_box(project))))
+        });
     }
     group.finish();
 }
@@ -176,5 +211,5 @@ fn to_yaml(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, build_json, stages, to_yaml);
+criterion_group!(benches, build, build_json, build_names, stages, to_yaml);
 criterion_main!(benches);

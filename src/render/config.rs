@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::meta;
-use super::{Manifest, Phase};
+use super::{Built, Phase};
 use crate::model::{EnvFromRef, EnvSource, EnvVar, ExistingKind, Project};
 
 /// What a secret entry holds in a generated file: never the real value.
@@ -41,55 +41,63 @@ pub fn has_secret(env: &[EnvVar]) -> bool {
 /// The ConfigMap and Secret for one owner (a service, a companion
 /// `<svc>-<companion>`, or a managed infra decision), each only when it has
 /// entries. `app` is the service (or managed decision) the objects belong to.
-pub fn env_objects(
-    project: &Project,
+pub fn env_objects<'a>(
+    project: &'a Project,
     owner: &str,
-    app: meta::Owner<'_>,
-    env: &[EnvVar],
+    app: meta::Owner<'a>,
+    env: &'a [EnvVar],
     origin: &str,
-) -> Vec<Manifest> {
+) -> Vec<Built<'a>> {
     let mut objects = Vec::new();
     if has_config(env) {
-        let data: BTreeMap<String, String> = env
-            .iter()
-            .filter_map(|e| match &e.source {
-                EnvSource::Hardcoded(value) | EnvSource::Variable(value) => {
-                    Some((e.key.clone(), value.clone()))
-                }
-                EnvSource::Secret | EnvSource::KeyRef { .. } => None,
-            })
-            .collect();
         let name = config_map_name(owner);
-        let config = ConfigMap {
-            metadata: meta::labelled(project, &name, app),
-            data: Some(data),
-            ..ConfigMap::default()
-        };
-        objects.push(Manifest::new(
+        let file_name = format!("{name}.yaml");
+        objects.push(Built::namespaced(
+            project,
             Phase::Config,
-            format!("{name}.yaml"),
+            name,
+            file_name,
             origin,
-            &config,
+            move |name| {
+                let data: BTreeMap<String, String> = env
+                    .iter()
+                    .filter_map(|e| match &e.source {
+                        EnvSource::Hardcoded(value) | EnvSource::Variable(value) => {
+                            Some((e.key.clone(), value.clone()))
+                        }
+                        EnvSource::Secret | EnvSource::KeyRef { .. } => None,
+                    })
+                    .collect();
+                ConfigMap {
+                    metadata: meta::labelled(project, name, app),
+                    data: Some(data),
+                    ..ConfigMap::default()
+                }
+            },
         ));
     }
     if has_secret(env) {
-        let data: BTreeMap<String, String> = env
-            .iter()
-            .filter(|e| matches!(e.source, EnvSource::Secret))
-            .map(|e| (e.key.clone(), SECRET_PLACEHOLDER.to_string()))
-            .collect();
         let name = secret_name(owner);
-        let secret = Secret {
-            metadata: meta::labelled(project, &name, app),
-            type_: Some("Opaque".into()),
-            string_data: Some(data),
-            ..Secret::default()
-        };
-        objects.push(Manifest::new(
+        let file_name = format!("{SECRETS_DIR}/{name}.yaml");
+        objects.push(Built::namespaced(
+            project,
             Phase::Config,
-            format!("{SECRETS_DIR}/{name}.yaml"),
+            name,
+            file_name,
             origin,
-            &secret,
+            move |name| {
+                let data: BTreeMap<String, String> = env
+                    .iter()
+                    .filter(|e| matches!(e.source, EnvSource::Secret))
+                    .map(|e| (e.key.clone(), SECRET_PLACEHOLDER.to_string()))
+                    .collect();
+                Secret {
+                    metadata: meta::labelled(project, name, app),
+                    type_: Some("Opaque".into()),
+                    string_data: Some(data),
+                    ..Secret::default()
+                }
+            },
         ));
     }
     objects

@@ -102,27 +102,102 @@ impl From<&Manifest> for ObjectId {
     }
 }
 
-impl Manifest {
-    /// Build from a typed k8s-openapi object.
-    fn new<T>(phase: Phase, file_name: String, origin: &str, object: &T) -> Manifest
+/// An object as a renderer makes it: what names it, and how to build it.
+/// The typed k8s-openapi object is built, and turned into its JSON tree,
+/// only when the object is kept or printed (`Built::manifest`): the clash
+/// checks need only the names (`ids`), and building the objects, making
+/// their trees and dropping them at once was most of what `validate`
+/// spent rendering.
+pub(crate) struct Built<'a> {
+    pub id: ObjectId,
+    /// Builds the object, given its name, and makes its tree.
+    object: Box<dyn FnOnce(&str) -> Value + 'a>,
+}
+
+impl<'a> Built<'a> {
+    /// A namespaced object of the project named `name`; `build` makes it,
+    /// given that name, when it is needed.
+    fn namespaced<T>(
+        project: &Project,
+        phase: Phase,
+        name: String,
+        file_name: String,
+        origin: &str,
+        build: impl FnOnce(&str) -> T + 'a,
+    ) -> Built<'a>
     where
-        T: k8s_openapi::Resource
-            + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>
-            + Serialize,
+        T: k8s_openapi::Resource + Serialize,
     {
-        let meta = object.metadata();
-        Manifest {
+        let namespace = Some(project.namespace.clone());
+        Built::new(phase, name, namespace, file_name, origin, build)
+    }
+
+    /// An object of kind `T` named `name` in `namespace` (`None` for a
+    /// cluster-scoped one); `build` makes it, given that name, when it is
+    /// needed.
+    fn new<T>(
+        phase: Phase,
+        name: String,
+        namespace: Option<String>,
+        file_name: String,
+        origin: &str,
+        build: impl FnOnce(&str) -> T + 'a,
+    ) -> Built<'a>
+    where
+        T: k8s_openapi::Resource + Serialize,
+    {
+        let id = ObjectId {
             phase,
             api_version: T::API_VERSION.to_string(),
             kind: T::KIND.to_string(),
-            name: meta.name.clone().unwrap_or_default(),
-            namespace: meta.namespace.clone(),
+            name,
+            namespace,
             file_name,
             origin: origin.to_string(),
-            object: metadata_first(object),
+        };
+        Built {
+            id,
+            object: Box::new(move |name| metadata_first(&build(name))),
         }
     }
 
+    /// The object, built, with its JSON tree.
+    fn manifest(self) -> Manifest {
+        let object = (self.object)(&self.id.name);
+        // The id was given apart from the object: they must agree.
+        debug_assert_eq!(
+            object.pointer("/metadata/name").and_then(Value::as_str),
+            Some(self.id.name.as_str()),
+        );
+        debug_assert_eq!(
+            object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str),
+            self.id.namespace.as_deref(),
+        );
+        let ObjectId {
+            phase,
+            api_version,
+            kind,
+            name,
+            namespace,
+            file_name,
+            origin,
+        } = self.id;
+        Manifest {
+            phase,
+            api_version,
+            kind,
+            name,
+            namespace,
+            file_name,
+            origin,
+            object,
+        }
+    }
+}
+
+impl Manifest {
     /// Whether this is a Secret: it holds placeholders, never real values,
     /// and so is kept apart from what kubectl applies (see `SECRETS_DIR`).
     pub fn is_secret(&self) -> bool {
@@ -154,42 +229,16 @@ fn metadata_first<T: Serialize>(object: &T) -> Value {
     value
 }
 
-/// Give every map and list of a tree exactly the room it uses. A tree
-/// built entry by entry keeps the slack of its growth (a map of 5 entries
-/// has room for 7, a list of one for 4); with the state's value tree
-/// dropped before rendering, this took a 20,000-service state from 260 to
-/// 240 MB peak. Only for objects that are kept (`render`): one written
-/// and dropped at once would pay for it for nothing.
-fn compact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let mut exact = serde_json::Map::with_capacity(map.len());
-            for (key, mut item) in std::mem::take(map) {
-                compact(&mut item);
-                exact.insert(key, item);
-            }
-            *map = exact;
-        }
-        Value::Array(items) => {
-            items.iter_mut().for_each(compact);
-            items.shrink_to_fit();
-        }
-        _ => {}
-    }
-}
-
 /// Every object of the project, in apply order. Within a phase, objects
 /// keep the order of the state (app services, then infrastructure).
 pub fn render(project: &Project) -> Vec<Manifest> {
-    let mut manifests = Vec::new();
-    let _ = visit(project, None, &mut |mut manifest: Manifest| {
-        compact(&mut manifest.object);
-        manifests.push(manifest);
+    let mut manifests = ByPhase::default();
+    let _ = visit(project, None, &mut |built: Built| {
+        let manifest = built.manifest();
+        manifests.push(manifest.phase, manifest);
         Ok::<(), std::convert::Infallible>(())
     });
-    // A stable sort keeps state order inside each phase.
-    manifests.sort_by_key(|m| m.phase);
-    manifests
+    manifests.in_apply_order()
 }
 
 /// Every object of the project in apply order (the order of `render`),
@@ -202,22 +251,54 @@ pub fn for_each<E>(
     mut each: impl FnMut(Manifest) -> Result<(), E>,
 ) -> Result<(), E> {
     for phase in PHASES {
-        visit(project, Some(phase), &mut each)?;
+        visit(project, Some(phase), &mut |built: Built| {
+            each(built.manifest())
+        })?;
     }
     Ok(())
 }
 
 /// What every object of the project is called, in apply order, without
 /// the objects: each service is rendered once and its objects dropped at
-/// once, so this takes the memory of the names only.
+/// once, never made into JSON trees, so this takes the memory of the
+/// names only.
 pub fn ids(project: &Project) -> Vec<ObjectId> {
-    let mut ids = Vec::new();
-    let _ = visit(project, None, &mut |manifest| {
-        ids.push(ObjectId::from(manifest));
+    let mut ids = ByPhase::default();
+    let _ = visit(project, None, &mut |built: Built| {
+        ids.push(built.id.phase, built.id);
         Ok::<(), std::convert::Infallible>(())
     });
-    ids.sort_by_key(|id| id.phase);
-    ids
+    ids.in_apply_order()
+}
+
+/// Objects gathered phase by phase, each phase in the order they came:
+/// what a stable sort by phase gives, in one pass (a sort moved every
+/// object log n times).
+struct ByPhase<T> {
+    phases: [Vec<T>; PHASES.len()],
+}
+
+impl<T> Default for ByPhase<T> {
+    fn default() -> Self {
+        ByPhase {
+            phases: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+}
+
+impl<T> ByPhase<T> {
+    fn push(&mut self, phase: Phase, item: T) {
+        // `PHASES` lists the phases in their declared order.
+        self.phases[phase as usize].push(item);
+    }
+
+    fn in_apply_order(self) -> Vec<T> {
+        let mut all = Vec::with_capacity(self.phases.iter().map(Vec::len).sum());
+        for phase in self.phases {
+            all.extend(phase);
+        }
+        all
+    }
 }
 
 const PHASES: [Phase; 6] = [
@@ -231,10 +312,10 @@ const PHASES: [Phase; 6] = [
 
 /// The objects of the project (of one phase, or all), in state order:
 /// the Namespace, the app services, the infrastructure, the Ingress.
-fn visit<E>(
-    project: &Project,
+fn visit<'p, E>(
+    project: &'p Project,
     only: Option<Phase>,
-    each: &mut impl FnMut(Manifest) -> Result<(), E>,
+    each: &mut impl FnMut(Built<'p>) -> Result<(), E>,
 ) -> Result<(), E> {
     let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
     if wanted(Phase::Namespace) {
@@ -410,6 +491,33 @@ mod tests {
         crate::pipeline::build(state, "multi-service.yaml", &Default::default())
             .expect("the example builds")
             .manifests
+    }
+
+    #[test]
+    fn phases_are_listed_in_their_declared_order() {
+        // `ByPhase` files an object under `phase as usize`.
+        for (index, phase) in PHASES.iter().enumerate() {
+            assert_eq!(*phase as usize, index, "{phase:?}");
+        }
+    }
+
+    #[test]
+    fn objects_come_in_apply_order_and_state_order_within_a_phase() {
+        let state = include_str!("../../examples/multi-service.yaml");
+        let project = crate::pipeline::build(state, "multi-service.yaml", &Default::default())
+            .expect("the example builds")
+            .project;
+        let mut in_state_order = Vec::new();
+        let _ = visit(&project, None, &mut |built: Built| {
+            in_state_order.push(built.id);
+            Ok::<(), ()>(())
+        });
+        let mut sorted = in_state_order.clone();
+        sorted.sort_by_key(|id| id.phase);
+        assert_ne!(sorted, in_state_order, "the example mixes the phases");
+        assert_eq!(ids(&project), sorted);
+        let rendered: Vec<ObjectId> = render(&project).iter().map(ObjectId::from).collect();
+        assert_eq!(rendered, sorted);
     }
 
     #[test]

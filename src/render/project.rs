@@ -11,28 +11,29 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 
-use super::{meta, service, Manifest, Phase};
+use super::{meta, service, Built, Manifest, Phase};
 use crate::model::{Project, Service};
 
 /// The Namespace object, when the namespace is not `default`.
-pub fn namespace(project: &Project) -> Option<Manifest> {
+pub fn namespace(project: &Project) -> Option<Built<'_>> {
     (project.namespace != "default").then(|| {
-        let object = Namespace {
-            metadata: meta::namespace(project),
-            ..Namespace::default()
-        };
-        Manifest::new(
+        Built::new(
             Phase::Namespace,
+            project.namespace.clone(),
+            None,
             "namespace.yaml".into(),
             "namespace",
-            &object,
+            |_name| Namespace {
+                metadata: meta::namespace(project),
+                ..Namespace::default()
+            },
         )
     })
 }
 
 /// One rule for the host: the first routable app gets `/`, the others
 /// `/<name>`.
-pub fn ingress(project: &Project) -> Option<Manifest> {
+pub fn ingress(project: &Project) -> Option<Built<'_>> {
     let host = project.ingress_host.clone()?;
     let routes: Vec<(String, i32)> = project
         .services
@@ -44,91 +45,99 @@ pub fn ingress(project: &Project) -> Option<Manifest> {
         1 => format!("{}-ingress", routes[0].0),
         _ => "app-ingress".to_string(),
     };
-    let paths = routes
-        .iter()
-        .enumerate()
-        .map(|(i, (svc, port))| HTTPIngressPath {
-            path: Some(if i == 0 {
-                "/".to_string()
-            } else {
-                format!("/{svc}")
-            }),
-            path_type: "Prefix".into(),
-            backend: IngressBackend {
-                service: Some(IngressServiceBackend {
-                    name: svc.clone(),
-                    port: Some(ServiceBackendPort {
-                        number: Some(*port),
-                        ..ServiceBackendPort::default()
-                    }),
+    let build = move |name: &str| {
+        let paths = routes
+            .iter()
+            .enumerate()
+            .map(|(i, (svc, port))| HTTPIngressPath {
+                path: Some(if i == 0 {
+                    "/".to_string()
+                } else {
+                    format!("/{svc}")
                 }),
-                ..IngressBackend::default()
-            },
-        })
-        .collect();
-    let object = Ingress {
-        metadata: meta::project_level(project, &name),
-        spec: Some(IngressSpec {
-            rules: Some(vec![IngressRule {
-                host: Some(host),
-                http: Some(HTTPIngressRuleValue { paths }),
-            }]),
-            ..IngressSpec::default()
-        }),
-        ..Ingress::default()
+                path_type: "Prefix".into(),
+                backend: IngressBackend {
+                    service: Some(IngressServiceBackend {
+                        name: svc.clone(),
+                        port: Some(ServiceBackendPort {
+                            number: Some(*port),
+                            ..ServiceBackendPort::default()
+                        }),
+                    }),
+                    ..IngressBackend::default()
+                },
+            })
+            .collect();
+        Ingress {
+            metadata: meta::project_level(project, name),
+            spec: Some(IngressSpec {
+                rules: Some(vec![IngressRule {
+                    host: Some(host),
+                    http: Some(HTTPIngressRuleValue { paths }),
+                }]),
+                ..IngressSpec::default()
+            }),
+            ..Ingress::default()
+        }
     };
-    Some(Manifest::new(
+    Some(Built::namespaced(
+        project,
         Phase::Ingress,
+        name,
         "ingress.yaml".into(),
         "ingress",
-        &object,
+        build,
     ))
 }
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`) for a service that asks for one.
-pub fn autoscaler(project: &Project, svc: &Service) -> Option<Manifest> {
+pub fn autoscaler<'a>(project: &'a Project, svc: &'a Service) -> Option<Built<'a>> {
     let scaling = svc.autoscaling.as_ref()?;
-    let metric = |resource: &str, target: Option<i32>| {
-        target.map(|utilization| MetricSpec {
-            type_: "Resource".into(),
-            resource: Some(ResourceMetricSource {
-                name: resource.into(),
-                target: MetricTarget {
-                    type_: "Utilization".into(),
-                    average_utilization: Some(utilization),
-                    ..MetricTarget::default()
+    let build = move |name: &str| {
+        let metric = |resource: &str, target: Option<i32>| {
+            target.map(|utilization| MetricSpec {
+                type_: "Resource".into(),
+                resource: Some(ResourceMetricSource {
+                    name: resource.into(),
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(utilization),
+                        ..MetricTarget::default()
+                    },
+                }),
+                ..MetricSpec::default()
+            })
+        };
+        let metrics: Vec<MetricSpec> = [
+            metric("cpu", scaling.target_cpu),
+            metric("memory", scaling.target_memory),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        HorizontalPodAutoscaler {
+            metadata: meta::labelled(project, name, meta::Owner::service(svc)),
+            spec: Some(HorizontalPodAutoscalerSpec {
+                scale_target_ref: CrossVersionObjectReference {
+                    api_version: Some("apps/v1".into()),
+                    kind: svc.kind().as_str().into(),
+                    name: svc.name.clone(),
                 },
+                min_replicas: Some(scaling.min_replicas),
+                max_replicas: scaling.max_replicas,
+                metrics: (!metrics.is_empty()).then_some(metrics),
+                ..HorizontalPodAutoscalerSpec::default()
             }),
-            ..MetricSpec::default()
-        })
+            ..HorizontalPodAutoscaler::default()
+        }
     };
-    let metrics: Vec<MetricSpec> = [
-        metric("cpu", scaling.target_cpu),
-        metric("memory", scaling.target_memory),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let object = HorizontalPodAutoscaler {
-        metadata: meta::labelled(project, &svc.name, meta::Owner::service(svc)),
-        spec: Some(HorizontalPodAutoscalerSpec {
-            scale_target_ref: CrossVersionObjectReference {
-                api_version: Some("apps/v1".into()),
-                kind: svc.kind().as_str().into(),
-                name: svc.name.clone(),
-            },
-            min_replicas: Some(scaling.min_replicas),
-            max_replicas: scaling.max_replicas,
-            metrics: (!metrics.is_empty()).then_some(metrics),
-            ..HorizontalPodAutoscalerSpec::default()
-        }),
-        ..HorizontalPodAutoscaler::default()
-    };
-    Some(Manifest::new(
+    Some(Built::namespaced(
+        project,
         Phase::Autoscalers,
+        svc.name.clone(),
         format!("{}-hpa.yaml", svc.name),
         &format!("{}.autoscaling", svc.path),
-        &object,
+        build,
     ))
 }
 

@@ -3,13 +3,13 @@
 use k8s_openapi::api::core::v1::{Service as K8sService, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{meta, Manifest, Phase};
+use super::{meta, Built, Phase};
 use crate::model::{Project, Service, ServiceType, Workload};
 
 /// The Services of one workload: a regular one for Deployments and
 /// DaemonSets with a port, the headless one (always) and an optional
 /// ClusterIP one for StatefulSets, none for Jobs.
-pub fn services(project: &Project, svc: &Service) -> Vec<Manifest> {
+pub fn services<'a>(project: &'a Project, svc: &'a Service) -> Vec<Built<'a>> {
     let mut out = Vec::new();
     match &svc.workload {
         Workload::Deployment(d) if svc.port.is_some() => {
@@ -40,12 +40,12 @@ fn ports(svc: &Service) -> Option<Vec<ServicePort>> {
     }])
 }
 
-fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Manifest {
+fn regular<'a>(project: &'a Project, svc: &'a Service, service_type: ServiceType) -> Built<'a> {
     let spec = ServiceSpec {
         type_: Some(service_type.as_str().to_string()),
         ..ServiceSpec::default()
     };
-    manifest(
+    service(
         project,
         svc,
         &svc.name,
@@ -56,12 +56,12 @@ fn regular(project: &Project, svc: &Service, service_type: ServiceType) -> Manif
 
 /// `clusterIP: None`; written as `<svc>-headless-service.yaml` whatever
 /// its object name.
-fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
+fn headless<'a>(project: &'a Project, svc: &'a Service, name: &str) -> Built<'a> {
     let spec = ServiceSpec {
         cluster_ip: Some("None".into()),
         ..ServiceSpec::default()
     };
-    let mut manifest = manifest(
+    let mut object = service(
         project,
         svc,
         name,
@@ -69,20 +69,20 @@ fn headless(project: &Project, svc: &Service, name: &str) -> Manifest {
         spec,
     );
     // A clash with this Service is fixed through its name field.
-    manifest.origin = format!("{}.headlessServiceName", svc.path);
-    manifest
+    object.id.origin = format!("{}.headlessServiceName", svc.path);
+    object
 }
 
 /// A Service selecting the service's pods, on its port, with `spec` as the
 /// starting point.
-fn manifest(
-    project: &Project,
-    svc: &Service,
+fn service<'a>(
+    project: &'a Project,
+    svc: &'a Service,
     name: &str,
     file_name: String,
     spec: ServiceSpec,
-) -> Manifest {
-    let object = K8sService {
+) -> Built<'a> {
+    let build = move |name: &str| K8sService {
         metadata: meta::labelled(project, name, meta::Owner::service(svc)),
         spec: Some(ServiceSpec {
             selector: Some(meta::app_labels(&svc.name)),
@@ -91,7 +91,14 @@ fn manifest(
         }),
         ..K8sService::default()
     };
-    Manifest::new(Phase::Services, file_name, &svc.path, &object)
+    Built::namespaced(
+        project,
+        Phase::Services,
+        name.to_string(),
+        file_name,
+        &svc.path,
+        build,
+    )
 }
 
 /// The name and port of the non-headless Service of an app, if it has one

@@ -36,19 +36,20 @@ pub fn claim_name(service: &str, volume: &str) -> String {
 
 pub fn plan(svc: &Service) -> PodStorage {
     let mut storage = PodStorage::default();
-    let volumes_path = format!("{}.volumes", svc.path);
+    // The state paths are written out only for a problem: a plan is made
+    // for every service by the checks and again by every render of it.
+    let volumes_path = || format!("{}.volumes", svc.path);
     for volume in &svc.volumes {
         let mount = storage.add_entry(svc, volume, &volumes_path);
-        storage.mount_main(
-            mount,
-            &format!("{volumes_path}[{}].mountPath", volume.index),
-        );
+        storage.mount_main(mount, || {
+            format!("{}[{}].mountPath", volumes_path(), volume.index)
+        });
     }
     if let Workload::StatefulSet(sts) = &svc.workload {
         for template in &sts.claim_templates {
             // Kubernetes supplies the pod volume from the claim template.
             let mount = mount(&template.name, &template.mount_path, false, None);
-            storage.mount_main(mount, &format!("{}.mountPath", template.path));
+            storage.mount_main(mount, || format!("{}.mountPath", template.path));
         }
     }
     for (i, sidecar) in svc.sidecars.iter().enumerate() {
@@ -56,20 +57,20 @@ pub fn plan(svc: &Service) -> PodStorage {
             storage.sidecar_mounts.push(None);
             continue;
         };
-        let path = format!("{}.sidecars[{i}]", svc.path);
+        let path = |field: &str| format!("{}.sidecars[{i}].{field}", svc.path);
         let definition = empty_dir(&shared.volume, false, None);
-        let name = storage.add_volume(definition, true, &format!("{path}.sharedVolume"), i);
+        let name = storage.add_volume(definition, true, || path("sharedVolume"), i);
         let mount = mount(&name, &shared.mount_path, false, None);
-        storage.mount_main(mount.clone(), &format!("{path}.sharedMount"));
+        storage.mount_main(mount.clone(), || path("sharedMount"));
         storage.sidecar_mounts.push(Some(mount));
     }
     for (c, companion) in svc.companions.iter().enumerate() {
-        let path = format!("{}.companions[{c}].volumes", svc.path);
+        let path = || format!("{}.companions[{c}].volumes", svc.path);
         let mut mounts: Vec<VolumeMount> = Vec::new();
         for volume in &companion.volumes {
             let mount = storage.add_entry(svc, volume, &path);
-            let mount_path = format!("{path}[{}].mountPath", volume.index);
-            push_mount(&mut mounts, mount, &mount_path, &mut storage.problems);
+            let mount_path = || format!("{}[{}].mountPath", path(), volume.index);
+            push_mount(&mut mounts, mount, mount_path, &mut storage.problems);
         }
         storage.companion_mounts.push(mounts);
     }
@@ -80,14 +81,19 @@ pub fn plan(svc: &Service) -> PodStorage {
 }
 
 impl PodStorage {
-    /// Add a `volumes` entry's pod volume (and claim) and return its mount.
-    fn add_entry(&mut self, svc: &Service, volume: &Volume, list_path: &str) -> VolumeMount {
-        let entry_path = format!("{list_path}[{}]", volume.index);
+    /// Add a `volumes` entry's pod volume (and claim) and return its mount;
+    /// `list_path` is the path of the list it is in.
+    fn add_entry(
+        &mut self,
+        svc: &Service,
+        volume: &Volume,
+        list_path: &dyn Fn() -> String,
+    ) -> VolumeMount {
         let (definition, user_named) = pod_volume(svc, volume);
         let name = self.add_volume(
             definition,
             user_named,
-            &format!("{entry_path}.name"),
+            || format!("{}[{}].name", list_path(), volume.index),
             volume.index,
         );
         if let VolumeSource::Pvc(pvc) = &volume.source {
@@ -103,13 +109,13 @@ impl PodStorage {
     }
 
     /// Add a pod volume unless an identical one exists; returns the name
-    /// used. A clash of user-given names is an error; a clash of
-    /// synthesized names is resolved by appending `-<index>`.
+    /// used. A clash of user-given names is an error (at `path`); a clash
+    /// of synthesized names is resolved by appending `-<index>`.
     fn add_volume(
         &mut self,
         mut definition: PodVolume,
         user_named: bool,
-        path: &str,
+        path: impl FnOnce() -> String,
         index: usize,
     ) -> String {
         match self.volumes.iter().find(|v| v.name == definition.name) {
@@ -117,7 +123,7 @@ impl PodStorage {
             Some(existing) if *existing == definition => return definition.name,
             Some(_) if user_named => {
                 self.problems.push((
-                    path.to_string(),
+                    path(),
                     format!(
                         "found a second volume named \"{}\" with a different definition; volumes in one pod need distinct names",
                         definition.name
@@ -145,39 +151,39 @@ impl PodStorage {
     fn check_claim_template_names(&mut self, templates: &[ClaimTemplate]) {
         let mut seen = BTreeSet::new();
         for template in templates {
-            let path = format!("{}.name", template.path);
+            let path = || format!("{}.name", template.path);
             let name = &template.name;
             if !seen.insert(name) {
                 self.problems.push((
-                    path,
+                    path(),
                     format!("found claim template \"{name}\" again; each claim template needs its own name"),
                 ));
             } else if self.volumes.iter().any(|v| v.name == *name) {
                 self.problems.push((
-                    path,
+                    path(),
                     format!("found claim template \"{name}\", which is also the name of another volume of the pod (a volume, sharedVolume or companion volume); volumes in one pod need distinct names"),
                 ));
             }
         }
     }
 
-    fn mount_main(&mut self, mount: VolumeMount, path: &str) {
+    fn mount_main(&mut self, mount: VolumeMount, path: impl FnOnce() -> String) {
         push_mount(&mut self.main_mounts, mount, path, &mut self.problems);
     }
 }
 
 /// Add a mount to a container's list: the same mount twice is kept once;
-/// two different mounts at one path are an error.
+/// two different mounts at one path are an error (at `path`).
 fn push_mount(
     mounts: &mut Vec<VolumeMount>,
     mount: VolumeMount,
-    path: &str,
+    path: impl FnOnce() -> String,
     problems: &mut Vec<(String, String)>,
 ) {
     match mounts.iter().find(|m| m.mount_path == mount.mount_path) {
         Some(existing) if *existing == mount => {}
         Some(existing) => problems.push((
-            path.to_string(),
+            path(),
             format!(
                 "found mountPath \"{}\" again (already used by volume \"{}\"); two mounts in one container need different paths",
                 mount.mount_path, existing.name

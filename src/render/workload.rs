@@ -20,13 +20,17 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::volumes::{self, claim_name, PodStorage};
-use super::{config, meta, pod, project, service, Manifest, Phase};
+use super::{config, meta, pod, project, service, Built, Phase};
 use crate::model::*;
 
 /// The objects one service produces: all of them (`only: None`; the
 /// phases sort them later), or those of one phase, built without the others
 /// (a stream renders phase by phase, each object once).
-pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> Vec<Manifest> {
+pub fn render_service<'a>(
+    project: &'a Project,
+    svc: &'a Service,
+    only: Option<Phase>,
+) -> Vec<Built<'a>> {
     let wanted = |phase: Phase| only.is_none_or(|only| only == phase);
     let mut out = Vec::new();
     // The storage plan is shared by the claims (Config) and the pod.
@@ -48,12 +52,17 @@ pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> 
                 &origin,
             ));
         }
-        out.extend(storage.claims.iter().map(|claim| pvc(project, svc, claim)));
+        out.extend(
+            storage
+                .claims
+                .iter()
+                .map(|claim| pvc(project, svc, claim.clone())),
+        );
     }
     if wanted(Phase::Services) {
         out.extend(service::services(project, svc));
     }
-    if let Some(storage) = storage.as_ref().filter(|_| wanted(Phase::Workloads)) {
+    if let Some(storage) = storage.filter(|_| wanted(Phase::Workloads)) {
         out.push(workload(project, svc, storage));
     }
     if wanted(Phase::Autoscalers) {
@@ -62,56 +71,76 @@ pub fn render_service(project: &Project, svc: &Service, only: Option<Phase>) -> 
     out
 }
 
-fn workload(project: &Project, svc: &Service, storage: &PodStorage) -> Manifest {
-    let template = pod::pod_template(project, svc, storage);
-    let metadata = meta::labelled(project, &svc.name, meta::Owner::service(svc));
+fn workload<'a>(project: &'a Project, svc: &'a Service, storage: PodStorage) -> Built<'a> {
+    // The metadata and pod template every kind has, built with the object.
+    let parts = move |name: &str| {
+        let metadata = meta::labelled(project, name, meta::Owner::service(svc));
+        (metadata, pod::pod_template(project, svc, &storage))
+    };
+    let name = svc.name.clone();
     let origin = &svc.path;
     let file = |suffix: &str| format!("{}-{suffix}.yaml", svc.name);
+    let at = Phase::Workloads;
     match &svc.workload {
         Workload::Deployment(d) => {
-            let object = Deployment {
-                metadata,
-                spec: Some(deployment_spec(svc, d, template)),
-                ..Deployment::default()
-            };
-            Manifest::new(Phase::Workloads, file("deployment"), origin, &object)
+            Built::namespaced(project, at, name, file("deployment"), origin, move |name| {
+                let (metadata, template) = parts(name);
+                Deployment {
+                    metadata,
+                    spec: Some(deployment_spec(svc, d, template)),
+                    ..Deployment::default()
+                }
+            })
         }
-        Workload::StatefulSet(s) => {
-            let object = StatefulSet {
-                metadata,
-                spec: Some(statefulset_spec(svc, s, template)),
-                ..StatefulSet::default()
-            };
-            // Claim templates keep the `apiVersion: v1` and `kind:
-            // PersistentVolumeClaim` their type carries: the API server
-            // stores them so, and leaving them out makes every later
-            // `kubectl apply --server-side` conflict on the templates and
-            // GitOps tools show perpetual drift.
-            Manifest::new(Phase::Workloads, file("statefulset"), origin, &object)
-        }
+        // Claim templates keep the `apiVersion: v1` and `kind:
+        // PersistentVolumeClaim` their type carries: the API server
+        // stores them so, and leaving them out makes every later
+        // `kubectl apply --server-side` conflict on the templates and
+        // GitOps tools show perpetual drift.
+        Workload::StatefulSet(s) => Built::namespaced(
+            project,
+            at,
+            name,
+            file("statefulset"),
+            origin,
+            move |name| {
+                let (metadata, template) = parts(name);
+                StatefulSet {
+                    metadata,
+                    spec: Some(statefulset_spec(svc, s, template)),
+                    ..StatefulSet::default()
+                }
+            },
+        ),
         Workload::DaemonSet(d) => {
-            let object = DaemonSet {
-                metadata,
-                spec: Some(daemonset_spec(svc, d, template)),
-                ..DaemonSet::default()
-            };
-            Manifest::new(Phase::Workloads, file("daemonset"), origin, &object)
+            Built::namespaced(project, at, name, file("daemonset"), origin, move |name| {
+                let (metadata, template) = parts(name);
+                DaemonSet {
+                    metadata,
+                    spec: Some(daemonset_spec(svc, d, template)),
+                    ..DaemonSet::default()
+                }
+            })
         }
         Workload::Job(j) => {
-            let object = Job {
-                metadata,
-                spec: Some(job_spec(j, template)),
-                ..Job::default()
-            };
-            Manifest::new(Phase::Workloads, file("job"), origin, &object)
+            Built::namespaced(project, at, name, file("job"), origin, move |name| {
+                let (metadata, template) = parts(name);
+                Job {
+                    metadata,
+                    spec: Some(job_spec(j, template)),
+                    ..Job::default()
+                }
+            })
         }
         Workload::CronJob(c) => {
-            let object = CronJob {
-                metadata,
-                spec: Some(cronjob_spec(svc, c, template)),
-                ..CronJob::default()
-            };
-            Manifest::new(Phase::Workloads, file("cronjob"), origin, &object)
+            Built::namespaced(project, at, name, file("cronjob"), origin, move |name| {
+                let (metadata, template) = parts(name);
+                CronJob {
+                    metadata,
+                    spec: Some(cronjob_spec(svc, c, template)),
+                    ..CronJob::default()
+                }
+            })
         }
     }
 }
@@ -214,31 +243,35 @@ fn claim_spec(
     }
 }
 
-fn pvc(project: &Project, svc: &Service, claim: &PvcVolume) -> Manifest {
+fn pvc<'a>(project: &'a Project, svc: &'a Service, claim: PvcVolume) -> Built<'a> {
     let name = claim_name(&svc.name, &claim.name);
-    let mut metadata = meta::labelled(project, &name, meta::Owner::service(svc));
-    if let Some(longhorn) = &claim.longhorn {
-        let annotations: BTreeMap<String, String> = [
-            ("longhorn.io/number-of-replicas", &longhorn.replicas),
-            ("longhorn.io/data-locality", &longhorn.data_locality),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
-        .collect();
-        metadata.annotations = Some(annotations);
-    }
-    let mut spec = claim_spec(&claim.access_mode, &claim.size, &claim.storage_class);
-    spec.volume_name = claim.pv_name.clone();
-    let object = PersistentVolumeClaim {
-        metadata,
-        spec: Some(spec),
-        ..PersistentVolumeClaim::default()
-    };
-    Manifest::new(
+    let file_name = format!("{name}-pvc.yaml");
+    Built::namespaced(
+        project,
         Phase::Config,
-        format!("{name}-pvc.yaml"),
+        name,
+        file_name,
         &svc.path,
-        &object,
+        move |name| {
+            let mut metadata = meta::labelled(project, name, meta::Owner::service(svc));
+            if let Some(longhorn) = &claim.longhorn {
+                let annotations: BTreeMap<String, String> = [
+                    ("longhorn.io/number-of-replicas", &longhorn.replicas),
+                    ("longhorn.io/data-locality", &longhorn.data_locality),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
+                .collect();
+                metadata.annotations = Some(annotations);
+            }
+            let mut spec = claim_spec(&claim.access_mode, &claim.size, &claim.storage_class);
+            spec.volume_name = claim.pv_name.clone();
+            PersistentVolumeClaim {
+                metadata,
+                spec: Some(spec),
+                ..PersistentVolumeClaim::default()
+            }
+        },
     )
 }
 

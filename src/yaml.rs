@@ -18,6 +18,7 @@ mod block;
 mod json;
 mod load;
 mod rewrite;
+mod tally;
 
 pub use rewrite::rewrite;
 

@@ -18,7 +18,8 @@
 
 use serde_json::{Map, Value};
 
-use super::load::{resolve_plain, MAX_DEPTH, MAX_NODES};
+use super::load::resolve_plain;
+use super::tally::{Keys, Tally};
 use super::Split;
 
 /// The tree of a block-style YAML document whose top is a map, or `None`
@@ -38,9 +39,7 @@ pub fn parse(text: &str, split: &mut dyn Split) -> Option<Value> {
         text,
         bytes: text.as_bytes(),
         at: 0,
-        nodes: 0,
-        split,
-        split_chosen: false,
+        tally: Tally::new(split),
     };
     // The document is a map starting at the first column.
     if reader.next_line()? != 0 || reader.is_item(reader.at) {
@@ -55,18 +54,9 @@ struct Reader<'t, 's> {
     bytes: &'t [u8],
     /// Byte offset of the next character.
     at: usize,
-    /// Values read so far, counted as the YAML reader counts them (each key,
-    /// each value, each list and map).
-    nodes: usize,
-    /// Where the items of one list go instead of the tree.
-    split: &'s mut dyn Split,
-    /// Whether `split` has taken a list (it takes one at most).
-    split_chosen: bool,
+    /// The values counted and the list handed over.
+    tally: Tally<'s>,
 }
-
-/// The map keys from the document down to a value while every value on
-/// the way is a map, for `Split::wants`; `None` below that.
-type Keys<'k> = Option<&'k mut Vec<String>>;
 
 /// Characters of the keys this reader takes (a state's keys, label keys,
 /// environment variable names).
@@ -81,20 +71,6 @@ impl Reader<'_, '_> {
 
     fn byte_at(&self, at: usize) -> Option<u8> {
         self.bytes.get(at).copied()
-    }
-
-    /// One more value; `None` past the limit (the YAML reader says so).
-    fn count(&mut self) -> Option<()> {
-        self.nodes += 1;
-        (self.nodes <= MAX_NODES).then_some(())
-    }
-
-    /// Entering a list or map `depth` collections deep.
-    fn open(&mut self, depth: usize) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.count()
     }
 
     fn spaces(&mut self) {
@@ -156,17 +132,6 @@ impl Reader<'_, '_> {
         self.byte_at(at) == Some(b'-') && matches!(self.byte_at(at + 1), None | Some(b' ' | b'\n'))
     }
 
-    /// Whether the list starting here goes to the `Split`: the first one
-    /// it wants, at most two maps deep, as the YAML reader asks.
-    fn split_wants(&mut self, keys: Keys<'_>) -> bool {
-        let Some(keys) = keys.filter(|k| !self.split_chosen && (1..=2).contains(&k.len())) else {
-            return false;
-        };
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        self.split_chosen = self.split.wants(&keys);
-        self.split_chosen
-    }
-
     /// The block node of the line at `at` (its start), indented `indent`.
     fn block(&mut self, indent: usize, depth: usize, keys: Keys<'_>) -> Option<Value> {
         if self.is_item(self.at + indent) {
@@ -179,11 +144,11 @@ impl Reader<'_, '_> {
     /// A block map whose keys are at column `indent`; `at` is at its first
     /// key (after the `- ` of a list item, for a map in a list).
     fn block_map(&mut self, indent: usize, depth: usize, mut keys: Keys<'_>) -> Option<Value> {
-        self.open(depth)?;
+        self.tally.open(depth)?;
         let mut map = Map::new();
         loop {
             let key = self.key()?;
-            self.count()?;
+            self.tally.count()?;
             if key == "<<" {
                 return None;
             }
@@ -264,7 +229,7 @@ impl Reader<'_, '_> {
             }
             _ => {
                 self.at = line;
-                self.count()?;
+                self.tally.count()?;
                 Some(Value::Null)
             }
         }
@@ -273,14 +238,14 @@ impl Reader<'_, '_> {
     /// A block list whose `-` are at column `indent`; `at` is at the start
     /// of its first line.
     fn block_list(&mut self, indent: usize, depth: usize, keys: Keys<'_>) -> Option<Value> {
-        self.open(depth)?;
-        let split = self.split_wants(keys);
+        self.tally.open(depth)?;
+        let split = self.tally.split_wants(keys);
         let mut items = Vec::new();
         loop {
             self.at += indent + 1;
             let item = self.item(indent, depth + 1)?;
             if split {
-                self.split.item(item);
+                self.tally.hand_over(item);
             } else {
                 items.push(item);
             }
@@ -336,7 +301,7 @@ impl Reader<'_, '_> {
         match self.peek()? {
             b'{' => self.flow_map(depth),
             b'[' => {
-                let split = self.split_wants(keys);
+                let split = self.tally.split_wants(keys);
                 self.flow_list(depth, split)
             }
             b'"' | b'\'' => self.quoted(),
@@ -373,7 +338,7 @@ impl Reader<'_, '_> {
         if !starts_ok || text.contains(['"', '\'']) {
             return None;
         }
-        self.count()?;
+        self.tally.count()?;
         Some(resolve_plain(text.into()))
     }
 
@@ -406,7 +371,7 @@ impl Reader<'_, '_> {
                 }
                 _ => {
                     self.at += 1;
-                    self.count()?;
+                    self.tally.count()?;
                     return Some(Value::String(text));
                 }
             }
@@ -414,7 +379,7 @@ impl Reader<'_, '_> {
     }
 
     fn flow_map(&mut self, depth: usize) -> Option<Value> {
-        self.open(depth)?;
+        self.tally.open(depth)?;
         self.at += 1;
         let mut map = Map::new();
         self.spaces();
@@ -425,7 +390,7 @@ impl Reader<'_, '_> {
         loop {
             self.spaces();
             let key = self.key()?;
-            self.count()?;
+            self.tally.count()?;
             if key == "<<" || self.peek() != Some(b' ') {
                 return None;
             }
@@ -446,7 +411,7 @@ impl Reader<'_, '_> {
     }
 
     fn flow_list(&mut self, depth: usize, split: bool) -> Option<Value> {
-        self.open(depth)?;
+        self.tally.open(depth)?;
         self.at += 1;
         let mut items = Vec::new();
         self.spaces();
@@ -457,7 +422,7 @@ impl Reader<'_, '_> {
         loop {
             let item = self.flow_value(depth + 1)?;
             if split {
-                self.split.item(item);
+                self.tally.hand_over(item);
             } else {
                 items.push(item);
             }
@@ -504,7 +469,7 @@ impl Reader<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::Whole;
+    use crate::yaml::{Whole, MAX_DEPTH, MAX_NODES};
 
     fn fast(text: &str) -> Option<Value> {
         parse(text, &mut Whole)

@@ -16,7 +16,8 @@
 
 use serde_json::{Map, Value};
 
-use super::load::{resolve_plain, MAX_DEPTH, MAX_NODES};
+use super::load::resolve_plain;
+use super::tally::{Keys, Tally};
 use super::Split;
 
 /// The tree of a JSON document whose first non-blank character is `{`, or
@@ -27,9 +28,7 @@ pub fn parse(text: &str, split: &mut dyn Split) -> Option<Value> {
         text,
         bytes: text.as_bytes(),
         at: 0,
-        nodes: 0,
-        split,
-        split_chosen: false,
+        tally: Tally::new(split),
     };
     reader.blank();
     if reader.peek() != Some(b'{') {
@@ -45,18 +44,9 @@ struct Reader<'t, 's> {
     bytes: &'t [u8],
     /// Byte offset of the next character.
     at: usize,
-    /// Values read so far, counted as the YAML reader counts them (each key,
-    /// each value, each list and map).
-    nodes: usize,
-    /// Where the items of one list go instead of the tree.
-    split: &'s mut dyn Split,
-    /// Whether `split` has taken a list (it takes one at most).
-    split_chosen: bool,
+    /// The values counted and the list handed over.
+    tally: Tally<'s>,
 }
-
-/// The map keys from the document down to a value while every value on
-/// the way is a map, for `Split::wants`; `None` below that.
-type Keys<'k> = Option<&'k mut Vec<String>>;
 
 impl Reader<'_, '_> {
     fn peek(&self) -> Option<u8> {
@@ -76,12 +66,6 @@ impl Reader<'_, '_> {
         (self.peek() == Some(byte)).then(|| self.at += 1)
     }
 
-    /// One more value; `None` past the limit (the YAML reader says so).
-    fn count(&mut self) -> Option<()> {
-        self.nodes += 1;
-        (self.nodes <= MAX_NODES).then_some(())
-    }
-
     /// The value starting at the next non-blank character. `depth` is the
     /// number of lists and maps it is inside, `keys` the way to it.
     fn value(&mut self, depth: usize, keys: Keys<'_>) -> Option<Value> {
@@ -89,11 +73,11 @@ impl Reader<'_, '_> {
         match self.peek()? {
             b'{' => self.object(depth, keys),
             b'[' => {
-                let split = self.split_wants(keys);
+                let split = self.tally.split_wants(keys);
                 self.array(depth, split)
             }
             b'"' => {
-                self.count()?;
+                self.tally.count()?;
                 self.string().map(Value::String)
             }
             b't' => self.word("true", Value::Bool(true)),
@@ -105,22 +89,9 @@ impl Reader<'_, '_> {
 
     /// Entering a list or map: within the depth the YAML reader allows.
     fn open(&mut self, depth: usize) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
+        self.tally.open(depth)?;
         self.at += 1;
-        self.count()
-    }
-
-    /// Whether the list starting here goes to the `Split`: the first one
-    /// it wants, at most two maps deep, as the YAML reader asks.
-    fn split_wants(&mut self, keys: Keys<'_>) -> bool {
-        let Some(keys) = keys.filter(|k| !self.split_chosen && (1..=2).contains(&k.len())) else {
-            return false;
-        };
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        self.split_chosen = self.split.wants(&keys);
-        self.split_chosen
+        Some(())
     }
 
     fn object(&mut self, depth: usize, mut keys: Keys<'_>) -> Option<Value> {
@@ -136,7 +107,7 @@ impl Reader<'_, '_> {
             if self.peek() != Some(b'"') {
                 return None;
             }
-            self.count()?;
+            self.tally.count()?;
             let key = self.string()?;
             self.expect(b':')?;
             // The way down is followed only as deep as `Split` is asked.
@@ -177,7 +148,7 @@ impl Reader<'_, '_> {
         loop {
             let item = self.value(depth + 1, None)?;
             if split {
-                self.split.item(item);
+                self.tally.hand_over(item);
             } else {
                 items.push(item);
             }
@@ -199,7 +170,7 @@ impl Reader<'_, '_> {
             return None;
         }
         self.at += word.len();
-        self.count()?;
+        self.tally.count()?;
         Some(value)
     }
 
@@ -227,7 +198,7 @@ impl Reader<'_, '_> {
             }
             self.some_digits()?;
         }
-        self.count()?;
+        self.tally.count()?;
         Some(resolve_plain(self.text[start..self.at].into()))
     }
 
@@ -338,7 +309,7 @@ impl Reader<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::Whole;
+    use crate::yaml::{Whole, MAX_DEPTH, MAX_NODES};
 
     fn parse(text: &str) -> Option<Value> {
         super::parse(text, &mut Whole)

@@ -438,18 +438,15 @@ impl<'w, W: std::io::Write> Stream<'w, W> {
             StreamFormat::Json => {
                 self.out
                     .write_all(if self.written > 0 { b",\n" } else { b"\n" })?;
+                // Printed as nested in the `List` (`items` of the top
+                // map): the bytes `to_string_pretty` gives the whole list,
+                // in one pass and one write.
                 self.json.clear();
-                serde_json::to_writer_pretty(&mut self.json, &manifest.object)?;
-                // Each item is indented as `to_string_pretty` would nest it:
-                // its lines (a string's line breaks are escaped, so lines
-                // are structure) get four more spaces.
-                for (index, line) in self.json.split(|&byte| byte == b'\n').enumerate() {
-                    if index > 0 {
-                        self.out.write_all(b"\n")?;
-                    }
-                    self.out.write_all(b"    ")?;
-                    self.out.write_all(line)?;
-                }
+                self.json.extend_from_slice(ListItem::INDENT);
+                let mut serializer =
+                    serde_json::Serializer::with_formatter(&mut self.json, ListItem::new());
+                serde::Serialize::serialize(&manifest.object, &mut serializer)?;
+                self.out.write_all(&self.json)?;
             }
         }
         self.written += 1;
@@ -466,6 +463,115 @@ impl<'w, W: std::io::Write> Stream<'w, W> {
             })?;
         }
         Ok(self.written)
+    }
+}
+
+/// serde_json's pretty printing (two spaces a level) of an item of a
+/// `List`, which sits two levels deep (`{"items": [ here ]}`). Each
+/// indentation is one write, where printing the item alone and indenting
+/// each of its lines took three per line (a cost that musl's `memcpy`, in
+/// the release archives, made half of `render -o json`).
+struct ListItem {
+    level: usize,
+    has_value: bool,
+}
+
+impl ListItem {
+    /// The indentation of the item's first line.
+    const INDENT: &'static [u8] = b"    ";
+
+    fn new() -> Self {
+        ListItem {
+            level: 2,
+            has_value: false,
+        }
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            self.indent(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    /// The line break and indentation before a list item or a map key.
+    fn next<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(out)
+    }
+
+    fn indent<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let mut width = 2 * self.level;
+        while width > 0 {
+            let now = width.min(SPACES.len());
+            out.write_all(&SPACES[..now])?;
+            width -= now;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for ListItem {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+    ) -> std::io::Result<()> {
+        out.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -532,6 +638,29 @@ mod tests {
         let mut empty = Vec::new();
         write_json_list(&mut empty, std::iter::empty()).unwrap();
         assert_eq!(String::from_utf8(empty).unwrap(), to_json_list(&[]));
+    }
+
+    #[test]
+    fn a_list_item_is_printed_as_pretty_printing_the_list_nests_it() {
+        for item in [
+            serde_json::json!({}),
+            serde_json::json!([]),
+            serde_json::json!({"a": {}, "b": [], "c": [{}, [], [[]], {"d": null}]}),
+            serde_json::json!({"s": "two\nlines", "n": 1.5, "t": true, "l": [1, "x", {"k": "v"}]}),
+            serde_json::json!("text"),
+        ] {
+            let list = serde_json::to_string_pretty(&serde_json::json!({"items": [item]})).unwrap();
+            let mut printed = ListItem::INDENT.to_vec();
+            let mut serializer =
+                serde_json::Serializer::with_formatter(&mut printed, ListItem::new());
+            serde::Serialize::serialize(&item, &mut serializer).unwrap();
+            let printed = String::from_utf8(printed).unwrap();
+            assert_eq!(
+                list,
+                format!("{{\n  \"items\": [\n{printed}\n  ]\n}}"),
+                "{item}"
+            );
+        }
     }
 
     #[test]

@@ -165,6 +165,7 @@ fn tests_start_only_the_toolchain_kubectl_and_our_binaries() {
     let this_file = repo().join("tests/fresh_machine.rs");
     let mut unknown = Vec::new();
     let mut scripts = Vec::new();
+    let mut programs = std::collections::BTreeSet::new();
     let mut seen = 0;
     for path in files.iter().filter(|p| **p != this_file) {
         let text = std::fs::read_to_string(path).expect("a test source");
@@ -172,7 +173,9 @@ fn tests_start_only_the_toolchain_kubectl_and_our_binaries() {
             seen += 1;
             match resolve(&started.expression, started.cargo_bin) {
                 Some(program) if program.starts_with("scripts/") => scripts.push(program),
-                Some(_) => {}
+                Some(program) => {
+                    programs.insert(program);
+                }
                 None => unknown.push(format!("{}: {}", started.place, started.expression)),
             }
         }
@@ -190,6 +193,49 @@ fn tests_start_only_the_toolchain_kubectl_and_our_binaries() {
     for script in scripts {
         assert_no_python(&repo().join(&script));
     }
+    // What a fresh machine may lack, the README's test command installs.
+    let installed = test_tools_table();
+    let not_installed: Vec<&String> = programs
+        .iter()
+        .filter(|program| {
+            !(OURS.contains(&program.as_str())
+                || OPTIONAL.contains(&program.as_str())
+                || program.as_str() == "sh"
+                || installed.contains(program))
+        })
+        .collect();
+    assert!(
+        not_installed.is_empty(),
+        "tests start {not_installed:?}, which scripts/test-tools does not install (it has {installed:?})"
+    );
+}
+
+/// Our own binaries, built by `cargo test`.
+const OURS: &[&str] = &["kubectl-wizard", "kubectl_complete-wizard"];
+
+/// Tools whose tests pass without running them when they are missing,
+/// saying so (and fail under `KUBECTL_WIZARD_TEST_NO_SKIP`, as in CI).
+const OPTIONAL: &[&str] = &["kpt", "tmux"];
+
+/// The programs `scripts/test-tools` installs when missing: the first word
+/// of each line of its `program package` table.
+fn test_tools_table() -> Vec<String> {
+    let script =
+        std::fs::read_to_string(repo().join("scripts/test-tools")).expect("scripts/test-tools");
+    let table = script
+        .split("table='")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("scripts/test-tools has its table");
+    table
+        .lines()
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [program, _package] => Some(program.to_string()),
+                _ => None,
+            },
+        )
+        .collect()
 }
 
 /// A shell script runs no Python or pip: no command (the first word of a
@@ -217,6 +263,9 @@ fn assert_no_python(path: &Path) {
     }
 }
 
+/// The README's test command: what a fresh machine lacks, then every test.
+const TEST_COMMAND: &str = "scripts/test-tools && cargo test";
+
 #[test]
 fn ci_runs_the_readme_test_command_in_a_clean_environment() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
@@ -228,8 +277,8 @@ fn ci_runs_the_readme_test_command_in_a_clean_environment() {
     assert!(
         try_it
             .lines()
-            .any(|l| l.trim_start().starts_with("scripts/test ")),
-        "the README's test command is `scripts/test`:\n{try_it}"
+            .any(|l| l.trim_start().starts_with(TEST_COMMAND)),
+        "the README's test command is `{TEST_COMMAND}`:\n{try_it}"
     );
     let ci = repo().join(".ci/run");
     assert_no_python(&ci);
@@ -248,7 +297,7 @@ fn ci_runs_the_readme_test_command_in_a_clean_environment() {
     // The last command: the README's under `env -i`, nothing else.
     let last = code.last().copied().unwrap_or_default();
     assert!(
-        last.ends_with("scripts/test"),
+        last.ends_with(&format!("sh -c '{TEST_COMMAND}'")),
         ".ci/run ends with the README's command: {last}"
     );
     assert!(

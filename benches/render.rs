@@ -97,10 +97,12 @@ fn build(c: &mut Criterion) {
 
 /// The same states saved as JSON, the way web wizards save them.
 fn build_json(c: &mut Criterion) {
-    build_group(c, "build-json", |count| {
-        let tree = kubectl_wizard::yaml::parse(&state(count)).unwrap();
-        serde_json::to_string(&tree).unwrap()
-    });
+    build_group(c, "build-json", |count| json_of(&state(count)));
+}
+
+/// A YAML state saved as JSON.
+fn json_of(yaml: &str) -> String {
+    serde_json::to_string(&kubectl_wizard::yaml::parse(yaml).unwrap()).unwrap()
 }
 
 /// What `validate` and `render -o` build: every check, with the objects
@@ -116,8 +118,7 @@ fn build_names(c: &mut Criterion) {
     group.sample_size(10);
     for &count in sizes() {
         let yaml = state(count);
-        let tree = kubectl_wizard::yaml::parse(&yaml).unwrap();
-        let json = serde_json::to_string(&tree).unwrap();
+        let json = json_of(&yaml);
         group.throughput(Throughput::Elements(count as u64));
         for (name, text) in [("yaml", &yaml), ("json", &json)] {
             group.bench_with_input(BenchmarkId::new(name, count), text, |b, text| {

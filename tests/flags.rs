@@ -72,14 +72,20 @@ fn run(env: &Sandbox, args: &[&str]) -> Output {
 }
 
 fn run_with(kubeconfig: &Path, args: &[&str]) -> Output {
-    wizard()
+    on(kubeconfig, args).output().expect("the binary runs")
+}
+
+/// The plugin with `--kubeconfig KC ARGS`, none of the caller's diff or
+/// colour settings; a test adds its own environment before running it.
+fn on(kubeconfig: &Path, args: &[&str]) -> assert_cmd::Command {
+    let mut command = wizard();
+    command
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(args)
         .env_remove("KUBECTL_EXTERNAL_DIFF")
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("the binary runs")
+        .env_remove("NO_COLOR");
+    command
 }
 
 fn code(output: &Output) -> i32 {
@@ -270,10 +276,7 @@ fn a_plain_http_server_needs_no_system_trust_store() {
     }
     let state = write(&env, "state.yaml", STATE);
     let missing = env.dir.path().join("no-such-ca");
-    let out = wizard()
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["apply", "-f", path(&state)])
+    let out = on(&env.kubeconfig, &["apply", "-f", path(&state)])
         // Where rustls looks for the system's certificates: nowhere.
         .env("SSL_CERT_FILE", &missing)
         .env("SSL_CERT_DIR", &missing)
@@ -479,14 +482,13 @@ fn verbose_logs_requests_and_masks_secret_bodies() {
     // run's request and its answer. Bodies are cut after 1,024 characters
     // at 8 (the answer's `data` comes later) and 10,240 at 9, as kubectl.
     let verbose = |level: &str| -> String {
-        let out = wizard()
-            .arg("--kubeconfig")
-            .arg(&env.kubeconfig)
-            .args([level, "diff", "-f", path(&state), "--secrets-from-env"])
-            .env("DB_PASSWORD", "supplied-password")
-            .env_remove("KUBECTL_EXTERNAL_DIFF")
-            .output()
-            .expect("the binary runs");
+        let out = on(
+            &env.kubeconfig,
+            &[level, "diff", "-f", path(&state), "--secrets-from-env"],
+        )
+        .env("DB_PASSWORD", "supplied-password")
+        .output()
+        .expect("the binary runs");
         assert_eq!(code(&out), 1, "{}", stderr(&out));
         let log = stderr(&out);
         for value in [
@@ -952,12 +954,12 @@ fn color_flag_and_no_color() {
     assert!(!stdout(&plain).contains('\x1b'), "piped: no colour");
     let forced = run(&env, &["diff", "-f", path(&state), "--color=always"]);
     assert!(stdout(&forced).contains("\x1b["), "{}", stdout(&forced));
-    let never = wizard()
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["diff", "-f", path(&state), "--color", "never"])
-        .output()
-        .unwrap();
+    let never = on(
+        &env.kubeconfig,
+        &["diff", "-f", path(&state), "--color", "never"],
+    )
+    .output()
+    .unwrap();
     assert!(!stdout(&never).contains('\x1b'));
 }
 
@@ -973,10 +975,7 @@ fn external_diff_gets_two_folders_and_its_status_is_passed_through() {
         &local(&env, &STATE.replace("nginx:1.27", "nginx:1.28")),
     );
 
-    let diff_r = wizard()
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(["diff", "-f", path(&changed)])
+    let diff_r = on(&env.kubeconfig, &["diff", "-f", path(&changed)])
         .env("KUBECTL_EXTERNAL_DIFF", "diff -r")
         .output()
         .unwrap();

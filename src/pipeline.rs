@@ -90,12 +90,11 @@ impl Build {
         render::for_each(&self.project, |manifest| each(&manifest))
     }
 
-    /// Render the objects again from the project (its values were
-    /// filled), when they are kept.
-    pub fn rerender(&mut self) {
-        if self.keep.objects {
-            self.manifests = render::render(&self.project);
-        }
+    /// Render the objects from the project (its values were filled) and
+    /// keep them from now on, in place of any kept before.
+    pub fn render_objects(&mut self) {
+        self.manifests = render::render(&self.project);
+        self.keep.objects = true;
     }
 }
 

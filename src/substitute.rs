@@ -344,7 +344,14 @@ pub struct Filled {
 /// then the manifests rendered again, then the Secrets. A name that is not
 /// set is an error at its env entry's path (all of them at once), unless
 /// `allow_unset`.
-pub fn apply(build: &mut Build, request: &Request, values: &Values) -> Result<Filled> {
+/// The objects are rendered from the filled project when `objects` asks
+/// for them (or the build kept some, which are then out of date).
+pub fn apply(
+    build: &mut Build,
+    request: &Request,
+    values: &Values,
+    objects: bool,
+) -> Result<Filled> {
     let lookup = |name: &str| values.get(name);
     let mut filled = Filled::default();
     if request.variables {
@@ -360,7 +367,9 @@ pub fn apply(build: &mut Build, request: &Request, values: &Values) -> Result<Fi
             return Err(Error::Invalid(problems));
         }
         filled.kept = unset;
-        build.rerender();
+        if objects || build.keep.objects {
+            build.render_objects();
+        }
     } else {
         filled.kept = placeholders(&build.project);
     }
@@ -473,7 +482,14 @@ _services:
       - {key: REGION, type: variable}
       - {key: API_KEY, type: secret}
 "#;
-        let mut build = crate::pipeline::build(state, "s", &Default::default()).unwrap();
+        // As diff and apply build it: checked by name, rendered once filled.
+        let names_only = crate::pipeline::Keep {
+            objects: false,
+            environments: false,
+        };
+        let mut build =
+            crate::pipeline::build_keeping(state, "s", &Default::default(), names_only).unwrap();
+        assert!(build.manifests.is_empty());
         let request = Request {
             variables: true,
             allow_unset: false,
@@ -484,7 +500,7 @@ _services:
             ("API_KEY", "k3y"),
             ("KEEP", "no"),
         ]));
-        match apply(&mut build.clone(), &request, &values) {
+        match apply(&mut build.clone(), &request, &values, true) {
             Err(Error::Invalid(d)) => {
                 let shown: Vec<String> = d.items.iter().map(|i| i.to_string()).collect();
                 assert_eq!(shown.len(), 1, "{shown:?}");
@@ -500,7 +516,7 @@ _services:
             ("REGION", "eu"),
             ("API_KEY", "k3y"),
         ]));
-        let filled = apply(&mut build, &request, &values).unwrap();
+        let filled = apply(&mut build, &request, &values, true).unwrap();
         assert_eq!(
             filled.secrets,
             Some(SecretFill {
@@ -525,7 +541,7 @@ _services:
     fn without_filling_the_placeholders_are_listed() {
         let state = "namespace: shop\n_services:\n  - {name: api, image: \"api:1\", envVars: [{key: A, type: variable}]}\n";
         let mut build = crate::pipeline::build(state, "s", &Default::default()).unwrap();
-        let filled = apply(&mut build, &Request::default(), &Values::default()).unwrap();
+        let filled = apply(&mut build, &Request::default(), &Values::default(), false).unwrap();
         assert_eq!(
             filled.kept,
             [("_services[0].envVars[0]".to_string(), "A".to_string())]

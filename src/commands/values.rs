@@ -4,10 +4,10 @@
 
 use crate::cli::{GlobalArgs, StateArgs};
 use crate::error::Result;
-use crate::pipeline::{Build, Files, Keep};
+use crate::pipeline::{Files, Keep};
 use crate::substitute::{self, Filled, Request, Values};
 
-use super::input::Wizard;
+use super::input::{Held, Wizard};
 
 /// Read, build and fill the states as `request` says, from `env_files`
 /// and the process environment.
@@ -19,7 +19,7 @@ pub fn load(
     keep: Keep,
     request: &Request,
     env_files: &[String],
-) -> Result<Build> {
+) -> Result<Held> {
     let values = Values::load(env_files)?;
     let mut all = Filled::default();
     // Objects rendered before their values are filled would be rendered
@@ -46,5 +46,5 @@ pub fn load(
     for note in substitute::notes(&all, request.variables) {
         eprintln!("{}", crate::sanitize::for_terminal(&note));
     }
-    Ok(build)
+    Ok(Held::new(build))
 }

@@ -3,8 +3,9 @@
 // to guard it, and glibc answers by reading and parsing /proc/self/maps,
 // with a signal stack set up and torn down around it; that was a fifth of
 // the CPU time of `kubectl wizard version` (README, *Decisions*). Elsewhere
-// (musl, macOS, Windows) std's start-up is cheap and stays.
-#![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]
+// (musl, macOS, Windows) std's start-up is cheap and stays, as it does for
+// the unit tests, whose harness brings its own `main`.
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 use clap::Parser;
 
@@ -14,7 +15,7 @@ use kubectl_wizard::error::EXIT_FAILURE;
 
 /// What std's start-up does that this program relies on, then the program.
 /// The arguments need nothing: glibc hands them to std before `main`.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[no_mangle]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     open_missing_standard_streams();
@@ -25,7 +26,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     std::process::exit(run())
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() {
     std::process::exit(run())
 }
@@ -33,7 +34,7 @@ fn main() {
 /// A standard stream the parent closed is opened on /dev/null, as std's
 /// start-up does: the first file the program opens would otherwise take
 /// its number, and output meant for the terminal would land in that file.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn open_missing_standard_streams() {
     let mut streams = [0, 1, 2].map(|fd| libc::pollfd {
         fd,

@@ -536,9 +536,14 @@ fn server_side_apply(
         Some(live) => check_resource_version(rt, name, &config, live)?,
         None => require_namespace(store, req, name)?,
     }
-    let base = live
-        .clone()
-        .unwrap_or_else(|| json!({"metadata": {"name": name}}));
+    let new_object;
+    let base = match &live {
+        Some(live) => live,
+        None => {
+            new_object = json!({"metadata": {"name": name}});
+            &new_object
+        }
+    };
     let managers = live.as_ref().map(read_managed).unwrap_or_default();
     let view = ownable_view(&config, rt.has_status);
     let ty = Type::root(&rt.api_version(), rt.kind);
@@ -555,9 +560,9 @@ fn server_side_apply(
     // kubectl's first server-side apply after client-side ones.
     let forgiven = manager == last_applied::KUBECTL
         && live.is_some()
-        && last_applied::forgives(&base, &view, ty, &managers, rt.has_status);
+        && last_applied::forgives(base, &view, ty, &managers, rt.has_status);
     let mut applied = ssa::apply(
-        &base,
+        base,
         &view,
         ty,
         managers,

@@ -18,6 +18,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::alarm::Alarm;
 use super::discovery;
 use super::faults::{Fault, FaultHandle};
 use super::handlers::{self, ObjectRequest};
@@ -42,6 +43,8 @@ pub struct Shared {
     pub address: String,
     /// HTTPS: the CA that signed the serving and client certificates.
     pub authority: Option<Authority>,
+    /// Ends the injected latency of each request.
+    pub alarm: Alarm,
 }
 
 /// Locks a mutex even if a panicking request poisoned it: the data is
@@ -200,7 +203,8 @@ async fn handle(
     });
 
     let fault = shared.faults.decide_for(req.method().as_str(), &path);
-    delay(shared.faults.latency()).await;
+    // Exact: see `alarm`.
+    shared.alarm.sleep(shared.faults.latency()).await;
     match fault {
         Fault::Drop => return Err(DroppedConnection),
         Fault::Hang => std::future::pending::<()>().await,
@@ -250,31 +254,6 @@ async fn handle(
         }
     }
     Ok(respond(req, route, shared, user_agent).await)
-}
-
-/// The injected latency, to within a tenth of a millisecond. Tokio's timer
-/// counts whole milliseconds and rounds up, so `sleep(5 ms)` ends after
-/// ~6.1 ms (measured, 16 at a time on this runtime): every request would
-/// pay 20% more than the latency asked for, and a benchmark of the client
-/// against `requests × latency / concurrency` would charge the client for
-/// it. The timer takes all but the last 2 ms; a thread's sleep (the
-/// kernel's high-resolution timer) the rest. Only that short tail runs on
-/// the blocking pool, so a long latency never holds up the server's
-/// shutdown.
-async fn delay(latency: Duration) {
-    if latency.is_zero() {
-        return;
-    }
-    let deadline = tokio::time::Instant::now() + latency;
-    let tail = Duration::from_millis(2);
-    if latency > tail {
-        tokio::time::sleep_until(deadline - tail).await;
-    }
-    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    if !left.is_zero() {
-        // A panic in `sleep` is impossible; the join error is ignored.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(left)).await;
-    }
 }
 
 /// Another writer's change to a stored object (see

@@ -5,6 +5,7 @@
 //! built-in types over plain HTTP on 127.0.0.1, and lets tests inject
 //! faults. See `tests/support/mod.rs` for the API overview.
 
+mod alarm;
 mod clock;
 mod controller;
 mod cron;
@@ -151,6 +152,7 @@ impl TestApiServer {
             allow_anonymous: options.allow_anonymous,
             address: format!("127.0.0.1:{port}"),
             authority,
+            alarm: alarm::Alarm::start()?,
         });
         let (shutdown, stopped) = watch::channel(false);
         let thread = spawn_runtime(listener, Arc::clone(&shared), stopped, options.ready_delay)?;

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -45,6 +46,28 @@ pub struct Shared {
     pub authority: Option<Authority>,
     /// Ends the injected latency of each request.
     pub alarm: Alarm,
+    /// Requests being served now, and the most at once since the last
+    /// `TestApiServer::take_peak_in_flight` (a client's concurrency).
+    pub in_flight: AtomicUsize,
+    pub peak_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight while it lives (also when a dropped
+/// connection ends it early).
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> InFlight<'a> {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Locks a mutex even if a panicking request poisoned it: the data is
@@ -156,7 +179,9 @@ where
         let (shared, client_user) = (Arc::clone(&shared), client_user.clone());
         async move {
             let arrived = std::time::Instant::now();
+            let counted = InFlight::enter(&shared);
             let answer = handle(req, Arc::clone(&shared), client_user).await;
+            drop(counted);
             lock(&shared.answer_times).push(arrived.elapsed());
             answer
         }

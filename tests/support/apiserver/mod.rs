@@ -153,6 +153,8 @@ impl TestApiServer {
             address: format!("127.0.0.1:{port}"),
             authority,
             alarm: alarm::Alarm::start()?,
+            in_flight: Default::default(),
+            peak_in_flight: Default::default(),
         });
         let (shutdown, stopped) = watch::channel(false);
         let thread = spawn_runtime(listener, Arc::clone(&shared), stopped, options.ready_delay)?;
@@ -281,6 +283,15 @@ impl TestApiServer {
     /// a client cannot shorten, for benchmarks.
     pub fn answer_times(&self) -> Vec<Duration> {
         lock(&self.shared.answer_times).clone()
+    }
+
+    /// The most requests served at once since the server started or this
+    /// was last called (from arrival to answer, injected latency
+    /// included: never more than the client had in flight).
+    pub fn take_peak_in_flight(&self) -> usize {
+        self.shared
+            .peak_in_flight
+            .swap(0, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn reset_requests(&self) {

@@ -276,17 +276,28 @@ pub type Unset = Vec<(String, String)>;
 /// Fill the `variable` values of a project; the ones left unset are
 /// returned with the path of their env entry.
 pub fn fill_project(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -> Unset {
+    fill_values(project, lookup).0
+}
+
+/// Like `fill_project`; also whether any value changed, so that the
+/// objects are rendered again only then (a second render of every object
+/// was ~5% of an apply's CPU time, all of it before its first request).
+fn fill_values(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -> (Unset, bool) {
     let mut unset = Vec::new();
+    let mut changed = false;
     for list in env_lists(project) {
         for var in list.iter_mut() {
             if let EnvSource::Variable(value) = &mut var.source {
                 let (filled, missing) = fill(value, lookup);
-                *value = filled;
+                if filled != *value {
+                    changed = true;
+                    *value = filled;
+                }
                 unset.extend(missing.into_iter().map(|name| (var.path.clone(), name)));
             }
         }
     }
-    unset
+    (unset, changed)
 }
 
 /// The `${NAME}` references a project's `variable` values hold, with the
@@ -348,7 +359,7 @@ pub fn apply(build: &mut Build, request: &Request, values: &Values) -> Result<Fi
     let lookup = |name: &str| values.get(name);
     let mut filled = Filled::default();
     if request.variables {
-        let unset = fill_project(&mut build.project, &lookup);
+        let (unset, changed) = fill_values(&mut build.project, &lookup);
         if !unset.is_empty() && !request.allow_unset {
             let mut problems = Diagnostics::default();
             for (path, name) in &unset {
@@ -360,7 +371,9 @@ pub fn apply(build: &mut Build, request: &Request, values: &Values) -> Result<Fi
             return Err(Error::Invalid(problems));
         }
         filled.kept = unset;
-        build.rerender();
+        if changed {
+            build.rerender();
+        }
     } else {
         filled.kept = placeholders(&build.project);
     }

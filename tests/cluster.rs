@@ -430,6 +430,57 @@ fn apply_and_diff_list_each_kind_once_send_one_request_per_object_and_no_discove
     );
 }
 
+/// `--concurrency` bounds every request of a run together: the lists
+/// that answer while the first writes go count too. With them overlapping,
+/// the outcomes are still told from the state before and printed in apply
+/// order, once every list has answered.
+#[test]
+fn concurrency_bounds_the_reads_and_writes_of_a_run_together() {
+    let env = Env::new();
+    if !env.require_fake("counts the requests in flight at the test server") {
+        return;
+    }
+    let services: String = ["api", "web", "jobs"]
+        .iter()
+        .map(|name| {
+            format!(
+                "  - {{name: {name}, image: \"{name}:1\", port: 8080, envVars: [{{key: MODE, value: fast}}, {{key: TOKEN, type: secret}}]}}\n"
+            )
+        })
+        .collect();
+    let state = env.write_state(&format!("namespace: shop\n_services:\n{services}"));
+    // Long enough that the requests of a run overlap.
+    env.server.faults().set_latency_ms(20);
+    let lines = |verb: &str| -> String {
+        let mut text = format!("namespace/shop {verb}\n");
+        for name in ["api", "web", "jobs"] {
+            text.push_str(&format!(
+                "configmap/{name}-config {verb}\nsecret/{name}-secrets {verb}\n"
+            ));
+        }
+        for name in ["api", "web", "jobs"] {
+            text.push_str(&format!("service/{name} {verb}\n"));
+        }
+        for name in ["api", "web", "jobs"] {
+            text.push_str(&format!("deployment.apps/{name} {verb}\n"));
+        }
+        text.push_str(&format!("13 object(s): 13 {verb}\n"));
+        text
+    };
+
+    env.server.take_peak_in_flight();
+    let first = apply(&env, &state, &["--concurrency", "3"]);
+    assert_code(&first, 0);
+    assert_eq!(stdout(&first), lines("created"));
+    // Five reads (the Namespace, four lists) would go at once unbounded.
+    assert_eq!(env.server.take_peak_in_flight(), 3);
+
+    let again = apply(&env, &state, &["--concurrency", "1"]);
+    assert_code(&again, 0);
+    assert_eq!(stdout(&again), lines("unchanged"));
+    assert_eq!(env.server.take_peak_in_flight(), 1);
+}
+
 #[test]
 fn another_managers_field_is_a_conflict_unless_forced() {
     let (env, state) = Env::applied();

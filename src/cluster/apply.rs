@@ -81,32 +81,81 @@ pub struct Run {
 /// Its failure ends the run before any member is sent.
 pub type Gate<'a> = LocalBoxFuture<'a, Result<(), Failure>>;
 
+/// The reads that are still answering when the first writes go (see
+/// `Reads::split_for_writes`): the prior state of the kinds not written
+/// against a read.
+pub type Later<'a> = LocalBoxFuture<'a, Result<Before, Failure>>;
+
+/// What apply knows of the objects as they were before the run.
+pub struct Prior<'a> {
+    /// What was read before the first write (see `Listed`).
+    pub known: Before,
+    /// The reads still answering, if any; their failure leaves the prior
+    /// state of those kinds unknown (see `change`).
+    pub later: Option<Later<'a>>,
+}
+
+/// What `apply_all` reports, in this order: once every read has
+/// answered, what was read (`Read`, before any outcome); then outcomes.
+pub enum Report<'a> {
+    Read(&'a Before),
+    /// Indices and outcomes of objects whose predecessors were all
+    /// reported, so output appears in apply order as the work progresses.
+    Outcomes(&'a [(usize, Outcome)]),
+}
+
+/// What the futures of a run come back with.
+enum Event {
+    Gate(Result<(), Failure>),
+    Read(Result<Before, Failure>),
+    Object(usize, Result<Answer, Failure>),
+}
+
+/// How one object's request ended well.
+enum Answer {
+    /// Its outcome is known.
+    Done(Applied),
+    /// The server's answer to an apply: what it did depends on the object
+    /// before the run (see `change`).
+    Reply(Reply),
+}
+
 /// Apply every manifest (already in apply order), given the objects as
-/// they were `before` the run (see `Listed`). `report` is called with
-/// the indices and outcomes of objects as soon as every object before them
-/// has one too, so output appears in apply order as the work progresses.
-/// A failure that concerns every request (unreachable server, rejected
-/// credentials) stops the run: the answers to requests already sent are
-/// still reported, and the objects not sent yet are `NotSent`.
+/// they were before the run (`prior`). A failure that concerns every
+/// request (unreachable server, rejected credentials) stops the run: the
+/// answers to requests already sent are still reported, and the objects
+/// not sent yet are `NotSent`.
 pub async fn apply_all(
     transport: &Transport,
     manifests: &[Manifest],
-    before: &Before,
+    prior: Prior<'_>,
     mut gate: Option<Gate<'_>>,
     options: ApplyOptions,
-    mut report: impl FnMut(&[(usize, Outcome)]),
+    mut report: impl FnMut(Report<'_>),
 ) -> Run {
     let groups = plan::groups(manifests);
+    let targets: Vec<Target> = manifests.iter().map(|m| transport.target(m)).collect();
     let mut objects: Vec<Option<Value>> = Vec::new();
     if options.keep_objects {
         objects.resize(manifests.len(), None);
     }
+    let Prior {
+        known: mut before,
+        later,
+    } = prior;
     let gate_index = manifests.len();
-    let existed = namespaces_existed(transport, manifests, before);
+    let existed = namespaces_existed(manifests, &targets, &before);
     let mut progress = Progress::new(manifests, &groups, gate.is_some(), existed);
     let mut fatal = None;
     let mut gate_failed = false;
-    let mut running = FuturesUnordered::new();
+    let mut running: FuturesUnordered<LocalBoxFuture<'_, Event>> = FuturesUnordered::new();
+    // Answers to applies that wait for the prior state of their kind.
+    let mut parked: Vec<(usize, Reply)> = Vec::new();
+    let mut read_all = later.is_none();
+    match later {
+        Some(later) => running.push(later.map(Event::Read).boxed_local()),
+        None => report(Report::Read(&before)),
+    }
     loop {
         while fatal.is_none() && running.len() < options.concurrency.max(1) {
             let Some(index) = progress.ready.pop_first() else {
@@ -117,10 +166,9 @@ pub async fn apply_all(
                 // write the parent for (nor a namespace to write it in).
                 let namespace_failed = progress.blocker.blocked_by(&Groups::Everything).is_some();
                 match gate.take() {
-                    Some(write) if !namespace_failed => running.push(
-                        async move { (index, write.await.map(|()| (Change::Unchanged, None))) }
-                            .boxed_local(),
-                    ),
+                    Some(write) if !namespace_failed => {
+                        running.push(write.map(Event::Gate).boxed_local())
+                    }
                     _ => progress.release(index),
                 }
                 continue;
@@ -130,32 +178,71 @@ pub async fn apply_all(
                     let because = because.to_string();
                     progress.settle(index, Outcome::Skipped { because });
                 }
-                None => running.push(
-                    async move {
-                        let result = apply_one(transport, &manifests[index], before, options).await;
-                        (index, result)
-                    }
-                    .boxed_local(),
-                ),
+                None => {
+                    let (manifest, target) = (&manifests[index], &targets[index]);
+                    // A Secret is written against what was read (`apply_secret`).
+                    let read = (manifest.kind == "Secret")
+                        .then(|| before.get(target).map(|live| live.cloned()))
+                        .flatten();
+                    running.push(
+                        apply_one(transport, manifest, target, read, options)
+                            .map(move |result| Event::Object(index, result))
+                            .boxed_local(),
+                    )
+                }
             }
         }
-        report(&progress.take_reportable());
-        let Some((index, result)) = running.next().await else {
+        if read_all {
+            report(Report::Outcomes(&progress.take_reportable()));
+        }
+        let Some(event) = running.next().await else {
             break;
         };
-        if index == gate_index {
-            if let Err(failure) = result {
-                fatal.get_or_insert(failure);
-                gate_failed = true;
-            }
-            progress.release(index);
-            continue;
-        }
-        let outcome = match result {
-            Ok((change, object)) => {
-                if let Some(slot) = objects.get_mut(index) {
-                    *slot = object;
+        let (index, result) = match event {
+            Event::Gate(result) => {
+                if let Err(failure) = result {
+                    fatal.get_or_insert(failure);
+                    gate_failed = true;
                 }
+                progress.release(gate_index);
+                continue;
+            }
+            Event::Read(result) => {
+                // A list that could not be read leaves the prior state of
+                // its objects unknown; a fatal failure ends the run through
+                // the writes, which meet it too.
+                if let Ok(rest) = result {
+                    before.absorb(rest);
+                }
+                read_all = true;
+                report(Report::Read(&before));
+                for (index, reply) in parked.drain(..) {
+                    let live = before.get(&targets[index]);
+                    let change = change(live, &manifests[index].object, &reply, options.dry_run);
+                    keep(&mut objects, index, Some(reply.body));
+                    progress.outcomes[index] = Some(Outcome::Applied(change));
+                }
+                continue;
+            }
+            Event::Object(index, result) => (index, result),
+        };
+        let outcome = match result {
+            Ok(Answer::Reply(reply)) => match before.get(&targets[index]) {
+                // Applied: what depends on it may go; the outcome follows
+                // when the list of its kind has answered.
+                None if !read_all => {
+                    progress.release(index);
+                    parked.push((index, reply));
+                    continue;
+                }
+                live => {
+                    let change = change(live, &manifests[index].object, &reply, options.dry_run);
+                    keep(&mut objects, index, Some(reply.body));
+                    Outcome::Applied(change)
+                }
+            },
+            Ok(Answer::Done((change, object))) => {
+                keep(&mut objects, index, object);
                 Outcome::Applied(change)
             }
             Err(failure) => {
@@ -173,7 +260,7 @@ pub async fn apply_all(
     }
     let rest = progress.take_reportable();
     if !rest.is_empty() {
-        report(&rest);
+        report(Report::Outcomes(&rest));
     }
     let outcomes = progress.outcomes.into_iter().flatten().collect();
     Run {
@@ -184,14 +271,23 @@ pub async fn apply_all(
     }
 }
 
+/// Keep the object the server answered with, when asked to
+/// (`ApplyOptions::keep_objects`).
+fn keep(objects: &mut [Option<Value>], index: usize, object: Option<Value>) {
+    if let Some(slot) = objects.get_mut(index) {
+        *slot = object;
+    }
+}
+
 /// Whether every Namespace of the set existed before the run (one that
 /// could not be listed counts as missing). Then nothing waits for its
 /// apply: the API server needs a namespace to exist, not to be applied.
-fn namespaces_existed(transport: &Transport, manifests: &[Manifest], before: &Before) -> bool {
+fn namespaces_existed(manifests: &[Manifest], targets: &[Target], before: &Before) -> bool {
     manifests
         .iter()
-        .filter(|m| !applyset::is_member(m))
-        .all(|m| matches!(before.get(&transport.target(m)), Some(Some(_))))
+        .zip(targets)
+        .filter(|(m, _)| !applyset::is_member(m))
+        .all(|(_, target)| matches!(before.get(target), Some(Some(_))))
 }
 
 /// Which objects are answered, which may be sent, and what the failures
@@ -302,28 +398,34 @@ impl<'a> Progress<'a> {
 /// server answered (`None` when the server could not check it).
 type Applied = (Change, Option<Value>);
 
-/// Apply one object; a Secret goes through `apply_secret`.
+/// Apply one object; a Secret goes through `apply_secret`, with what
+/// was read of it before the run (`read`: `None` when that is unknown).
 async fn apply_one(
     transport: &Transport,
     manifest: &Manifest,
-    before: &Before,
+    target: &Target,
+    read: Option<Option<Value>>,
     options: ApplyOptions,
-) -> Result<Applied, Failure> {
-    let target = transport.target(manifest);
+) -> Result<Answer, Failure> {
     if manifest.kind == "Secret" {
-        let listed = before.get(&target).map(|live| live.cloned());
-        return apply_secret(transport, manifest, &target, listed, options).await;
+        return apply_secret(transport, manifest, target, read, options)
+            .await
+            .map(Answer::Done);
     }
-    let live = before.get(&target);
     let params = params(transport.field_manager(), options);
-    let result = transport.apply(&target, &manifest.object, &params).await;
-    match result {
+    match transport.apply(target, &manifest.object, &params).await {
+        Ok(reply) => Ok(Answer::Reply(reply)),
         Err(failure) if options.recreate_immutable && recreate::refused_as_immutable(&failure) => {
-            recreate::recreate(transport, manifest, &target, &params, failure)
+            recreate::recreate(transport, manifest, target, &params, failure)
                 .await
-                .map(|reply| (Change::Recreated, Some(reply.body)))
+                .map(|reply| Answer::Done((Change::Recreated, Some(reply.body))))
         }
-        result => conclude(result, live, &manifest.object, options),
+        // A dry run cannot see the namespace that the same apply would
+        // create first; the object would be created there.
+        Err(failure) if options.dry_run && failure.is_missing_namespace() => {
+            Ok(Answer::Done((Change::CreatedUnchecked, None)))
+        }
+        Err(failure) => Err(failure),
     }
 }
 

@@ -54,6 +54,31 @@ impl Reads {
     pub fn object(&mut self, target: Target) {
         self.objects.push(target);
     }
+
+    /// The reads apply needs before its first write, and the others. A
+    /// Secret is written against what was read, the ApplySet parent (a
+    /// Secret, or read on its own) is checked before anything is sent, and
+    /// the Namespace (read on its own) says whether the members wait for
+    /// its apply: Secrets' collections and single objects come first. The
+    /// other kinds' prior state only tells the outcome of an apply
+    /// (`unchanged` or not) once the server has answered it, and their
+    /// lists answer while the first writes go.
+    pub fn split_for_writes(self) -> (Reads, Reads) {
+        let (first, rest) = self
+            .collections
+            .into_iter()
+            .partition(|collection| collection.ends_with("/secrets"));
+        (
+            Reads {
+                collections: first,
+                objects: self.objects,
+            },
+            Reads {
+                collections: rest,
+                objects: Vec::new(),
+            },
+        )
+    }
 }
 
 /// One request of `Listed::read`, and its answer.
@@ -136,6 +161,13 @@ impl Listed {
             }
         }
         Ok(listed)
+    }
+
+    /// Add what another read found (of other collections and objects).
+    pub fn absorb(&mut self, other: Listed) {
+        self.collections.extend(other.collections);
+        self.objects.extend(other.objects);
+        self.failures.extend(other.failures);
     }
 
     /// `Some(live)` when the prior state is known (`live` is `None` for an

@@ -55,6 +55,9 @@ pub struct Transport {
     credentials_dropped: bool,
     /// `--field-manager`: the owner of the fields apply and diff send.
     field_manager: String,
+    /// At most this many requests in flight across every clone of this
+    /// transport (see `limited`); `None`: no limit here.
+    slots: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 /// How one attempt ended, before the retry decision.
@@ -84,6 +87,21 @@ impl Transport {
             verbosity: 0,
             credentials_dropped: connection.credentials_dropped,
             field_manager: super::FIELD_MANAGER.to_string(),
+            slots: None,
+        }
+    }
+
+    /// This transport with at most `concurrency` requests in flight at
+    /// once, shared by its clones: so that reads and writes that overlap
+    /// (apply's lists answering while its first writes go) stay within
+    /// `--concurrency` together. Waiting for a slot is not counted in the
+    /// request timeout.
+    pub fn limited(&self, concurrency: usize) -> Transport {
+        Transport {
+            slots: Some(std::sync::Arc::new(tokio::sync::Semaphore::new(
+                concurrency.max(1),
+            ))),
+            ..self.clone()
         }
     }
 
@@ -325,6 +343,11 @@ impl Transport {
                 log::body("Request Body", &url, request.body(), self.verbosity)
             );
         }
+        // A closed semaphore (never closed here) would mean no limit.
+        let _slot = match &self.slots {
+            Some(slots) => slots.acquire().await.ok(),
+            None => None,
+        };
         let started = Instant::now();
         let exchange = async {
             let response = self

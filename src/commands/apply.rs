@@ -7,11 +7,14 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::cli::{ApplyArgs, ApplyOutput, DryRun, GlobalArgs};
-use crate::cluster::apply::{self, ApplyOptions, Change, Outcome};
+use futures::future::{self, Either, FutureExt};
+
+use crate::cluster::apply::{self, ApplyOptions, Change, Outcome, Prior, Report};
 use crate::cluster::duration;
 use crate::cluster::failure::humanize;
+use crate::cluster::listed::Listed;
 use crate::cluster::mask;
-use crate::cluster::transport::Transport;
+use crate::cluster::transport::{Target, Transport};
 use crate::cluster::wait::{self, WaitError};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::render::Manifest;
@@ -58,28 +61,37 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         keep_objects: matches!(args.output, Some(ApplyOutput::Yaml | ApplyOutput::Json)),
     };
     super::session::runtime()?.block_on(async {
-        let transport = super::session::transport(global, &args.field_manager).await?;
+        // Every request of the run, reads and writes, within --concurrency.
+        let transport = super::session::transport(global, &args.field_manager)
+            .await?
+            .limited(options.concurrency);
         let manifests = &build.manifests;
-        // One round trip reads all there is to read: the objects, what the
-        // workloads refer to, the ApplySet parent (from the list of
-        // Secrets when the set has some).
         let parent = crate::cluster::prune::parent_target(&transport, &set);
-        let before =
-            super::read_before(&transport, manifests, vec![parent], options.concurrency).await?;
-        super::warn_missing_references(&before, manifests);
-        let session = super::prune::before_apply(&transport, set, manifests, &before).await?;
+        let prior = read_prior(&transport, manifests, parent, options.concurrency).await?;
+        let session = super::prune::before_apply(&transport, set, manifests, &prior.known).await?;
         let gate = session.gate(&transport, options.dry_run);
         let suffix = if options.dry_run {
             " (server dry run)"
         } else {
             ""
         };
-        let run = apply::apply_all(&transport, manifests, &before, gate, options, |phase| {
-            for (index, outcome) in phase {
-                print_outcome(&manifests[*index], outcome, suffix, args.output);
-            }
-        })
-        .await;
+        let run =
+            apply::apply_all(
+                &transport,
+                manifests,
+                prior,
+                gate,
+                options,
+                |report| match report {
+                    Report::Read(before) => super::warn_missing_references(before, manifests),
+                    Report::Outcomes(outcomes) => {
+                        for (index, outcome) in outcomes {
+                            print_outcome(&manifests[*index], outcome, suffix, args.output);
+                        }
+                    }
+                },
+            )
+            .await;
         let outcomes = run.outcomes;
         if !quiet {
             say!("{}", summary(&outcomes, suffix));
@@ -125,6 +137,31 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32> {
         };
         not_applied(manifests, &outcomes)?;
         waited.map(|()| EXIT_OK)
+    })
+}
+
+/// Everything apply reads before the run, at once: the collections of the
+/// manifests, those of the Secrets and ConfigMaps the workloads refer to,
+/// the ApplySet `parent` (from the list of Secrets when the set has some).
+/// Only what the first writes need is waited for (see
+/// `Reads::split_for_writes`); the other lists answer while they go.
+async fn read_prior<'a>(
+    transport: &'a Transport,
+    manifests: &[Manifest],
+    parent: Target,
+    concurrency: usize,
+) -> Result<Prior<'a>> {
+    let (first, rest) = super::reads_before(transport, manifests, vec![parent]).split_for_writes();
+    let first = Listed::read(transport, first, concurrency).boxed_local();
+    let rest = Listed::read(transport, rest, concurrency).boxed_local();
+    let (first, later) = match future::select(first, rest).await {
+        Either::Left((first, rest)) => (first, rest),
+        Either::Right((rest, first)) => (first.await, future::ready(rest).boxed_local()),
+    };
+    let known = first.map_err(|fatal| Error::Failed(fatal.to_string()))?;
+    Ok(Prior {
+        known,
+        later: Some(later),
     })
 }
 

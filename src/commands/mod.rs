@@ -76,17 +76,29 @@ pub async fn read_before(
     objects: Vec<crate::cluster::transport::Target>,
     concurrency: usize,
 ) -> Result<crate::cluster::listed::Listed> {
-    use crate::cluster::listed::{Listed, Reads};
-    let mut reads = Reads::of(transport, manifests);
+    crate::cluster::listed::Listed::read(
+        transport,
+        reads_before(transport, manifests, objects),
+        concurrency,
+    )
+    .await
+    .map_err(|fatal| Error::Failed(fatal.to_string()))
+}
+
+/// The reads of `read_before`.
+pub fn reads_before(
+    transport: &crate::cluster::transport::Transport,
+    manifests: &[crate::render::Manifest],
+    objects: Vec<crate::cluster::transport::Target>,
+) -> crate::cluster::listed::Reads {
+    let mut reads = crate::cluster::listed::Reads::of(transport, manifests);
     for collection in crate::cluster::references::collections(manifests) {
         reads.collection(collection);
     }
     for target in objects {
         reads.object(target);
     }
-    Listed::read(transport, reads, concurrency)
-        .await
-        .map_err(|fatal| Error::Failed(fatal.to_string()))
+    reads
 }
 
 /// Warn (on stderr) about existing Secrets/ConfigMaps the workloads read

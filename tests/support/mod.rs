@@ -32,6 +32,8 @@
 //!   frozen now (older objects and resourceVersion), reads and writes not
 //! - `get(&self, api_version, kind, namespace, name) -> Option<serde_json::Value>`
 //! - `requests(&self) -> Vec<RequestRecord>`, `reset_requests(&self)`
+//! - `take_peak_in_flight(&self) -> usize`: the most requests served at
+//!   once since the last call
 //! - `wait(self)` blocks forever (the example binary uses it)
 //!
 //! `ServerOptions { port, latency, ready_delay, token, allow_anonymous }`

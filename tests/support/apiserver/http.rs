@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::alarm::Alarm;
 use super::discovery;
 use super::faults::{Fault, FaultHandle};
 use super::handlers::{self, ObjectRequest};
@@ -42,6 +44,30 @@ pub struct Shared {
     pub address: String,
     /// HTTPS: the CA that signed the serving and client certificates.
     pub authority: Option<Authority>,
+    /// Ends the injected latency of each request.
+    pub alarm: Alarm,
+    /// Requests being served now, and the most at once since the last
+    /// `TestApiServer::take_peak_in_flight` (a client's concurrency).
+    pub in_flight: AtomicUsize,
+    pub peak_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight while it lives (also when a dropped
+/// connection ends it early).
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> InFlight<'a> {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Locks a mutex even if a panicking request poisoned it: the data is
@@ -153,7 +179,9 @@ where
         let (shared, client_user) = (Arc::clone(&shared), client_user.clone());
         async move {
             let arrived = std::time::Instant::now();
+            let counted = InFlight::enter(&shared);
             let answer = handle(req, Arc::clone(&shared), client_user).await;
+            drop(counted);
             lock(&shared.answer_times).push(arrived.elapsed());
             answer
         }
@@ -200,7 +228,8 @@ async fn handle(
     });
 
     let fault = shared.faults.decide_for(req.method().as_str(), &path);
-    delay(shared.faults.latency()).await;
+    // Exact: see `alarm`.
+    shared.alarm.sleep(shared.faults.latency()).await;
     match fault {
         Fault::Drop => return Err(DroppedConnection),
         Fault::Hang => std::future::pending::<()>().await,
@@ -250,31 +279,6 @@ async fn handle(
         }
     }
     Ok(respond(req, route, shared, user_agent).await)
-}
-
-/// The injected latency, to within a tenth of a millisecond. Tokio's timer
-/// counts whole milliseconds and rounds up, so `sleep(5 ms)` ends after
-/// ~6.1 ms (measured, 16 at a time on this runtime): every request would
-/// pay 20% more than the latency asked for, and a benchmark of the client
-/// against `requests × latency / concurrency` would charge the client for
-/// it. The timer takes all but the last 2 ms; a thread's sleep (the
-/// kernel's high-resolution timer) the rest. Only that short tail runs on
-/// the blocking pool, so a long latency never holds up the server's
-/// shutdown.
-async fn delay(latency: Duration) {
-    if latency.is_zero() {
-        return;
-    }
-    let deadline = tokio::time::Instant::now() + latency;
-    let tail = Duration::from_millis(2);
-    if latency > tail {
-        tokio::time::sleep_until(deadline - tail).await;
-    }
-    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    if !left.is_zero() {
-        // A panic in `sleep` is impossible; the join error is ignored.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(left)).await;
-    }
 }
 
 /// Another writer's change to a stored object (see
@@ -420,6 +424,13 @@ async fn respond(
                     .stale_list(&path, |cache| handlers::handle(cache, &request)),
                 _ => None,
             };
+            if stale.is_none() && is_plain_list(&request) {
+                let listed = handlers::list_json(&lock(&shared.store), &object_route, &query);
+                return match listed {
+                    Ok(bytes) => bytes_response(200, bytes, "application/json"),
+                    Err(error) => error_response(&error),
+                };
+            }
             let result =
                 stale.unwrap_or_else(|| handlers::handle(&mut lock(&shared.store), &request));
             return match result {
@@ -434,8 +445,25 @@ async fn respond(
     }
 }
 
+/// A GET of a collection with nothing for `handlers::handle` to decode
+/// first: its answer is written straight from the store (see
+/// `handlers::list_json`).
+fn is_plain_list(request: &ObjectRequest<'_>) -> bool {
+    request.method == "GET"
+        && request.route.name.is_none()
+        && request.route.subresource.is_none()
+        && request.body.is_empty()
+}
+
 fn json_response(code: u16, body: &Value, content_type: &str) -> HttpResponse {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    bytes_response(
+        code,
+        serde_json::to_vec(body).unwrap_or_default(),
+        content_type,
+    )
+}
+
+fn bytes_response(code: u16, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
     let mut response = Response::new(ResponseBody::Full(Full::new(Bytes::from(bytes))));
     *response.status_mut() =
         hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);

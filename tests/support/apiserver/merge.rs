@@ -30,13 +30,24 @@ pub fn apply_merge(live: &Value, config: &Value, ty: Type) -> Value {
 fn merge_at(live: &Value, config: &Value, ty: Type) -> Value {
     match (live, config) {
         (Value::Object(l), Value::Object(c)) if !ty.is_atomic_map() => {
-            let mut out = l.clone();
+            // Live keys keep their places (merged where the config has
+            // them), new ones follow in the config's order. Each subtree
+            // is copied once: cloning `l` whole and then merging into it
+            // copied every level again below it.
+            let mut out: Map<String, Value> = l
+                .iter()
+                .map(|(key, existing)| {
+                    let merged = match c.get(key) {
+                        Some(value) => merge_at(existing, value, ty.field(key)),
+                        None => existing.clone(),
+                    };
+                    (key.clone(), merged)
+                })
+                .collect();
             for (key, value) in c {
-                let merged = match l.get(key) {
-                    Some(existing) => merge_at(existing, value, ty.field(key)),
-                    None => value.clone(),
-                };
-                out.insert(key.clone(), merged);
+                if !l.contains_key(key) {
+                    out.insert(key.clone(), value.clone());
+                }
             }
             Value::Object(out)
         }

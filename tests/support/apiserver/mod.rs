@@ -5,6 +5,7 @@
 //! built-in types over plain HTTP on 127.0.0.1, and lets tests inject
 //! faults. See `tests/support/mod.rs` for the API overview.
 
+mod alarm;
 mod clock;
 mod controller;
 mod cron;
@@ -151,6 +152,9 @@ impl TestApiServer {
             allow_anonymous: options.allow_anonymous,
             address: format!("127.0.0.1:{port}"),
             authority,
+            alarm: alarm::Alarm::start()?,
+            in_flight: Default::default(),
+            peak_in_flight: Default::default(),
         });
         let (shutdown, stopped) = watch::channel(false);
         let thread = spawn_runtime(listener, Arc::clone(&shared), stopped, options.ready_delay)?;
@@ -279,6 +283,15 @@ impl TestApiServer {
     /// a client cannot shorten, for benchmarks.
     pub fn answer_times(&self) -> Vec<Duration> {
         lock(&self.shared.answer_times).clone()
+    }
+
+    /// The most requests served at once since the server started or this
+    /// was last called (from arrival to answer, injected latency
+    /// included: never more than the client had in flight).
+    pub fn take_peak_in_flight(&self) -> usize {
+        self.shared
+            .peak_in_flight
+            .swap(0, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn reset_requests(&self) {

@@ -51,8 +51,9 @@ pub fn check_apply(
 }
 
 fn round_trip<T: DeserializeOwned + Serialize>(config: &Value) -> Result<(), String> {
-    let typed: T = serde_json::from_value(config.clone())
-        .map_err(|e| format!("{e} (the value has the wrong type)"))?;
+    // Read from the borrowed value: no copy of the configuration.
+    let typed =
+        T::deserialize(config).map_err(|e| format!("{e} (the value has the wrong type)"))?;
     let declared = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
     match undeclared(config, &declared, "") {
         Some(path) => Err(format!("{path}: field not declared in schema")),

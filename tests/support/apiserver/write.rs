@@ -150,25 +150,59 @@ fn string_data_into_data(root: &mut Map<String, Value>) {
     }
 }
 
-/// The object without what changes on every write anyway.
-fn comparable(object: &Value) -> Value {
-    let mut copy = object.clone();
-    if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.shift_remove("managedFields");
-        meta.shift_remove("resourceVersion");
-    }
-    copy
+/// Whether two objects are equal but for the top-level keys `skip` and
+/// the `metadata` keys `skip_metadata`. Compared in place: this runs on
+/// every write, twice, and copies of the objects were a fifth of the
+/// server's time for an apply.
+fn equal_except(a: &Value, b: &Value, skip: &[&str], skip_metadata: &[&str]) -> bool {
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return a == b;
+    };
+    let kept = |map: &'_ Map<String, Value>| {
+        map.iter()
+            .filter(|(key, _)| !skip.contains(&key.as_str()))
+            .count()
+    };
+    kept(a) == kept(b)
+        && a.iter()
+            .filter(|(key, _)| !skip.contains(&key.as_str()))
+            .all(|(key, value)| match b.get(key) {
+                Some(other) if key == "metadata" && !skip_metadata.is_empty() => {
+                    equal_except(value, other, skip_metadata, &[])
+                }
+                Some(other) => value == other,
+                None => false,
+            })
 }
 
-/// The object without metadata and status: what `generation` tracks.
-fn spec_part(object: &Value) -> Value {
-    let mut copy = object.clone();
-    if let Some(map) = copy.as_object_mut() {
-        for key in ["metadata", "status", "apiVersion", "kind"] {
-            map.shift_remove(key);
-        }
+/// Equal but for what changes on every write anyway.
+fn same_object(a: &Value, b: &Value) -> bool {
+    equal_except(a, b, &[], &["managedFields", "resourceVersion"])
+}
+
+/// Equal in what `generation` tracks: all but metadata and status.
+fn same_spec(a: &Value, b: &Value) -> bool {
+    equal_except(a, b, &["metadata", "status", "apiVersion", "kind"], &[])
+}
+
+/// Whether two sets of managers encode to the same `managedFields`
+/// (`encode_managed` keeps the non-empty entries in a fixed order, and an
+/// entry's encoding holds exactly its fields), without encoding them.
+fn same_managers(a: &[ManagedEntry], b: &[ManagedEntry]) -> bool {
+    fn in_order(entries: &[ManagedEntry]) -> Vec<&ManagedEntry> {
+        let mut kept: Vec<&ManagedEntry> =
+            entries.iter().filter(|e| !e.fields.is_empty()).collect();
+        kept.sort_by(|x, y| {
+            (&x.operation, &x.time, &x.manager, &x.subresource).cmp(&(
+                &y.operation,
+                &y.time,
+                &y.manager,
+                &y.subresource,
+            ))
+        });
+        kept
     }
-    copy
+    in_order(a) == in_order(b)
 }
 
 /// What a write does once the new object and its managers are known.
@@ -197,8 +231,8 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
         dry_run,
     } = write;
     let old_managers = live.map(read_managed).unwrap_or_default();
-    let object_changed = live.is_none_or(|l| comparable(l) != comparable(&object));
-    let spec_changed = live.is_none_or(|l| spec_part(l) != spec_part(&object));
+    let object_changed = live.is_none_or(|l| !same_object(l, &object));
+    let spec_changed = live.is_none_or(|l| !same_spec(l, &object));
     stamp_times(
         &mut managers,
         &old_managers,
@@ -206,12 +240,12 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
         object_changed,
         writer,
     );
-    let encoded = encode_managed(&managers);
     if let Some(live) = live {
-        if !object_changed && encoded == encode_managed(&old_managers) {
+        if !object_changed && same_managers(&managers, &old_managers) {
             return Reply::ok(live.clone());
         }
     }
+    let encoded = encode_managed(&managers);
     let live_generation = live
         .and_then(|l| l.pointer("/metadata/generation"))
         .and_then(Value::as_i64);

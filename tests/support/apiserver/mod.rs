@@ -322,9 +322,7 @@ fn spawn_runtime(
     stopped: watch::Receiver<bool>,
     ready_delay: Option<Duration>,
 ) -> io::Result<JoinHandle<()>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("test-apiserver")
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     std::thread::Builder::new()

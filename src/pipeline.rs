@@ -71,13 +71,31 @@ pub struct Build {
 pub struct EnvironmentBuild {
     pub name: String,
     pub namespace: String,
+    /// Its objects; empty unless `keep.objects` (see `Build::with_objects`).
     pub manifests: Vec<Manifest>,
+    /// Its checked model, from which the objects are rendered.
+    pub project: Project,
 }
 
 impl Build {
-    /// The text of `kustomization.yaml` for these manifests.
+    /// The text of `kustomization.yaml` for these objects (their names
+    /// are enough, kept or not).
     pub fn kustomization(&self) -> String {
-        render::kustomization(&self.project, &self.manifests)
+        render::kustomization(&self.project, &self.objects)
+    }
+
+    /// The build with its objects and its environments' objects, rendered
+    /// now when only their names were kept: the overlays of a state with
+    /// environments are made from both sets of objects.
+    pub fn with_objects(mut self) -> Build {
+        if !self.keep.objects {
+            self.manifests = render::render(&self.project);
+            for environment in &mut self.environments {
+                environment.manifests = render::render(&environment.project);
+            }
+            self.keep.objects = true;
+        }
+        self
     }
 
     /// Every object in apply order, one at a time: the kept ones, or
@@ -320,8 +338,9 @@ pub fn from_document(
                     if let Some((project, manifests, _)) = env_outcome {
                         built.push(EnvironmentBuild {
                             name: environment.name.clone(),
-                            namespace: project.namespace,
+                            namespace: project.namespace.clone(),
                             manifests,
+                            project,
                         });
                     }
                 }

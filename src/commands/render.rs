@@ -195,25 +195,7 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         .unwrap_or_default();
     let stale = render::record::stale(&previous, &names);
     let outcomes = match streamed {
-        true => {
-            let kept: Vec<&String> = match args.prune {
-                true => Vec::new(),
-                false => stale
-                    .iter()
-                    .filter(|name| is_regular_file(&dir.join(name)))
-                    .collect(),
-            };
-            let record = render::record::with_secret_files(build.kustomization(), &kept);
-            // Each object is rendered again and handed to the writer
-            // thread as YAML, while that thread creates the files before.
-            files::write_with(&dir, &names, args.force, |writer| {
-                build.for_each(|m| {
-                    let content = crate::yaml::value_to_string(&m.object);
-                    writer.add(m.file_name.as_str(), content, m.is_secret())
-                })?;
-                writer.add(KUSTOMIZATION, record.clone(), false)
-            })?
-        }
+        true => write_streamed(build, &dir, &names, &stale, args)?,
         // With environments (base/ and overlays/, no kustomization.yaml
         // at the top to record anything in) the files are made whole
         // first: the overlays are made from the base's objects.
@@ -257,6 +239,33 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The objects, each rendered again and handed to the writer thread as
+/// YAML while that thread writes the ones before, then `kustomization.yaml`,
+/// which records the stale files that stay (unless `--prune`).
+fn write_streamed(
+    build: &Build,
+    dir: &Path,
+    names: &[&str],
+    stale: &[String],
+    args: &RenderArgs,
+) -> Result<Vec<(PathBuf, Outcome)>> {
+    let kept: Vec<&String> = match args.prune {
+        true => Vec::new(),
+        false => stale
+            .iter()
+            .filter(|name| is_regular_file(&dir.join(name)))
+            .collect(),
+    };
+    let record = render::record::with_secret_files(build.kustomization(), &kept);
+    files::write_with(dir, names, args.force, |writer| {
+        build.for_each(|m| {
+            let content = crate::yaml::value_to_string(&m.object);
+            writer.add(m.file_name.as_str(), content, m.is_secret())
+        })?;
+        writer.add(KUSTOMIZATION, record.clone(), false)
+    })
 }
 
 /// The previous `kustomization.yaml`, read only when it is a regular file

@@ -88,11 +88,12 @@ pub fn write_with<S: AsRef<str>>(
 /// ones, and no file's content is held longer than its turn in a short
 /// queue. The files go over in batches: handed over one by one, each
 /// woke the other thread (45,000 context switches for 10,000 services,
-/// and the two threads took turns instead of running together). Nothing is in place before `finish`: into a new folder the files
-/// go to a hidden staging folder beside it, into an existing one each new
-/// content to a temporary sibling of its file; `finish` flushes once and
-/// renames. A failure, or a `Writer` dropped before `finish`, leaves
-/// nothing behind.
+/// and the two threads took turns instead of running together). Nothing
+/// is in place before `finish`: into a new folder the files go to a
+/// hidden staging folder beside it, into an existing one each new content
+/// to a temporary sibling of its file; `finish` flushes once and renames.
+/// A failure, or a `Writer` dropped before `finish`, leaves nothing
+/// behind.
 pub struct Writer {
     dir: PathBuf,
     /// The hidden folder a new folder is built in.

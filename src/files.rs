@@ -4,6 +4,8 @@
 //! is built whole under a hidden name beside it and renamed into place; into
 //! an existing folder each file goes through an exclusively created
 //! temporary file with an unpredictable name in its folder, then a rename.
+//! The files are handed to a `Writer` as they are made, and a thread of its
+//! own writes them, so rendering and the file system's work overlap.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -46,23 +48,318 @@ impl OutputFile {
 /// (a symbolic link, a FIFO, a folder) stops the run before anything is
 /// written, naming every such path.
 pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(PathBuf, Outcome)>> {
-    if let Some(outcomes) = write_new_folder(dir, files)? {
-        return Ok(outcomes);
+    let names: Vec<&str> = files.iter().map(|file| file.name.as_str()).collect();
+    write_with(dir, &names, force, |writer| {
+        files
+            .iter()
+            .try_for_each(|file| writer.add(file.name.clone(), file.content.clone(), file.private))
+    })
+}
+
+/// Write into `dir` the files `feed` hands to the writer, each named in
+/// `names` (known before anything is written, so that every path is
+/// checked first), while `feed` makes the next ones. Returns each file's
+/// path and outcome, in the order they were handed over. When the folder
+/// is taken by something else while a new one is built, the new one is
+/// removed and `feed` runs again into what is there.
+pub fn write_with<S: AsRef<str>>(
+    dir: &Path,
+    names: &[S],
+    force: bool,
+    mut feed: impl FnMut(&mut Writer) -> Result<()>,
+) -> Result<Vec<(PathBuf, Outcome)>> {
+    // The second time the folder exists: an existing folder always ends.
+    for _ in 0..2 {
+        let mut writer = Writer::start(dir, names, force)?;
+        feed(&mut writer)?;
+        if let Some(outcomes) = writer.finish()? {
+            return Ok(outcomes);
+        }
     }
+    Err(Error::Failed(format!(
+        "{}: the folder appeared and went while render wrote it; nothing was written",
+        dir.display()
+    )))
+}
+
+/// Files written into a folder as they are handed over (`add`), by a
+/// thread of its own: the kernel's work of creating ten thousand files
+/// (half of the time of a large render) overlaps with rendering the next
+/// ones, and no file's content is held longer than its turn in a short
+/// queue. The files go over in batches: handed over one by one, each
+/// woke the other thread (45,000 context switches for 10,000 services,
+/// and the two threads took turns instead of running together). Nothing
+/// is in place before `finish`: into a new folder the files go to a
+/// hidden staging folder beside it, into an existing one each new content
+/// to a temporary sibling of its file; `finish` flushes once and renames.
+/// A failure, or a `Writer` dropped before `finish`, leaves nothing
+/// behind.
+pub struct Writer {
+    dir: PathBuf,
+    /// The hidden folder a new folder is built in.
+    staging: Option<tempfile::TempDir>,
+    /// Sub-folders of the output folder, as they will be named.
+    folders: Vec<PathBuf>,
+    queue: Option<std::sync::mpsc::SyncSender<Vec<Item>>>,
+    /// The files not yet handed over.
+    batch: Vec<Item>,
+    thread: Option<std::thread::JoinHandle<Result<Done>>>,
+}
+
+/// One file handed to the writer thread.
+struct Item {
+    name: String,
+    content: String,
+    private: bool,
+}
+
+/// What the writer thread did.
+#[derive(Default)]
+struct Done {
+    outcomes: Vec<(PathBuf, Outcome)>,
+    /// New contents of an existing folder's files, each in its temporary
+    /// file (removed when dropped), and where it goes.
+    staged: Vec<(tempfile::TempPath, PathBuf)>,
+}
+
+/// How many files go over at once, and how many such batches may wait
+/// for the writer thread: enough to ride out a slow create, few enough
+/// that memory stays that of a few hundred objects.
+const BATCH: usize = 64;
+const QUEUE: usize = 4;
+
+impl Writer {
+    /// Start writing into `dir` (created when missing) the files named in
+    /// `names`. Into an existing folder every name is checked first: a
+    /// link, FIFO or folder at a file's name, or anything but a folder at
+    /// a sub-folder's, stops it before anything is written.
+    pub fn start<S: AsRef<str>>(dir: &Path, names: &[S], force: bool) -> Result<Writer> {
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let folders: Vec<PathBuf> = sub_folders(&names)
+            .into_iter()
+            .map(|folder| dir.join(folder))
+            .collect();
+        let staging = match new_folder(dir, &names)? {
+            Some(staging) => Some(staging),
+            None => {
+                prepare_existing(dir, &names, &folders)?;
+                None
+            }
+        };
+        let target = Target {
+            dir: dir.to_path_buf(),
+            staging: staging.as_ref().map(|s| s.path().to_path_buf()),
+            force,
+        };
+        let (queue, items) = std::sync::mpsc::sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("writer".into())
+            .spawn(move || target.write_each(items))
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            staging,
+            folders,
+            queue: Some(queue),
+            batch: Vec::with_capacity(BATCH),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hand over one file (named in `start`'s `names`); owner-only (0600)
+    /// when `private`. An error is the writer's: it stopped at a file it
+    /// could not write, named in the error.
+    pub fn add(&mut self, name: impl Into<String>, content: String, private: bool) -> Result<()> {
+        self.batch.push(Item {
+            name: name.into(),
+            content,
+            private,
+        });
+        match self.batch.len() < BATCH {
+            true => Ok(()),
+            false => self.send(),
+        }
+    }
+
+    /// Hand over the files gathered so far.
+    fn send(&mut self) -> Result<()> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let sent = match &self.queue {
+            Some(queue) => queue.send(batch).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The thread ends early only on an error.
+        match self.stop() {
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::Failed(
+                "internal error: the file writer stopped early".into(),
+            )),
+        }
+    }
+
+    /// Wait for every file, flush them all at once, and put them in place.
+    /// Returns each file's path and outcome in the order they were handed
+    /// over; `None` when a new folder's name was taken meanwhile (nothing
+    /// was written: hand the files over again to a new `Writer`).
+    pub fn finish(mut self) -> Result<Option<Vec<(PathBuf, Outcome)>>> {
+        if !self.batch.is_empty() {
+            self.send()?;
+        }
+        let done = self.stop()?;
+        match self.staging.take() {
+            Some(staging) => self.finish_new(staging, done),
+            None => self.finish_existing(done).map(Some),
+        }
+    }
+
+    /// A new folder: one flush, one rename, the parent flushed.
+    fn finish_new(
+        &self,
+        staging: tempfile::TempDir,
+        done: Done,
+    ) -> Result<Option<Vec<(PathBuf, Outcome)>>> {
+        let dir = &self.dir;
+        let parent = parent_of(dir);
+        flush(parent).map_err(|e| Error::io(parent, e))?;
+        // Where there is no `syncfs`, the folders' names are flushed one by one.
+        #[cfg(not(target_os = "linux"))]
+        for folder in self
+            .folders
+            .iter()
+            .filter_map(|folder| folder.strip_prefix(dir).ok())
+            .map(|folder| staging.path().join(folder))
+            .chain(std::iter::once(staging.path().to_path_buf()))
+        {
+            sync_folder(&folder).map_err(|e| Error::io(dir, e))?;
+        }
+        if let Err(e) = fs::rename(staging.path(), dir) {
+            return match fs::symlink_metadata(dir) {
+                // Something took the name meanwhile: the staged folder goes
+                // (dropped), and the files are to go into what is there now.
+                Ok(_) => Ok(None),
+                Err(_) => Err(Error::io(dir, e)),
+            };
+        }
+        // Renamed: there is nothing left under the staging name to remove.
+        let _ = staging.keep();
+        sync_folder(parent).map_err(|e| Error::io(parent, e))?;
+        Ok(Some(done.outcomes))
+    }
+
+    /// An existing folder: the new contents were staged beside their
+    /// files; one flush makes all of them durable at once (instead of one
+    /// `fsync` per file, which was nine tenths of the time), and only then
+    /// are they renamed into place, so after a crash each file is whole:
+    /// old or new.
+    fn finish_existing(&self, done: Done) -> Result<Vec<(PathBuf, Outcome)>> {
+        if done.staged.is_empty() {
+            return Ok(done.outcomes);
+        }
+        let dir = &self.dir;
+        flush(dir).map_err(|e| Error::io(dir, e))?;
+        for (temp, path) in done.staged {
+            // On failure the temporary files not yet renamed are removed
+            // when dropped; the files renamed so far are whole.
+            temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        }
+        // The renames themselves are durable once their folders are.
+        for folder in std::iter::once(dir).chain(&self.folders) {
+            sync_folder(folder).map_err(|e| Error::io(folder, e))?;
+        }
+        Ok(done.outcomes)
+    }
+
+    /// Close the queue and wait for the thread: what it did, or its error.
+    fn stop(&mut self) -> Result<Done> {
+        drop(self.queue.take());
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(done)) => done,
+            Some(Err(_)) => Err(Error::Failed(
+                "internal error: the file writer failed".into(),
+            )),
+            None => Err(Error::Failed(
+                "internal error: the file writer was stopped twice".into(),
+            )),
+        }
+    }
+}
+
+impl Drop for Writer {
+    /// Unfinished (an error while the files were handed over): the thread
+    /// is waited for before the staging folder and the staged files go,
+    /// so nothing it creates is left behind.
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.stop();
+        }
+    }
+}
+
+/// Where the writer thread writes.
+struct Target {
+    dir: PathBuf,
+    /// The staging folder of a new folder; `None` for an existing one.
+    staging: Option<PathBuf>,
+    force: bool,
+}
+
+impl Target {
+    /// Write every file that comes, until the queue closes or one fails
+    /// (then the queue is dropped, which tells `Writer::add`).
+    fn write_each(self, batches: std::sync::mpsc::Receiver<Vec<Item>>) -> Result<Done> {
+        let mut done = Done::default();
+        for item in batches.into_iter().flatten() {
+            let path = self.dir.join(&item.name);
+            let outcome = match &self.staging {
+                Some(staging) => {
+                    create_exclusive(
+                        &staging.join(&item.name),
+                        item.content.as_bytes(),
+                        item.private,
+                    )
+                    .map_err(|e| Error::io(&path, e))?;
+                    Outcome::Wrote
+                }
+                None => {
+                    let outcome = decide(&path, item.content.as_bytes(), self.force)?;
+                    if outcome == Outcome::Wrote {
+                        let temp = stage(&path, item.content.as_bytes(), item.private)
+                            .map_err(|e| Error::io(&path, e))?;
+                        done.staged.push((temp, path.clone()));
+                    }
+                    outcome
+                }
+            };
+            done.outcomes.push((path, outcome));
+        }
+        Ok(done)
+    }
+}
+
+/// The folder `dir` is in (`.` for a bare name).
+fn parent_of(dir: &Path) -> &Path {
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Check an existing folder's names and make its sub-folders: nothing is
+/// written when a name is refused.
+fn prepare_existing(dir: &Path, names: &[&str], folders: &[PathBuf]) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     // Sub-folders of the output folder (`secrets/`) are checked like the
     // files: a link planted there would redirect every write into it.
-    let folders: Vec<PathBuf> = sub_folders(files)
-        .into_iter()
-        .map(|folder| dir.join(folder))
-        .collect();
     let refused: Vec<String> = folders
         .iter()
         .filter_map(|folder| {
             folder_refusal(folder).map(|why| format!("{}: {why}", folder.display()))
         })
-        .chain(files.iter().filter_map(|file| {
-            let path = dir.join(&file.name);
+        .chain(names.iter().filter_map(|name| {
+            let path = dir.join(name);
             refusal(&path).map(|why| format!("{}: {why}", path.display()))
         }))
         .collect();
@@ -77,7 +374,7 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
             refused.join("\n  ")
         )));
     }
-    for folder in &folders {
+    for folder in folders {
         match fs::create_dir(folder) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                 return Err(Error::io(folder, e))
@@ -85,48 +382,15 @@ pub fn write_all(dir: &Path, files: &[OutputFile], force: bool) -> Result<Vec<(P
             _ => {}
         }
     }
-    let outcomes: Vec<(PathBuf, Outcome)> = files
-        .iter()
-        .map(|file| {
-            let path = dir.join(&file.name);
-            let outcome = decide(&path, file, force)?;
-            Ok((path, outcome))
-        })
-        .collect::<Result<_>>()?;
-    // Every new content goes into its temporary file first; one flush then
-    // makes all of them durable at once (instead of one `fsync` per file,
-    // which was nine tenths of the time), and only then are they renamed
-    // into place, so after a crash each file is whole: old or new.
-    let mut staged = Vec::new();
-    for ((path, outcome), file) in outcomes.iter().zip(files) {
-        if *outcome == Outcome::Wrote {
-            let temp = stage(path, file.content.as_bytes(), file.private)
-                .map_err(|e| Error::io(path, e))?;
-            staged.push((temp, path));
-        }
-    }
-    if staged.is_empty() {
-        return Ok(outcomes);
-    }
-    flush(dir).map_err(|e| Error::io(dir, e))?;
-    for (temp, path) in staged {
-        // On failure the temporary files not yet renamed are removed when
-        // dropped; the files renamed so far are whole.
-        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    }
-    // The renames themselves are durable once their folders are.
-    for folder in std::iter::once(dir).chain(folders.iter().map(PathBuf::as_path)) {
-        sync_folder(folder).map_err(|e| Error::io(folder, e))?;
-    }
-    Ok(outcomes)
+    Ok(())
 }
 
 /// The sub-folders the files go into, relative to the output folder: every
 /// level (`overlays/` and `overlays/prod/`), outermost first.
-fn sub_folders(files: &[OutputFile]) -> Vec<&Path> {
-    let mut folders: Vec<&Path> = files
+fn sub_folders<'a>(names: &[&'a str]) -> Vec<&'a Path> {
+    let mut folders: Vec<&Path> = names
         .iter()
-        .filter_map(|file| Path::new(&file.name).parent())
+        .filter_map(|name| Path::new(*name).parent())
         .flat_map(Path::ancestors)
         .filter(|parent| !parent.as_os_str().is_empty())
         .collect();
@@ -135,27 +399,28 @@ fn sub_folders(files: &[OutputFile]) -> Vec<&Path> {
     folders
 }
 
-/// Write `files` as the new folder `dir`, when nothing is at `dir` yet: all
-/// of them go into a hidden folder created beside it under an unpredictable
-/// name (`.NAME.XXXXXX.tmp`), one flush makes them durable, and one rename
-/// puts the whole folder in place. There is nothing to compare or protect,
-/// so this skips the per-file checks and renames of an existing folder
-/// (a rename per file was most of the time left after the single flush),
-/// and the folder appears complete or not at all. `None` when `dir` exists
-/// (or appeared meanwhile): the caller then writes file by file.
-fn write_new_folder(dir: &Path, files: &[OutputFile]) -> Result<Option<Vec<(PathBuf, Outcome)>>> {
+/// The hidden folder a new folder `dir` is built in, when nothing is at
+/// `dir` yet: created beside it under an unpredictable name
+/// (`.NAME.XXXXXX.tmp`), with the sub-folders the files go into. One flush
+/// then makes everything in it durable, and one rename puts the whole
+/// folder in place (`Writer::finish`). There is nothing to compare or
+/// protect, so this skips the per-file checks and renames of an existing
+/// folder (a rename per file was most of the time left after the single
+/// flush), and the folder appears complete or not at all. `None` when
+/// `dir` exists: the files are then written file by file.
+fn new_folder(dir: &Path, names: &[&str]) -> Result<Option<tempfile::TempDir>> {
     // `.`, `..` and `/` have no name of their own to rename onto.
-    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+    let Some(name) = dir.file_name() else {
         return Ok(None);
     };
+    if dir.parent().is_none() {
+        return Ok(None);
+    }
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         _ => return Ok(None),
     }
-    let parent = match parent.as_os_str().is_empty() {
-        true => Path::new("."),
-        false => parent,
-    };
+    let parent = parent_of(dir);
     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     // Created with the mode `create_dir` gives (the umask applies), since
     // it becomes the output folder; removed with everything in it when
@@ -165,45 +430,10 @@ fn write_new_folder(dir: &Path, files: &[OutputFile]) -> Result<Option<Vec<(Path
         .suffix(".tmp")
         .tempdir_in(parent)
         .map_err(|e| Error::io(dir, e))?;
-    let folders = sub_folders(files);
-    for folder in &folders {
+    for folder in sub_folders(names) {
         fs::create_dir(staging.path().join(folder)).map_err(|e| Error::io(dir.join(folder), e))?;
     }
-    for file in files {
-        create_exclusive(
-            &staging.path().join(&file.name),
-            file.content.as_bytes(),
-            file.private,
-        )
-        .map_err(|e| Error::io(dir.join(&file.name), e))?;
-    }
-    flush(parent).map_err(|e| Error::io(parent, e))?;
-    // Where there is no `syncfs`, the folders' names are flushed one by one.
-    #[cfg(not(target_os = "linux"))]
-    for folder in folders
-        .iter()
-        .map(|folder| staging.path().join(folder))
-        .chain(std::iter::once(staging.path().to_path_buf()))
-    {
-        sync_folder(&folder).map_err(|e| Error::io(dir, e))?;
-    }
-    if let Err(e) = fs::rename(staging.path(), dir) {
-        return match fs::symlink_metadata(dir) {
-            // Something took the name meanwhile: the staged folder goes
-            // (dropped), and the files are written into what is there now.
-            Ok(_) => Ok(None),
-            Err(_) => Err(Error::io(dir, e)),
-        };
-    }
-    // Renamed: there is nothing left under the staging name to remove.
-    let _ = staging.keep();
-    sync_folder(parent).map_err(|e| Error::io(parent, e))?;
-    Ok(Some(
-        files
-            .iter()
-            .map(|file| (dir.join(&file.name), Outcome::Wrote))
-            .collect(),
-    ))
+    Ok(Some(staging))
 }
 
 /// Create `path`, which must not exist (`O_EXCL`, never through a link),
@@ -230,9 +460,9 @@ fn create_exclusive(path: &Path, content: &[u8], private: bool) -> std::io::Resu
     Ok(())
 }
 
-/// What `write_all` does with one file, decided before anything is written.
-fn decide(path: &Path, file: &OutputFile, force: bool) -> Result<Outcome> {
-    Ok(match holds(path, file.content.as_bytes())? {
+/// What the writer does with one file of an existing folder.
+fn decide(path: &Path, content: &[u8], force: bool) -> Result<Outcome> {
+    Ok(match holds(path, content)? {
         None => Outcome::Wrote,
         Some(true) => Outcome::Unchanged,
         Some(false) if force => Outcome::Wrote,
@@ -571,6 +801,106 @@ mod tests {
             fs::read_dir(parent.path()).unwrap().count(),
             0,
             "neither the folder nor its staging folder is left"
+        );
+    }
+
+    /// The files of a folder and its sub-folders, hidden ones included.
+    fn everything_in(dir: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if path.is_dir() {
+                for inner in everything_in(&path) {
+                    found.push(format!(
+                        "{}/{inner}",
+                        path.file_name().unwrap().to_string_lossy()
+                    ));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_new_folder_stopped_while_files_are_handed_over_leaves_nothing_behind() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("k8s");
+        let names = ["a.yaml", "secrets/b.yaml", "c.yaml"];
+        let err = write_with(&dir, &names, false, |writer| {
+            writer.add("a.yaml", "a\n".into(), false)?;
+            writer.add("secrets/b.yaml", "b\n".into(), true)?;
+            // What renders the next file fails.
+            Err(Error::Failed("rendering stopped".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "rendering stopped");
+        assert_eq!(
+            everything_in(parent.path()),
+            Vec::<String>::new(),
+            "neither the folder nor its staging folder is left"
+        );
+    }
+
+    #[test]
+    fn an_existing_folder_stopped_while_files_are_handed_over_keeps_every_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = vec![
+            OutputFile::new("a.yaml", "a\n"),
+            OutputFile::new("secrets/b.yaml", "b\n"),
+        ];
+        write_all(dir.path(), &set, false).unwrap();
+        let err = write_with(dir.path(), &["a.yaml", "secrets/b.yaml"], true, |writer| {
+            writer.add("a.yaml", "a2\n".into(), false)?;
+            Err(Error::Failed("rendering stopped".into()))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "rendering stopped");
+        assert_eq!(
+            everything_in(dir.path()),
+            ["a.yaml", "secrets", "secrets/b.yaml"]
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a\n"
+        );
+    }
+
+    #[test]
+    fn a_file_the_writer_cannot_write_stops_it_naming_the_path_and_nothing_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let set = vec![
+            OutputFile::new("a.yaml", "a\n"),
+            OutputFile::new("b.yaml", "b\n"),
+        ];
+        write_all(dir.path(), &set, false).unwrap();
+        let names = ["a.yaml", "b.yaml", "c.yaml"];
+        let err = write_with(dir.path(), &names, true, |writer| {
+            // Checked when the writer started; a folder appears meanwhile.
+            fs::remove_file(dir.path().join("b.yaml")).unwrap();
+            fs::create_dir(dir.path().join("b.yaml")).unwrap();
+            writer.add("a.yaml", "a2\n".into(), false)?;
+            writer.add("b.yaml", "b2\n".into(), false)?;
+            // The writer may take a moment to stop: every later file is
+            // refused, with the writer's error.
+            for _ in 0..(QUEUE + 2) * BATCH {
+                writer.add("c.yaml", "c\n".into(), false)?;
+            }
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        let path = dir.path().join("b.yaml").display().to_string();
+        assert!(err.starts_with(&format!("{path}: found a folder")), "{err}");
+        assert_eq!(
+            everything_in(dir.path()),
+            ["a.yaml", "b.yaml"],
+            "no temporary file left"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+            "a\n"
         );
     }
 

@@ -71,13 +71,29 @@ pub struct Build {
 pub struct EnvironmentBuild {
     pub name: String,
     pub namespace: String,
+    /// Its objects; empty unless `keep.objects` (see `Build::keep_all_objects`).
     pub manifests: Vec<Manifest>,
+    /// Its checked model, from which the objects are rendered.
+    pub project: Project,
 }
 
 impl Build {
-    /// The text of `kustomization.yaml` for these manifests.
+    /// The text of `kustomization.yaml` for these objects (their names
+    /// are enough, kept or not).
     pub fn kustomization(&self) -> String {
-        render::kustomization(&self.project, &self.manifests)
+        render::kustomization(&self.project, &self.objects)
+    }
+
+    /// Keep the objects and each environment's, rendered now when only
+    /// their names were kept: the overlays of a state with environments
+    /// are made from both sets of objects.
+    pub fn keep_all_objects(&mut self) {
+        if !self.keep.objects {
+            self.render_objects();
+            for environment in &mut self.environments {
+                environment.manifests = render::render(&environment.project);
+            }
+        }
     }
 
     /// Every object in apply order, one at a time: the kept ones, or
@@ -90,8 +106,9 @@ impl Build {
         render::for_each(&self.project, |manifest| each(&manifest))
     }
 
-    /// Render the objects from the project (its values were filled) and
-    /// keep them from now on, in place of any kept before.
+    /// Render the objects from the project and keep them from now on, in
+    /// place of any kept before: once its values are filled, or when only
+    /// their names were kept.
     pub fn render_objects(&mut self) {
         self.manifests = render::render(&self.project);
         self.keep.objects = true;
@@ -319,8 +336,9 @@ pub fn from_document(
                     if let Some((project, manifests, _)) = env_outcome {
                         built.push(EnvironmentBuild {
                             name: environment.name.clone(),
-                            namespace: project.namespace,
+                            namespace: project.namespace.clone(),
                             manifests,
+                            project,
                         });
                     }
                 }

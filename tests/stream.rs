@@ -152,3 +152,117 @@ fn an_invalid_state_prints_nothing_even_when_its_error_is_in_the_last_service() 
         assert!(err.contains("found \"80a\""), "{err}");
     }
 }
+
+/// `render --output-dir` writes each object as it is rendered (a writer
+/// thread creates the files while the next ones are rendered): a new
+/// folder must still hold exactly one file per object, the bytes the
+/// stream prints, reported in apply order with `kustomization.yaml` last,
+/// the Secrets owner-only and everything else with the mode any new file
+/// gets; an existing folder with one changed object gets only that file
+/// rewritten (with `--force`; skipped without).
+#[test]
+fn files_are_the_printed_objects_in_apply_order_and_only_a_changed_one_is_rewritten() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::TempDir::new().unwrap();
+    let state = tmp.path().join("state.yaml");
+    std::fs::write(&state, states::state(24)).unwrap();
+    let dir = tmp.path().join("deploy/out");
+    let render = |state: &std::path::Path, extra: &[&str]| {
+        wizard()
+            .args(["render", "-f"])
+            .arg(state)
+            .arg("--output-dir")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = render(&state, &[]);
+    assert_success(&output);
+    let report = String::from_utf8(output.stdout).unwrap();
+    let written: Vec<&str> = report
+        .lines()
+        .map(|line| line.strip_prefix("wrote     ").expect(line))
+        .collect();
+    // The printed objects, Secrets included, in the same order.
+    let stream = printed(&state, &["--include-secrets"]);
+    let docs: Vec<&str> = stream.split("---\n").skip(1).collect();
+    assert_eq!(written.len(), docs.len() + 1, "{report}");
+    assert_eq!(
+        written.last().unwrap(),
+        &dir.join("kustomization.yaml").display().to_string()
+    );
+    let plain = tmp.path().join("plain");
+    std::fs::write(&plain, "").unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for (path, doc) in written.iter().zip(&docs) {
+        let path = std::path::Path::new(path);
+        assert_eq!(
+            &std::fs::read_to_string(path).unwrap(),
+            doc,
+            "{}",
+            path.display()
+        );
+        let expected = match doc.contains("\nkind: Secret\n") {
+            true => 0o600,
+            false => mode(&plain),
+        };
+        assert_eq!(mode(path), expected, "{}", path.display());
+    }
+    let (files, _) = common::read_dir(&dir);
+    assert_eq!(files.len(), written.len(), "no other file in the folder");
+    let beside: Vec<_> = std::fs::read_dir(tmp.path().join("deploy"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["out"], "no staging folder left beside it");
+
+    // One service changed: its Deployment differs, nothing else.
+    let edited = tmp.path().join("edited.yaml");
+    let text = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(&edited, text.replacen("web:1.4.0\n", "web:1.5.0\n", 1)).unwrap();
+    let inodes = || -> Vec<u64> {
+        written
+            .iter()
+            .map(|path| std::fs::metadata(path).unwrap().ino())
+            .collect()
+    };
+    let before = inodes();
+    let changed = dir.join("web-0-deployment.yaml").display().to_string();
+    let skipped = render(&edited, &[]);
+    assert_eq!(skipped.status.code(), Some(1));
+    let lines = String::from_utf8(skipped.stdout).unwrap();
+    assert_eq!(
+        lines
+            .lines()
+            .filter(|l| !l.starts_with("unchanged "))
+            .collect::<Vec<_>>(),
+        [format!(
+            "skipped   {changed} (differs from what would be written; --force overwrites it)"
+        )]
+    );
+    assert_eq!(inodes(), before, "nothing rewritten without --force");
+    let forced = render(&edited, &["--force"]);
+    assert_success(&forced);
+    let lines = String::from_utf8(forced.stdout).unwrap();
+    assert_eq!(lines.lines().count(), written.len(), "{lines}");
+    assert_eq!(
+        lines
+            .lines()
+            .filter(|l| !l.starts_with("unchanged "))
+            .collect::<Vec<_>>(),
+        [format!("wrote     {changed}")]
+    );
+    let after = inodes();
+    for ((path, old), new) in written.iter().zip(&before).zip(&after) {
+        assert_eq!(
+            old == new,
+            *path != changed,
+            "{path} replaced iff it changed"
+        );
+    }
+    assert!(std::fs::read_to_string(&changed)
+        .unwrap()
+        .contains("web:1.5.0"));
+}

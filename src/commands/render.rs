@@ -24,15 +24,13 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         allow_unset: args.allow_unset,
         secrets: args.include_secret_values,
     };
-    let keep = match args.output {
-        None => Keep::ALL,
-        // A printed set is rendered again object by object as it is
-        // written (so its memory is that of one object), unless Secret
-        // values are filled from the environment: they fill kept objects.
-        Some(_) => Keep {
-            objects: request.secrets,
-            environments: false,
-        },
+    // Printed or written, the objects are rendered again one by one as
+    // they go out (so memory is that of one object), unless Secret values
+    // are filled from the environment: they fill kept objects. Files need
+    // the environments (the overlays).
+    let keep = Keep {
+        objects: request.secrets,
+        environments: args.output.is_none(),
     };
     let build = super::values::load(
         global,
@@ -44,6 +42,11 @@ pub fn run(global: &GlobalArgs, args: &RenderArgs) -> Result<i32> {
         &args.env_file,
     )?;
     let Some(format) = args.output else {
+        // The overlays of environments are made from the kept objects.
+        let mut build = build;
+        if !build.environments.is_empty() {
+            build.keep_all_objects();
+        }
         write_files(&build, args)?;
         return Ok(EXIT_OK);
     };
@@ -119,7 +122,7 @@ pub fn file_set(build: &Build) -> Vec<OutputFile> {
             private: manifest.is_secret(),
         });
     }
-    files.push(OutputFile::new("kustomization.yaml", build.kustomization()));
+    files.push(OutputFile::new(KUSTOMIZATION, build.kustomization()));
     if build.environments.is_empty() {
         return files;
     }
@@ -155,6 +158,9 @@ pub fn file_set(build: &Build) -> Vec<OutputFile> {
 /// Where the base goes when the state has environments.
 const BASE_DIR: &str = "base";
 
+/// The file that lists the others, and records what render wrote.
+const KUSTOMIZATION: &str = "kustomization.yaml";
+
 fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     let dir = match args.output_dir.as_deref() {
         // The command line may point anywhere.
@@ -167,27 +173,34 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
             dir
         }
     };
-    let mut files = file_set(build);
+    let streamed = build.environments.is_empty();
+    let whole = match streamed {
+        true => Vec::new(),
+        false => file_set(build),
+    };
+    let names: Vec<&str> = match streamed {
+        true => build
+            .objects
+            .iter()
+            .map(|id| id.file_name.as_str())
+            .chain(std::iter::once(KUSTOMIZATION))
+            .collect(),
+        false => whole.iter().map(|file| file.name.as_str()).collect(),
+    };
     // What the previous render wrote, read before this one replaces it;
     // stale files that stay are recorded again, so --prune can still
     // remove them later.
-    let previous = read_record(&dir.join("kustomization.yaml"))
+    let previous = read_record(&dir.join(KUSTOMIZATION))
         .and_then(|text| render::record::written(&text))
         .unwrap_or_default();
-    let current: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let current: Vec<&str> = current.iter().map(String::as_str).collect();
-    let stale = render::record::stale(&previous, &current);
-    if !args.prune {
-        if let Some(record) = files.iter_mut().find(|f| f.name == "kustomization.yaml") {
-            let kept: Vec<&String> = stale
-                .iter()
-                .filter(|name| is_regular_file(&dir.join(name)))
-                .collect();
-            record.content =
-                render::record::with_secret_files(std::mem::take(&mut record.content), &kept);
-        }
-    }
-    let outcomes = files::write_all(&dir, &files, args.force)?;
+    let stale = render::record::stale(&previous, &names);
+    let outcomes = match streamed {
+        true => write_streamed(build, &dir, &names, &stale, args)?,
+        // With environments (base/ and overlays/, no kustomization.yaml
+        // at the top to record anything in) the files are made whole
+        // first: the overlays are made from the base's objects.
+        false => files::write_all(&dir, &whole, args.force)?,
+    };
     // One write for the whole report: ten thousand files are as many lines.
     let mut report = String::new();
     let mut skipped = 0;
@@ -208,7 +221,7 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
     // A reader that went away (`| head`) does not undo the files written.
     let _ = super::emit(&report);
     clean_up(&dir, &stale, args.prune)?;
-    let secrets = build.manifests.iter().filter(|m| m.is_secret()).count();
+    let secrets = build.objects.iter().filter(|id| id.is_secret()).count();
     if secrets > 0 {
         let base = match build.environments.is_empty() {
             true => dir.clone(),
@@ -226,6 +239,33 @@ fn write_files(build: &Build, args: &RenderArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The objects, each rendered again and handed to the writer thread as
+/// YAML while that thread writes the ones before, then `kustomization.yaml`,
+/// which records the stale files that stay (unless `--prune`).
+fn write_streamed(
+    build: &Build,
+    dir: &Path,
+    names: &[&str],
+    stale: &[String],
+    args: &RenderArgs,
+) -> Result<Vec<(PathBuf, Outcome)>> {
+    let kept: Vec<&String> = match args.prune {
+        true => Vec::new(),
+        false => stale
+            .iter()
+            .filter(|name| is_regular_file(&dir.join(name)))
+            .collect(),
+    };
+    let record = render::record::with_secret_files(build.kustomization(), &kept);
+    files::write_with(dir, names, args.force, |writer| {
+        build.for_each(|m| {
+            let content = crate::yaml::value_to_string(&m.object);
+            writer.add(m.file_name.as_str(), content, m.is_secret())
+        })?;
+        writer.add(KUSTOMIZATION, record.clone(), false)
+    })
 }
 
 /// The previous `kustomization.yaml`, read only when it is a regular file

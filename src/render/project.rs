@@ -11,7 +11,7 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, ServiceBackendPort,
 };
 
-use super::{meta, service, Built, Manifest, Phase};
+use super::{meta, service, Built, ObjectId, Phase};
 use crate::model::{Project, Service};
 
 /// The Namespace object, when the namespace is not `default`.
@@ -145,8 +145,8 @@ pub fn autoscaler<'a>(project: &'a Project, svc: &'a Service) -> Option<Built<'a
 /// `kubectl apply -k <dir>` applies the same set, except the Secrets:
 /// their placeholders would replace live values (they are applied by
 /// `kubectl wizard apply`, which keeps live values, or created by hand).
-pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
-    let files: Vec<&str> = manifests
+pub fn kustomization(project: &Project, objects: &[ObjectId]) -> String {
+    let files: Vec<&str> = objects
         .iter()
         .filter(|m| !m.is_secret())
         .map(|m| m.file_name.as_str())
@@ -159,7 +159,7 @@ pub fn kustomization(project: &Project, manifests: &[Manifest]) -> String {
         "resources": files,
     }));
     // The Secret files are recorded too, so a later render knows it wrote them.
-    let secrets: Vec<&str> = manifests
+    let secrets: Vec<&str> = objects
         .iter()
         .filter(|m| m.is_secret())
         .map(|m| m.file_name.as_str())

@@ -15,6 +15,7 @@ pub struct SyntaxError {
 }
 
 mod block;
+mod flow;
 mod json;
 mod load;
 mod rewrite;

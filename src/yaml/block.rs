@@ -18,6 +18,7 @@
 
 use serde_json::{Map, Value};
 
+use super::flow::{separated, Cursor};
 use super::load::resolve_plain;
 use super::tally::{Keys, Tally};
 use super::Split;
@@ -64,11 +65,22 @@ fn key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/')
 }
 
-impl Reader<'_, '_> {
+impl Cursor for Reader<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
+    fn step(&mut self) {
+        self.at += 1;
+    }
+
+    /// Inside a flow collection on one line, only spaces.
+    fn skip_blank(&mut self) {
+        self.spaces();
+    }
+}
+
+impl Reader<'_, '_> {
     fn byte_at(&self, at: usize) -> Option<u8> {
         self.bytes.get(at).copied()
     }
@@ -382,60 +394,31 @@ impl Reader<'_, '_> {
         self.tally.open(depth)?;
         self.at += 1;
         let mut map = Map::new();
-        self.spaces();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Some(Value::Object(map));
-        }
-        loop {
-            self.spaces();
-            let key = self.key()?;
-            self.tally.count()?;
-            if key == "<<" || self.peek() != Some(b' ') {
+        separated(self, b'}', |reader| {
+            let key = reader.key()?;
+            reader.tally.count()?;
+            if key == "<<" || reader.peek() != Some(b' ') {
                 return None;
             }
-            let value = self.flow_value(depth + 1)?;
-            if map.insert(key, value).is_some() {
-                return None;
-            }
-            self.spaces();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(Value::Object(map));
-                }
-                _ => return None,
-            }
-        }
+            let value = reader.flow_value(depth + 1)?;
+            map.insert(key, value).is_none().then_some(())
+        })?;
+        Some(Value::Object(map))
     }
 
     fn flow_list(&mut self, depth: usize, split: bool) -> Option<Value> {
         self.tally.open(depth)?;
         self.at += 1;
         let mut items = Vec::new();
-        self.spaces();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Some(Value::Array(items));
-        }
-        loop {
-            let item = self.flow_value(depth + 1)?;
-            if split {
-                self.tally.hand_over(item);
-            } else {
-                items.push(item);
+        separated(self, b']', |reader| {
+            let item = reader.flow_value(depth + 1)?;
+            match split {
+                true => reader.tally.hand_over(item),
+                false => items.push(item),
             }
-            self.spaces();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(Value::Array(items));
-                }
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
+        Some(Value::Array(items))
     }
 
     /// A value inside a flow collection, up to its `,`, `}` or `]`.

@@ -16,6 +16,7 @@
 
 use serde_json::{Map, Value};
 
+use super::flow::{separated, Cursor};
 use super::load::resolve_plain;
 use super::tally::{Keys, Tally};
 use super::Split;
@@ -30,12 +31,12 @@ pub fn parse(text: &str, split: &mut dyn Split) -> Option<Value> {
         at: 0,
         tally: Tally::new(split),
     };
-    reader.blank();
+    reader.skip_blank();
     if reader.peek() != Some(b'{') {
         return None;
     }
     let value = reader.value(0, Some(&mut Vec::new()))?;
-    reader.blank();
+    reader.skip_blank();
     (reader.at == reader.bytes.len()).then_some(value)
 }
 
@@ -48,28 +49,34 @@ struct Reader<'t, 's> {
     tally: Tally<'s>,
 }
 
-impl Reader<'_, '_> {
+impl Cursor for Reader<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
-    /// Skip JSON's white space: space, tab, line feed, carriage return.
-    fn blank(&mut self) {
+    fn step(&mut self) {
+        self.at += 1;
+    }
+
+    /// JSON's white space: space, tab, line feed, carriage return.
+    fn skip_blank(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
+}
 
+impl Reader<'_, '_> {
     /// Consume `byte` (after white space), or fail.
     fn expect(&mut self, byte: u8) -> Option<()> {
-        self.blank();
+        self.skip_blank();
         (self.peek() == Some(byte)).then(|| self.at += 1)
     }
 
     /// The value starting at the next non-blank character. `depth` is the
     /// number of lists and maps it is inside, `keys` the way to it.
     fn value(&mut self, depth: usize, keys: Keys<'_>) -> Option<Value> {
-        self.blank();
+        self.skip_blank();
         match self.peek()? {
             b'{' => self.object(depth, keys),
             b'[' => {
@@ -97,71 +104,42 @@ impl Reader<'_, '_> {
     fn object(&mut self, depth: usize, mut keys: Keys<'_>) -> Option<Value> {
         self.open(depth)?;
         let mut map = Map::new();
-        self.blank();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Some(Value::Object(map));
-        }
-        loop {
-            self.blank();
-            if self.peek() != Some(b'"') {
+        separated(self, b'}', |reader| {
+            if reader.peek() != Some(b'"') {
                 return None;
             }
-            self.tally.count()?;
-            let key = self.string()?;
-            self.expect(b':')?;
+            reader.tally.count()?;
+            let key = reader.string()?;
+            reader.expect(b':')?;
             // The way down is followed only as deep as `Split` is asked.
             let value = match keys.as_deref_mut().filter(|k| k.len() < 2) {
                 Some(way) => {
                     way.push(key.clone());
-                    let value = self.value(depth + 1, Some(&mut *way));
+                    let value = reader.value(depth + 1, Some(&mut *way));
                     way.pop();
                     value?
                 }
-                None => self.value(depth + 1, None)?,
+                None => reader.value(depth + 1, None)?,
             };
             // A key given twice: the YAML reader reports it at its line.
-            if map.insert(key, value).is_some() {
-                return None;
-            }
-            self.blank();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(Value::Object(map));
-                }
-                _ => return None,
-            }
-        }
+            map.insert(key, value).is_none().then_some(())
+        })?;
+        Some(Value::Object(map))
     }
 
     /// A list; its items go to the `Split` when `split`.
     fn array(&mut self, depth: usize, split: bool) -> Option<Value> {
         self.open(depth)?;
         let mut items = Vec::new();
-        self.blank();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Some(Value::Array(items));
-        }
-        loop {
-            let item = self.value(depth + 1, None)?;
-            if split {
-                self.tally.hand_over(item);
-            } else {
-                items.push(item);
+        separated(self, b']', |reader| {
+            let item = reader.value(depth + 1, None)?;
+            match split {
+                true => reader.tally.hand_over(item),
+                false => items.push(item),
             }
-            self.blank();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(Value::Array(items));
-                }
-                _ => return None,
-            }
-        }
+            Some(())
+        })?;
+        Some(Value::Array(items))
     }
 
     /// `true`, `false` or `null`.

@@ -273,16 +273,10 @@ fn env_lists(project: &mut Project) -> Vec<&mut Vec<EnvVar>> {
 /// `${NAME}`s of `variable` values that were not filled: `(path, name)`.
 pub type Unset = Vec<(String, String)>;
 
-/// Fill the `variable` values of a project; the ones left unset are
-/// returned with the path of their env entry.
-pub fn fill_project(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -> Unset {
-    fill_values(project, lookup).0
-}
-
-/// Like `fill_project`; also whether any value changed, so that the
-/// objects are rendered again only then (a second render of every object
-/// was ~5% of an apply's CPU time, all of it before its first request).
-fn fill_values(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -> (Unset, bool) {
+/// Fill the `variable` values of a project: the ones left unset, with the
+/// path of their env entry, and whether any value changed (objects kept
+/// from before are rendered again only then).
+fn fill_project(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -> (Unset, bool) {
     let mut unset = Vec::new();
     let mut changed = false;
     for list in env_lists(project) {
@@ -304,7 +298,7 @@ fn fill_values(project: &mut Project, lookup: &dyn Fn(&str) -> Option<String>) -
 /// path of their env entry.
 pub fn placeholders(project: &Project) -> Unset {
     let mut project = project.clone();
-    fill_project(&mut project, &|_| None)
+    fill_project(&mut project, &|_| None).0
 }
 
 /// Secret keys filled from the environment, and the ones not found there
@@ -365,7 +359,7 @@ pub fn apply(
     let lookup = |name: &str| values.get(name);
     let mut filled = Filled::default();
     if request.variables {
-        let (unset, changed) = fill_values(&mut build.project, &lookup);
+        let (unset, changed) = fill_project(&mut build.project, &lookup);
         if !unset.is_empty() && !request.allow_unset {
             let mut problems = Diagnostics::default();
             for (path, name) in &unset {

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::Instant;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
@@ -35,8 +35,8 @@ pub struct Shared {
     pub store: Mutex<Store>,
     pub faults: FaultHandle,
     pub requests: Mutex<Vec<RequestRecord>>,
-    /// Arrival to answer of each request (`TestApiServer::answer_times`).
-    pub answer_times: Mutex<Vec<Duration>>,
+    /// Arrival and answer of each request (`TestApiServer::answers`).
+    pub answers: Mutex<Vec<Answered>>,
     pub token: String,
     /// Whether requests without credentials are served.
     pub allow_anonymous: bool,
@@ -50,6 +50,15 @@ pub struct Shared {
     /// `TestApiServer::take_peak_in_flight` (a client's concurrency).
     pub in_flight: AtomicUsize,
     pub peak_in_flight: AtomicUsize,
+}
+
+/// When one request arrived and when it was answered (its injected
+/// latency included), and whether it was a write (not a GET).
+#[derive(Debug, Clone, Copy)]
+pub struct Answered {
+    pub arrived: Instant,
+    pub answered: Instant,
+    pub write: bool,
 }
 
 /// Counts a request as in flight while it lives (also when a dropped
@@ -178,11 +187,17 @@ where
     let service = service_fn(move |req| {
         let (shared, client_user) = (Arc::clone(&shared), client_user.clone());
         async move {
-            let arrived = std::time::Instant::now();
+            let arrived = Instant::now();
+            let write = req.method() != hyper::Method::GET;
             let counted = InFlight::enter(&shared);
             let answer = handle(req, Arc::clone(&shared), client_user).await;
             drop(counted);
-            lock(&shared.answer_times).push(arrived.elapsed());
+            let answered = Instant::now();
+            lock(&shared.answers).push(Answered {
+                arrived,
+                answered,
+                write,
+            });
             answer
         }
     });

@@ -14,6 +14,9 @@
 //! time of the tool (user + system), the CPU time of the test API server
 //! (it runs in this process) and the requests the server received: on a
 //! machine of 2 shared cores the CPU shows what the wall time hides.
+//! The lines of kubectl-wizard also say where the wall time outside the
+//! requests goes: from the start to the first request's arrival, from
+//! then to the first write's, and from the last answer to the exit.
 //!
 //! `--idle-objects N` then measures the test API server itself: the CPU
 //! time it spends over 5 idle seconds holding N objects, with its rollout

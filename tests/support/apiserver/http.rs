@@ -221,7 +221,7 @@ where
 /// after the other, on two cores shared with the client under test, and
 /// a 5 ms round trip took 5.65 ms on average: the test server's cost, not
 /// the client's. Work longer than half the latency still delays the
-/// answer; a request whose client gave up before the half is not served.
+/// answer.
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,

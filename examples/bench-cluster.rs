@@ -14,6 +14,9 @@
 //! time of the tool (user + system), the CPU time of the test API server
 //! (it runs in this process) and the requests the server received: on a
 //! machine of 2 shared cores the CPU shows what the wall time hides.
+//! The lines of kubectl-wizard also say where the wall time outside the
+//! requests goes: from the start to the first request's arrival, from
+//! then to the first write's, and from the last answer to the exit.
 //!
 //! `--idle-objects N` then measures the test API server itself: the CPU
 //! time it spends over 5 idle seconds holding N objects, with its rollout
@@ -89,13 +92,21 @@ struct Sample {
     /// The sum over those requests of the time from arrival to answer at
     /// the server (the latency and the server's own work).
     answering: Duration,
+    /// Where the wall time outside the requests went: from the start of
+    /// the tool to its first request's arrival (process start, reading the
+    /// state, connecting), from then to the first write's arrival (the
+    /// reads the writes wait for), and from the last answer to the tool's
+    /// exit.
+    to_first: Duration,
+    to_first_write: Duration,
+    after_last: Duration,
 }
 
 impl Tools {
     /// Run a tool and time it; returns the sample and exit status.
     fn time(&self, server: &TestApiServer, program: &Path, args: &[&str]) -> (Sample, i32) {
         let requests = server.requests().len();
-        let answered = server.answer_times().len();
+        let answered = server.answers().len();
         let (children, own) = (cpu(libc::RUSAGE_CHILDREN), cpu(libc::RUSAGE_SELF));
         let start = Instant::now();
         let output = Command::new(program)
@@ -106,13 +117,29 @@ impl Tools {
             .env_remove("KUBECONFIG")
             .output()
             .expect("cannot run the tool");
-        let wall = start.elapsed();
+        let end = Instant::now();
+        let (tool_cpu, server_cpu) = (
+            cpu(libc::RUSAGE_CHILDREN).saturating_sub(children),
+            cpu(libc::RUSAGE_SELF).saturating_sub(own),
+        );
+        let answers = server.answers().split_off(answered);
+        let first = answers.iter().map(|a| a.arrived).min().unwrap_or(end);
+        let first_write = answers
+            .iter()
+            .filter(|a| a.write)
+            .map(|a| a.arrived)
+            .min()
+            .unwrap_or(first);
+        let last = answers.iter().map(|a| a.answered).max().unwrap_or(end);
         let sample = Sample {
-            wall,
-            tool_cpu: cpu(libc::RUSAGE_CHILDREN).saturating_sub(children),
-            server_cpu: cpu(libc::RUSAGE_SELF).saturating_sub(own),
+            wall: end - start,
+            tool_cpu,
+            server_cpu,
             requests: server.requests().len() - requests,
-            answering: server.answer_times()[answered..].iter().sum(),
+            answering: answers.iter().map(|a| a.answered - a.arrived).sum(),
+            to_first: first.saturating_duration_since(start),
+            to_first_write: first_write.saturating_duration_since(first),
+            after_last: end.saturating_duration_since(last),
         };
         let code = output.status.code().unwrap_or(-1);
         if code > 1 {
@@ -135,6 +162,10 @@ fn median(mut samples: Vec<Sample>) -> (Sample, Duration) {
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn ms1(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {
@@ -237,11 +268,14 @@ fn main() {
                 let bound = latency * sample.requests as u32 / c;
                 let answered = sample.answering / c;
                 format!(
-                    "  bound {:>7} ({:.2}×), with the server's answer times {:>7} ({:.2}×)",
+                    "  bound {:>7} ({:.2}×), with the server's answer times {:>7} ({:.2}×); first request {}, first write {} later, exit {} after the last answer",
                     ms(bound),
                     ratio(bound),
                     ms(answered),
-                    ratio(answered)
+                    ratio(answered),
+                    ms1(sample.to_first),
+                    ms1(sample.to_first_write),
+                    ms1(sample.after_last),
                 )
             })
             .unwrap_or_default();

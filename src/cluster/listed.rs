@@ -128,7 +128,15 @@ impl Listed {
         );
         let answers = bounded(&wanted, concurrency, |read| async move {
             match read {
-                Read::List(collection) => transport.list(collection).await.map(Answer::Items),
+                // A Secret's managers say which of its keys are the
+                // tool's (`secrets::owned_keys`); no other kind's are read.
+                Read::List(collection) if collection.ends_with("/secrets") => {
+                    transport.list(collection).await.map(Answer::Items)
+                }
+                Read::List(collection) => transport
+                    .list_unmanaged(collection)
+                    .await
+                    .map(Answer::Items),
                 Read::Get(target) => transport.get(target).await.map(Answer::Object),
             }
         })

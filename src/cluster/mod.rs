@@ -21,6 +21,7 @@ pub mod retry;
 pub mod secrets;
 pub mod strip;
 pub mod transport;
+pub mod unmanaged;
 pub mod wait;
 
 use std::future::Future;

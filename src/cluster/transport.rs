@@ -17,6 +17,7 @@ use super::failure::{ApiStatus, Failure};
 use super::log;
 use super::resources;
 use super::retry::{self, Backoff};
+use super::unmanaged;
 use crate::render::Manifest;
 
 /// Where an object lives on the server.
@@ -173,6 +174,14 @@ impl Transport {
         Ok(items(reply.body))
     }
 
+    /// Every object of a collection, without their `managedFields` (see
+    /// `unmanaged`): for what only compares objects or reads their names.
+    pub async fn list_unmanaged(&self, collection: &str) -> Result<Vec<Value>, Failure> {
+        let request = || Request::new(collection).list(&ListParams::default());
+        let reply = self.call_reading(request, read_items).await?;
+        Ok(items(reply.body))
+    }
+
     /// The objects of a collection that match a label selector.
     pub async fn list_selected(
         &self,
@@ -213,7 +222,9 @@ impl Transport {
     }
 
     /// Server-side apply `object`; the reply holds the resulting object
-    /// (code 201 when it was created).
+    /// (code 201 when it was created) without its `managedFields`: no
+    /// caller reads them (`apply -o yaml` leaves them out, diff strips
+    /// them), and reading them was most of the work an answer costs.
     pub async fn apply(
         &self,
         target: &Target,
@@ -222,7 +233,7 @@ impl Transport {
     ) -> Result<Reply, Failure> {
         let request =
             || Request::new(&target.collection).patch(&target.name, params, &Patch::Apply(object));
-        self.call(request).await
+        self.call_reading(request, unmanaged::object).await
     }
 
     /// Create `object` and nothing else: the server answers 409
@@ -245,6 +256,15 @@ impl Transport {
 
     /// Send a request, retrying what a later attempt can cure.
     pub(super) async fn call<F>(&self, build: F) -> Result<Reply, Failure>
+    where
+        F: Fn() -> Result<http::Request<Vec<u8>>, kube::core::request::Error>,
+    {
+        self.call_reading(build, |json| serde_json::from_slice(json))
+            .await
+    }
+
+    /// `call`, with a successful answer read by `read`.
+    async fn call_reading<F>(&self, build: F, read: ReadJson) -> Result<Reply, Failure>
     where
         F: Fn() -> Result<http::Request<Vec<u8>>, kube::core::request::Error>,
     {
@@ -276,24 +296,22 @@ impl Transport {
                     tokio::time::sleep(self.backoff.delay(attempt, wait)).await;
                     attempt += 1;
                 }
-                _ => return self.conclude(outcome, attempt),
+                _ => return self.conclude(outcome, attempt, read),
             }
         }
     }
 
-    fn conclude(&self, outcome: Attempt, attempts: u32) -> Result<Reply, Failure> {
+    fn conclude(&self, outcome: Attempt, attempts: u32, read: ReadJson) -> Result<Reply, Failure> {
         match outcome {
-            Attempt::Answer { code, body, .. } if (200..300).contains(&code) => {
-                match serde_json::from_slice(&body) {
-                    Ok(body) => Ok(Reply { code, body }),
-                    Err(e) => Err(Failure::Rejected(ApiStatus {
-                        code,
-                        message: format!("the answer is not JSON: {e}"),
-                        attempts,
-                        ..ApiStatus::default()
-                    })),
-                }
-            }
+            Attempt::Answer { code, body, .. } if (200..300).contains(&code) => match read(&body) {
+                Ok(body) => Ok(Reply { code, body }),
+                Err(e) => Err(Failure::Rejected(ApiStatus {
+                    code,
+                    message: format!("the answer is not JSON: {e}"),
+                    attempts,
+                    ..ApiStatus::default()
+                })),
+            },
             Attempt::Answer {
                 code: 401, body, ..
             } => {
@@ -415,6 +433,14 @@ impl Transport {
             }
         }
     }
+}
+
+/// How a successful answer's JSON is read.
+type ReadJson = fn(&[u8]) -> serde_json::Result<Value>;
+
+/// A list answer as a list of its items, each without `managedFields`.
+fn read_items(json: &[u8]) -> serde_json::Result<Value> {
+    unmanaged::items(json).map(|items| serde_json::json!({ "items": items }))
 }
 
 /// The items of a list answer, taken out of it (not copied: a list of

@@ -34,6 +34,8 @@
 //! - `requests(&self) -> Vec<RequestRecord>`, `reset_requests(&self)`
 //! - `take_peak_in_flight(&self) -> usize`: the most requests served at
 //!   once since the last call
+//! - `answers(&self) -> Vec<Answered>`: when each request arrived and was
+//!   answered (injected latency included), and whether it was a write
 //! - `wait(self)` blocks forever (the example binary uses it)
 //!
 //! `ServerOptions { port, latency, ready_delay, token, allow_anonymous }`

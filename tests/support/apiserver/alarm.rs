@@ -65,9 +65,14 @@ impl Alarm {
 
     /// A future that is ready `latency` from now, and not before.
     pub fn sleep(&self, latency: Duration) -> Sleep {
+        self.sleep_until(Instant::now() + latency)
+    }
+
+    /// A future that is ready at `deadline`, and not before.
+    pub fn sleep_until(&self, deadline: Instant) -> Sleep {
         Sleep {
             inner: Arc::clone(&self.inner),
-            deadline: Instant::now() + latency,
+            deadline,
             id: None,
         }
     }

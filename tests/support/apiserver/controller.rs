@@ -303,6 +303,7 @@ fn write_status(
             managers,
             writer: MANAGER,
             dry_run: false,
+            old_managers: None,
         },
     );
 }

@@ -193,7 +193,7 @@ pub fn delete(
         if marked == live || options.dry_run {
             return Ok(Reply::ok(marked));
         }
-        return Ok(Reply::ok(store.put(key.clone(), marked, false)));
+        return Ok(Reply::stored(200, store.put(key.clone(), marked, false)));
     }
     if !options.dry_run {
         store.remove(key);

@@ -268,6 +268,7 @@ fn edit_metadata(
             managers,
             writer: MANAGER,
             dry_run: false,
+            old_managers: None,
         },
     );
 }

@@ -131,9 +131,8 @@ fn reject_binary_bodies(req: &ObjectRequest<'_>) -> Result<(), ApiError> {
 
 fn get(store: &Store, req: &ObjectRequest<'_>, name: &str) -> Result<Reply, ApiError> {
     store
-        .get(&req.key(name))
-        .cloned()
-        .map(Reply::ok)
+        .shared(&req.key(name))
+        .map(|object| Reply::stored(200, object))
         .ok_or_else(|| ApiError::not_found(req.rt(), name))
 }
 
@@ -390,6 +389,7 @@ fn create(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, ApiError>
             managers,
             writer: &manager,
             dry_run: req.dry_run()?,
+            old_managers: None,
         },
     ))
 }
@@ -453,6 +453,7 @@ fn write_update(
             managers,
             writer: &manager,
             dry_run: req.dry_run()?,
+            old_managers: None,
         },
     ))
 }
@@ -516,10 +517,7 @@ fn scale_request(store: &mut Store, req: &ObjectRequest<'_>) -> Result<Reply, Ap
         candidate["metadata"]["resourceVersion"] = version.clone();
     }
     let reply = write_update(store, req, name, candidate)?;
-    Ok(Reply {
-        code: reply.code,
-        body: scale::view(&reply.body),
-    })
+    Ok(Reply::ok_with(reply.code, scale::view(&reply.body)))
 }
 
 /// A `/status` write changes only status.
@@ -591,20 +589,22 @@ fn server_side_apply(
     strip_nulls(&mut config);
     typed::check_apply(rt.kind, req.namespace(), name, &config)?;
     let key = req.key(name);
-    let live = store.get(&key).cloned();
+    // The stored object itself, not a copy: nothing changes it before
+    // `commit`, which answers a no-op with it.
+    let live = store.shared(&key);
     match &live {
         Some(live) => check_resource_version(rt, name, &config, live)?,
         None => require_namespace(store, req, name)?,
     }
     let new_object;
-    let base = match &live {
+    let base: &Value = match &live {
         Some(live) => live,
         None => {
             new_object = json!({"metadata": {"name": name}});
             &new_object
         }
     };
-    let managers = live.as_ref().map(read_managed).unwrap_or_default();
+    let managers = live.as_deref().map(read_managed).unwrap_or_default();
     let view = ownable_view(&config, rt.has_status);
     let ty = Type::root(&rt.api_version(), rt.kind);
     let duplicates = fieldset::duplicate_items(&view, ty);
@@ -621,6 +621,7 @@ fn server_side_apply(
     let forgiven = manager == last_applied::KUBECTL
         && live.is_some()
         && last_applied::forgives(base, &view, ty, &managers, rt.has_status);
+    let old_managers = Some(managers.clone());
     let mut applied = ssa::apply(
         base,
         &view,
@@ -631,19 +632,20 @@ fn server_side_apply(
         req.query.flag("force") || forgiven,
     )?;
     if manager == last_applied::KUBECTL {
-        last_applied::update_annotation(live.as_ref(), &config, &mut applied.object);
+        last_applied::update_annotation(live.as_deref(), &config, &mut applied.object);
     }
-    let object = prepare(store, rt, &key, live.as_ref(), applied.object, false)?;
+    let object = prepare(store, rt, &key, live.as_deref(), applied.object, false)?;
     Ok(commit(
         store,
         Commit {
             rt,
             key,
-            live: live.as_ref(),
+            live: live.as_deref(),
             object,
             managers: applied.managers,
             writer: manager,
             dry_run: req.dry_run()?,
+            old_managers,
         },
     ))
 }
@@ -658,12 +660,7 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
             .cloned()
             .ok_or_else(|| ApiError::not_found(rt, name))?;
         if store.async_namespace_deletion {
-            return Ok(Reply::ok(terminate_namespace(
-                store,
-                key,
-                live,
-                options.dry_run,
-            )));
+            return Ok(terminate_namespace(store, key, live, options.dry_run));
         }
         if !options.dry_run {
             store.remove(&key);
@@ -680,9 +677,9 @@ fn delete(store: &mut Store, req: &ObjectRequest<'_>, name: &str) -> Result<Repl
 
 /// Like the real server: the Namespace turns `Terminating` and is
 /// returned; the controller deletes its contents and then it.
-fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_run: bool) -> Value {
+fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_run: bool) -> Reply {
     if live.pointer("/metadata/deletionTimestamp").is_some() {
-        return live;
+        return Reply::ok(live);
     }
     if let Some(meta) = live.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert(
@@ -693,10 +690,10 @@ fn terminate_namespace(store: &mut Store, key: ObjectKey, mut live: Value, dry_r
     live["status"] = json!({"phase": "Terminating"});
     write::canonical_order(&mut live);
     if dry_run {
-        live
+        Reply::ok(live)
     } else {
         // Restart the controller's clock: Terminating lasts one delay.
-        store.put(key, live, true)
+        Reply::stored(200, store.put(key, live, true))
     }
 }
 

@@ -49,6 +49,7 @@ pub use faults::FaultHandle;
 pub use http::TOKEN_USER;
 pub use tls::ClientCertificate;
 
+pub use http::Answered;
 use http::{lock, Shared};
 use router::{ObjectRoute, Query};
 use store::{ObjectKey, Store};
@@ -147,7 +148,7 @@ impl TestApiServer {
             store: Mutex::new(store),
             faults,
             requests: Mutex::new(Vec::new()),
-            answer_times: Mutex::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
             token: options.token.clone(),
             allow_anonymous: options.allow_anonymous,
             address: format!("127.0.0.1:{port}"),
@@ -278,11 +279,11 @@ impl TestApiServer {
         lock(&self.shared.requests).clone()
     }
 
-    /// How long each request took from its arrival to its answer (the
-    /// injected latency included), in the order they were answered: what
-    /// a client cannot shorten, for benchmarks.
-    pub fn answer_times(&self) -> Vec<Duration> {
-        lock(&self.shared.answer_times).clone()
+    /// When each request arrived and was answered (the injected latency
+    /// included), in the order they were answered: what a client cannot
+    /// shorten, and when it had nothing in flight, for benchmarks.
+    pub fn answers(&self) -> Vec<Answered> {
+        lock(&self.shared.answers).clone()
     }
 
     /// The most requests served at once since the server started or this

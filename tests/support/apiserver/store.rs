@@ -2,6 +2,7 @@
 //! one global resourceVersion counter (like etcd's revision).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -36,7 +37,9 @@ impl ObjectKey {
 
 #[derive(Debug)]
 struct Entry {
-    object: Value,
+    /// Shared with the answers that return it unchanged (a read, a no-op
+    /// apply): they are written from it without a copy.
+    object: Arc<Value>,
     /// When the spec (not status/metadata) last changed: the controller
     /// rolls workloads out a fixed delay after this.
     spec_changed_at: Instant,
@@ -90,7 +93,7 @@ impl Store {
             .iter()
             .map(|(key, entry)| {
                 let entry = Entry {
-                    object: entry.object.clone(),
+                    object: Arc::new(Value::clone(&entry.object)),
                     spec_changed_at: entry.spec_changed_at,
                 };
                 (key.clone(), entry)
@@ -120,7 +123,13 @@ impl Store {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Value> {
-        self.objects.get(key).map(|e| &e.object)
+        self.objects.get(key).map(|e| &*e.object)
+    }
+
+    /// The stored object itself, to answer with or to read while the
+    /// store changes (no copy of it).
+    pub fn shared(&self, key: &ObjectKey) -> Option<Arc<Value>> {
+        self.objects.get(key).map(|e| Arc::clone(&e.object))
     }
 
     /// The objects the garbage collector has to look at (see
@@ -128,7 +137,7 @@ impl Store {
     pub fn collectable(&self) -> impl Iterator<Item = (&ObjectKey, &Value)> {
         self.collectable
             .iter()
-            .filter_map(|k| self.objects.get(k).map(|e| (k, &e.object)))
+            .filter_map(|k| self.objects.get(k).map(|e| (k, &*e.object)))
     }
 
     /// Objects of one type, in one namespace or all of them, by name. The
@@ -144,7 +153,7 @@ impl Store {
             .range(start..)
             .take_while(|(k, _)| k.group == rt.group && k.plural == rt.plural)
             .take_while(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
-            .map(|(_, e)| &e.object)
+            .map(|(_, e)| &*e.object)
             .collect()
     }
 
@@ -160,7 +169,7 @@ impl Store {
     }
 
     /// Stores `object` under a new resourceVersion and returns it.
-    pub fn put(&mut self, key: ObjectKey, mut object: Value, spec_changed: bool) -> Value {
+    pub fn put(&mut self, key: ObjectKey, mut object: Value, spec_changed: bool) -> Arc<Value> {
         self.changed();
         if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("resourceVersion".into(), json!(self.revision.to_string()));
@@ -175,17 +184,18 @@ impl Store {
         } else {
             self.collectable.remove(&key);
         }
+        let object = Arc::new(object);
         self.objects.insert(
             key,
             Entry {
-                object: object.clone(),
+                object: Arc::clone(&object),
                 spec_changed_at,
             },
         );
         object
     }
 
-    pub fn remove(&mut self, key: &ObjectKey) -> Option<Value> {
+    pub fn remove(&mut self, key: &ObjectKey) -> Option<Arc<Value>> {
         let removed = self.objects.remove(key).map(|e| e.object);
         if removed.is_some() {
             self.pending.remove(key);

@@ -55,28 +55,41 @@ fn round_trip<T: DeserializeOwned + Serialize>(config: &Value) -> Result<(), Str
     let typed =
         T::deserialize(config).map_err(|e| format!("{e} (the value has the wrong type)"))?;
     let declared = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
-    match undeclared(config, &declared, "") {
-        Some(path) => Err(format!("{path}: field not declared in schema")),
+    match undeclared(config, &declared) {
+        Some(mut steps) => {
+            steps.reverse();
+            Err(format!("{}: field not declared in schema", steps.concat()))
+        }
         None => Ok(()),
     }
 }
 
 /// The first field of `given` that `declared` (the same object after a
-/// trip through its type) lost: a field the type does not have.
-fn undeclared(given: &Value, declared: &Value, path: &str) -> Option<String> {
+/// trip through its type) lost: a field the type does not have, as the
+/// steps of its path (`.spec`, `[0]`), last first. Written out only when
+/// found: this runs on every apply.
+fn undeclared(given: &Value, declared: &Value) -> Option<Vec<String>> {
     match (given, declared) {
         (Value::Object(given), Value::Object(declared)) => given.iter().find_map(|(key, value)| {
-            let here = format!("{path}.{key}");
-            match declared.get(key) {
-                None => Some(here),
-                Some(kept) => undeclared(value, kept, &here),
-            }
+            let found = match declared.get(key) {
+                None => Some(Vec::new()),
+                Some(kept) => undeclared(value, kept),
+            };
+            found.map(|mut steps| {
+                steps.push(format!(".{key}"));
+                steps
+            })
         }),
         (Value::Array(given), Value::Array(declared)) => given
             .iter()
             .zip(declared)
             .enumerate()
-            .find_map(|(i, (value, kept))| undeclared(value, kept, &format!("{path}[{i}]"))),
+            .find_map(|(i, (value, kept))| {
+                undeclared(value, kept).map(|mut steps| {
+                    steps.push(format!("[{i}]"));
+                    steps
+                })
+            }),
         _ => None,
     }
 }

@@ -2,6 +2,8 @@
 //! metadata, normalization, defaulting, validation, then storing with
 //! resourceVersion/generation bookkeeping and no-op detection.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -14,16 +16,25 @@ use super::status::ApiError;
 use super::store::{ObjectKey, Store};
 use super::validation;
 
-/// A successful response: HTTP code and body.
+/// A successful response: HTTP code and body (shared with the store when
+/// it is the stored object).
 #[derive(Debug)]
 pub struct Reply {
     pub code: u16,
-    pub body: Value,
+    pub body: Arc<Value>,
 }
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
-        Reply { code: 200, body }
+        Reply::stored(200, Arc::new(body))
+    }
+
+    pub fn ok_with(code: u16, body: Value) -> Self {
+        Reply::stored(code, Arc::new(body))
+    }
+
+    pub fn stored(code: u16, body: Arc<Value>) -> Self {
+        Reply { code, body }
     }
 }
 
@@ -215,6 +226,9 @@ pub struct Commit<'a> {
     /// The manager doing this write (its timestamp is refreshed).
     pub writer: &'a str,
     pub dry_run: bool,
+    /// `live`'s managers, when the caller has read them already (they
+    /// are read from `live` otherwise).
+    pub old_managers: Option<Vec<ManagedEntry>>,
 }
 
 /// Stores the object unless nothing changed (then the live object is
@@ -229,8 +243,12 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
         mut managers,
         writer,
         dry_run,
+        old_managers,
     } = write;
-    let old_managers = live.map(read_managed).unwrap_or_default();
+    let old_managers = match (old_managers, live) {
+        (Some(parsed), _) => parsed,
+        (None, live) => live.map(read_managed).unwrap_or_default(),
+    };
     let object_changed = live.is_none_or(|l| !same_object(l, &object));
     let spec_changed = live.is_none_or(|l| !same_spec(l, &object));
     stamp_times(
@@ -242,7 +260,12 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
     );
     if let Some(live) = live {
         if !object_changed && same_managers(&managers, &old_managers) {
-            return Reply::ok(live.clone());
+            // The stored object as it is (`live` was read from the store,
+            // which nothing else writes meanwhile).
+            return match store.shared(&key) {
+                Some(stored) if std::ptr::eq(&*stored, live) => Reply::stored(200, stored),
+                _ => Reply::ok(live.clone()),
+            };
         }
     }
     let encoded = encode_managed(&managers);
@@ -272,18 +295,15 @@ pub fn commit(store: &mut Store, write: Commit<'_>) -> Reply {
                 meta.shift_remove("resourceVersion");
             }
         }
-        return Reply { code, body: object };
+        return Reply::ok_with(code, object);
     }
     if rt.kind != "Namespace" && deletion::is_finished(&object) {
         // Marked for deletion and its last finalizer gone: deleted now,
         // and the update answers with the object as it was last.
         store.remove(&key);
-        return Reply { code, body: object };
+        return Reply::ok_with(code, object);
     }
-    Reply {
-        code,
-        body: store.put(key, object, spec_changed),
-    }
+    Reply::stored(code, store.put(key, object, spec_changed))
 }
 
 /// Orders keys the way the real server's structs serialize: type meta,

@@ -18,7 +18,7 @@
 
 use serde_json::{Map, Value};
 
-use super::flow::{separated, Cursor};
+use super::flow::{list, separated, Cursor};
 use super::load::resolve_plain;
 use super::tally::{Keys, Tally};
 use super::Split;
@@ -77,6 +77,10 @@ impl Cursor for Reader<'_, '_> {
     /// Inside a flow collection on one line, only spaces.
     fn skip_blank(&mut self) {
         self.spaces();
+    }
+
+    fn hand_over(&mut self, item: Value) {
+        self.tally.hand_over(item);
     }
 }
 
@@ -409,16 +413,7 @@ impl Reader<'_, '_> {
     fn flow_list(&mut self, depth: usize, split: bool) -> Option<Value> {
         self.tally.open(depth)?;
         self.at += 1;
-        let mut items = Vec::new();
-        separated(self, b']', |reader| {
-            let item = reader.flow_value(depth + 1)?;
-            match split {
-                true => reader.tally.hand_over(item),
-                false => items.push(item),
-            }
-            Some(())
-        })?;
-        Some(Value::Array(items))
+        list(self, split, |reader| reader.flow_value(depth + 1))
     }
 
     /// A value inside a flow collection, up to its `,`, `}` or `]`.

@@ -16,7 +16,7 @@
 
 use serde_json::{Map, Value};
 
-use super::flow::{separated, Cursor};
+use super::flow::{list, separated, Cursor};
 use super::load::resolve_plain;
 use super::tally::{Keys, Tally};
 use super::Split;
@@ -63,6 +63,10 @@ impl Cursor for Reader<'_, '_> {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
         }
+    }
+
+    fn hand_over(&mut self, item: Value) {
+        self.tally.hand_over(item);
     }
 }
 
@@ -130,16 +134,7 @@ impl Reader<'_, '_> {
     /// A list; its items go to the `Split` when `split`.
     fn array(&mut self, depth: usize, split: bool) -> Option<Value> {
         self.open(depth)?;
-        let mut items = Vec::new();
-        separated(self, b']', |reader| {
-            let item = reader.value(depth + 1, None)?;
-            match split {
-                true => reader.tally.hand_over(item),
-                false => items.push(item),
-            }
-            Some(())
-        })?;
-        Some(Value::Array(items))
+        list(self, split, |reader| reader.value(depth + 1, None))
     }
 
     /// `true`, `false` or `null`.

@@ -90,9 +90,9 @@ pub type Later<'a> = LocalBoxFuture<'a, Result<Before, Failure>>;
 pub struct Prior<'a> {
     /// What was read before the first write (see `Listed`).
     pub known: Before,
-    /// The reads still answering, if any; their failure leaves the prior
-    /// state of those kinds unknown (see `change`).
-    pub later: Option<Later<'a>>,
+    /// The reads still answering; their failure leaves the prior state of
+    /// those kinds unknown (see `change`).
+    pub later: Later<'a>,
 }
 
 /// What `apply_all` reports, in this order: once every read has
@@ -151,11 +151,9 @@ pub async fn apply_all(
     let mut running: FuturesUnordered<LocalBoxFuture<'_, Event>> = FuturesUnordered::new();
     // Answers to applies that wait for the prior state of their kind.
     let mut parked: Vec<(usize, Reply)> = Vec::new();
-    let mut read_all = later.is_none();
-    match later {
-        Some(later) => running.push(later.map(Event::Read).boxed_local()),
-        None => report(Report::Read(&before)),
-    }
+    // Outcomes are reported once every read has answered (`Report`).
+    let mut read_all = false;
+    running.push(later.map(Event::Read).boxed_local());
     loop {
         while fatal.is_none() && running.len() < options.concurrency.max(1) {
             let Some(index) = progress.ready.pop_first() else {
@@ -218,9 +216,9 @@ pub async fn apply_all(
                 report(Report::Read(&before));
                 for (index, reply) in parked.drain(..) {
                     let live = before.get(&targets[index]);
-                    let change = change(live, &manifests[index].object, &reply, options.dry_run);
-                    keep(&mut objects, index, Some(reply.body));
-                    progress.outcomes[index] = Some(Outcome::Applied(change));
+                    let outcome =
+                        answered(&mut objects, index, live, &manifests[index], reply, options);
+                    progress.outcomes[index] = Some(outcome);
                 }
                 continue;
             }
@@ -235,11 +233,7 @@ pub async fn apply_all(
                     parked.push((index, reply));
                     continue;
                 }
-                live => {
-                    let change = change(live, &manifests[index].object, &reply, options.dry_run);
-                    keep(&mut objects, index, Some(reply.body));
-                    Outcome::Applied(change)
-                }
+                live => answered(&mut objects, index, live, &manifests[index], reply, options),
             },
             Ok(Answer::Done((change, object))) => {
                 keep(&mut objects, index, object);
@@ -269,6 +263,21 @@ pub async fn apply_all(
         gate_failed,
         objects,
     }
+}
+
+/// The outcome of an apply the server answered, judged against the object
+/// as it was before the run (`live`); the answer is kept when asked to.
+fn answered(
+    objects: &mut [Option<Value>],
+    index: usize,
+    live: Option<Option<&Value>>,
+    manifest: &Manifest,
+    reply: Reply,
+    options: ApplyOptions,
+) -> Outcome {
+    let change = change(live, &manifest.object, &reply, options.dry_run);
+    keep(objects, index, Some(reply.body));
+    Outcome::Applied(change)
 }
 
 /// Keep the object the server answered with, when asked to

@@ -67,7 +67,7 @@ impl Reads {
         let (first, rest) = self
             .collections
             .into_iter()
-            .partition(|collection| collection.ends_with("/secrets"));
+            .partition(|collection| holds_secrets(collection));
         (
             Reads {
                 collections: first,
@@ -79,6 +79,12 @@ impl Reads {
             },
         )
     }
+}
+
+/// Whether a collection is of Secrets: read before apply's first write,
+/// and with their managers.
+fn holds_secrets(collection: &str) -> bool {
+    collection.ends_with("/secrets")
 }
 
 /// One request of `Listed::read`, and its answer.
@@ -130,7 +136,7 @@ impl Listed {
             match read {
                 // A Secret's managers say which of its keys are the
                 // tool's (`secrets::owned_keys`); no other kind's are read.
-                Read::List(collection) if collection.ends_with("/secrets") => {
+                Read::List(collection) if holds_secrets(collection) => {
                     transport.list(collection).await.map(Answer::Items)
                 }
                 Read::List(collection) => transport

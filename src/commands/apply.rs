@@ -159,10 +159,7 @@ async fn read_prior<'a>(
         Either::Right((rest, first)) => (first.await, future::ready(rest).boxed_local()),
     };
     let known = first.map_err(|fatal| Error::Failed(fatal.to_string()))?;
-    Ok(Prior {
-        known,
-        later: Some(later),
-    })
+    Ok(Prior { known, later })
 }
 
 /// `--dry-run=client`: the state is checked and rendered, nothing is sent.

@@ -78,9 +78,9 @@ fn is_render_file(name: &str) -> bool {
 }
 
 /// Files of `previous` that `current` no longer has, in order.
-pub fn stale<S: AsRef<str>>(previous: &[String], current: &[S]) -> Vec<String> {
+pub fn stale(previous: &[String], current: &[&str]) -> Vec<String> {
     // A set: ten thousand services are 45,000 names on each side.
-    let current: std::collections::HashSet<&str> = current.iter().map(AsRef::as_ref).collect();
+    let current: std::collections::HashSet<&str> = current.iter().copied().collect();
     previous
         .iter()
         .filter(|f| !current.contains(f.as_str()))

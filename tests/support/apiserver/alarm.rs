@@ -15,9 +15,11 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+use super::http::lock;
 
 /// How long the thread sleeps with nothing due before it checks whether
 /// its server is gone (then it ends).
@@ -45,12 +47,6 @@ struct State {
     /// from here (its deadline is skipped when it comes).
     wakers: HashMap<u64, Waker>,
     next_id: u64,
-}
-
-fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Alarm {

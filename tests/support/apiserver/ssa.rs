@@ -84,6 +84,16 @@ pub fn read_managed(object: &Value) -> Vec<ManagedEntry> {
 /// Encodes entries in the order the real server keeps them: Apply before
 /// Update, then oldest first, then by name.
 pub fn encode_managed(entries: &[ManagedEntry]) -> Value {
+    Value::Array(
+        in_encoded_order(entries)
+            .into_iter()
+            .map(ManagedEntry::to_json)
+            .collect(),
+    )
+}
+
+/// The entries `encode_managed` writes (the non-empty ones), in its order.
+pub fn in_encoded_order(entries: &[ManagedEntry]) -> Vec<&ManagedEntry> {
     let mut sorted: Vec<&ManagedEntry> = entries.iter().filter(|e| !e.fields.is_empty()).collect();
     sorted.sort_by(|a, b| {
         (&a.operation, &a.time, &a.manager, &a.subresource).cmp(&(
@@ -93,7 +103,7 @@ pub fn encode_managed(entries: &[ManagedEntry]) -> Value {
             &b.subresource,
         ))
     });
-    Value::Array(sorted.into_iter().map(ManagedEntry::to_json).collect())
+    sorted
 }
 
 /// Keeps a manager's old timestamp when its fields did not change, so a

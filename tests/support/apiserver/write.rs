@@ -11,7 +11,7 @@ use super::clock;
 use super::defaults;
 use super::deletion;
 use super::resources::ResourceType;
-use super::ssa::{encode_managed, read_managed, stamp_times, ManagedEntry};
+use super::ssa::{encode_managed, in_encoded_order, read_managed, stamp_times, ManagedEntry};
 use super::status::ApiError;
 use super::store::{ObjectKey, Store};
 use super::validation;
@@ -200,20 +200,7 @@ fn same_spec(a: &Value, b: &Value) -> bool {
 /// (`encode_managed` keeps the non-empty entries in a fixed order, and an
 /// entry's encoding holds exactly its fields), without encoding them.
 fn same_managers(a: &[ManagedEntry], b: &[ManagedEntry]) -> bool {
-    fn in_order(entries: &[ManagedEntry]) -> Vec<&ManagedEntry> {
-        let mut kept: Vec<&ManagedEntry> =
-            entries.iter().filter(|e| !e.fields.is_empty()).collect();
-        kept.sort_by(|x, y| {
-            (&x.operation, &x.time, &x.manager, &x.subresource).cmp(&(
-                &y.operation,
-                &y.time,
-                &y.manager,
-                &y.subresource,
-            ))
-        });
-        kept
-    }
-    in_order(a) == in_order(b)
+    in_encoded_order(a) == in_encoded_order(b)
 }
 
 /// What a write does once the new object and its managers are known.

@@ -10,7 +10,9 @@
 //! - `files`: at 1,000 and 10,000 services, `render -o yaml > file` next
 //!   to `render --output-dir` into a new folder and into one that already
 //!   holds the same files (wall time: the flush to disk is the point; the
-//!   target is the folder within 2x of the stream);
+//!   target is the folder within 2x of the stream), and the floor under
+//!   both: the same files created by a plain loop and flushed once, with
+//!   nothing rendered;
 //! - peak memory (printed, not timed) of `render -o yaml` and `-o json` at
 //!   1,000 and 10,000 services, and the size of their output; and of
 //!   `validate` on the hostile states of `hostile.rs` (issue 10's targets:
@@ -221,12 +223,15 @@ fn files(c: &mut Criterion) {
     } else {
         &[100]
     };
-    for &count in counts {
-        files_at(c, count);
-    }
+    // Every folder made stays until all sizes are measured: removing one
+    // size's folders would slow the next size's creates (see below).
+    let scratches: Vec<Scratch> = counts.iter().map(|&count| files_at(c, count)).collect();
+    drop(scratches);
 }
 
-fn files_at(c: &mut Criterion, count: usize) {
+/// Measure one size; its scratch folder, with everything written, is
+/// returned to be removed later.
+fn files_at(c: &mut Criterion, count: usize) -> Scratch {
     let scratch = Scratch::new(count);
     let state = scratch.state();
     let stream = scratch.path("stream.yaml");
@@ -241,9 +246,9 @@ fn files_at(c: &mut Criterion, count: usize) {
             run(wizard(&["render", "-f", state, "-o", "yaml"]).stdout(file))
         })
     });
-    // A fresh folder name each time, all removed after the group: removing
-    // the previous one just before would measure the file system instead
-    // (ext4 without a journal skips recently freed inodes, scanning past
+    // A fresh folder name each time, all removed after the last size:
+    // removing the previous one just before would measure the file system
+    // instead (ext4 without a journal skips recently freed inodes, scanning past
     // tens of thousands of them for every file created for a minute or
     // more; `cp -r` and a plain write loop pay the same then).
     let new_folders = scratch.path("new");
@@ -260,6 +265,23 @@ fn files_at(c: &mut Criterion, count: usize) {
             total
         })
     });
+    // The floor under `--output-dir new`: the same files, already in
+    // memory, created in a new folder by a plain loop (create, write,
+    // close) and flushed with one `syncfs`, with nothing read, checked or
+    // rendered. What the file system costs is the most any writer of these
+    // files can gain on.
+    let files = rendered_files(&scratch, state);
+    let floor_folders = scratch.path("floor");
+    group.bench_function("plain loop floor", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                made += 1;
+                total += create_and_flush(&floor_folders.join(made.to_string()), &files);
+            }
+            total
+        })
+    });
     let out = scratch.path("out");
     group.bench_function("--output-dir unchanged", |b| {
         let dir = out.to_str().expect("UTF-8 path");
@@ -267,9 +289,64 @@ fn files_at(c: &mut Criterion, count: usize) {
         b.iter(|| run(&mut wizard(&["render", "-f", state, "--output-dir", dir])))
     });
     group.finish();
-    let _ = std::fs::remove_dir_all(&new_folders);
-    let _ = std::fs::remove_dir_all(&out);
-    let _ = std::fs::remove_file(&stream);
+    scratch
+}
+
+/// Every file `render --output-dir` writes for `state`, by path relative
+/// to the folder: rendered once, then read back.
+fn rendered_files(scratch: &Scratch, state: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = scratch.path("rendered");
+    let dir_text = dir.to_str().expect("UTF-8 path");
+    run(&mut wizard(&[
+        "render",
+        "-f",
+        state,
+        "--output-dir",
+        dir_text,
+    ]));
+    let mut files = Vec::new();
+    let mut folders = vec![dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("rendered folder") {
+            let path = entry.expect("folder entry").path();
+            match path.is_dir() {
+                true => folders.push(path),
+                false => {
+                    let content = std::fs::read(&path).expect("rendered file");
+                    let relative = path.strip_prefix(&dir).expect("inside").to_path_buf();
+                    files.push((relative, content));
+                }
+            }
+        }
+    }
+    // Created in name order, as render creates them.
+    files.sort();
+    files
+}
+
+/// Create `files` in the new folder `dir` and flush them with one `syncfs`:
+/// the wall time it took.
+fn create_and_flush(dir: &Path, files: &[(PathBuf, Vec<u8>)]) -> Duration {
+    use std::io::Write as _;
+    use std::os::fd::AsRawFd as _;
+    let start = Instant::now();
+    let folders: std::collections::BTreeSet<&Path> =
+        files.iter().filter_map(|(name, _)| name.parent()).collect();
+    for folder in folders {
+        std::fs::create_dir_all(dir.join(folder)).expect("floor folder");
+    }
+    for (name, content) in files {
+        let mut file = File::create_new(dir.join(name)).expect("floor file");
+        file.write_all(content).expect("floor write");
+    }
+    let folder = File::open(dir).expect("floor folder");
+    // SAFETY: syncfs only reads the descriptor, which `folder` keeps open.
+    assert_eq!(
+        unsafe { libc::syncfs(folder.as_raw_fd()) },
+        0,
+        "syncfs failed"
+    );
+    start.elapsed()
 }
 
 /// Peak memory is not a time; it is printed beside the timings.

@@ -56,6 +56,7 @@ fn open_missing_standard_streams() {
 
 /// The whole program; the exit code.
 fn run() -> i32 {
+    kubectl_wizard::allocator::keep_freed_memory();
     // A bug must still end in one readable line, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!(

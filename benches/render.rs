@@ -227,7 +227,72 @@ fn to_yaml(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, build, build_json, build_names, stages, to_yaml);
+criterion_group!(
+    benches,
+    build,
+    build_json,
+    build_names,
+    ratio,
+    stages,
+    to_yaml
+);
+
+/// Target 3's t(10k)/t(1k), measured in turns: a round builds the 1,000
+/// services 10 times and the 10,000 once, and the ratio of each round is
+/// taken. Medians of separate criterion groups minutes apart compare two
+/// states of a shared machine (the same build's ratio moved from 10.3 to
+/// 11.6 between runs); rounds in turns see the same one.
+fn ratio(_: &mut Criterion) {
+    // Not a criterion benchmark, so criterion's filter does not reach it:
+    // it runs unfiltered or when the filter names it.
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    if filter.is_some_and(|filter| !filter.contains("ratio")) {
+        return;
+    }
+    let measuring = std::env::args().any(|arg| arg == "--bench");
+    let (small, large, rounds) = match measuring {
+        true => (1_000, 10_000, 25),
+        false => (10, 100, 2),
+    };
+    let (small_yaml, large_yaml) = (state(small), state(large));
+    let (small_json, large_json) = (json_of(&small_yaml), json_of(&large_yaml));
+    let names_only = pipeline::Keep {
+        objects: false,
+        environments: true,
+    };
+    let names = |text: &str| {
+        timed_held(1, || {
+            pipeline::build_keeping(black_box(text), "bench", &options(), names_only).unwrap()
+        })
+    };
+    let kept = |text: &str| {
+        timed_held(1, || {
+            pipeline::build(black_box(text), "bench", &options()).unwrap()
+        })
+    };
+    type Measure<'a> = &'a dyn Fn(&str) -> Duration;
+    let cases: [(&str, Measure, &str, &str); 3] = [
+        ("build-names/yaml", &names, &small_yaml, &large_yaml),
+        ("build-names/json", &names, &small_json, &large_json),
+        ("build/yaml", &kept, &small_yaml, &large_yaml),
+    ];
+    for (name, measure, small_text, large_text) in cases {
+        let mut ratios: Vec<f64> = (0..rounds)
+            .map(|_| {
+                let small_time: Duration = (0..10).map(|_| measure(small_text)).sum();
+                let large_time = measure(large_text);
+                large_time.as_secs_f64() / (small_time.as_secs_f64() / 10.0)
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "ratio/{name}: t({large})/t({small}) {:.2} (median of {rounds} rounds in turns; {:.2}-{:.2})",
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+        );
+    }
+}
 
 /// `criterion_main!`, with the plugin's allocator setting first: the builds
 /// measured here run as they do in the plugin.

@@ -235,52 +235,45 @@ fn files_at(c: &mut Criterion, count: usize) -> Scratch {
     let scratch = Scratch::new(count);
     let state = scratch.state();
     let stream = scratch.path("stream.yaml");
-    let mut group = c.benchmark_group(format!("files-{count}"));
-    group.sample_size(10);
-    group.sampling_mode(criterion::SamplingMode::Flat);
-    group.warm_up_time(Duration::from_millis(100));
-    group.measurement_time(Duration::from_secs(5));
-    group.bench_function("-o yaml > file", |b| {
-        b.iter(|| {
-            let file = File::create(&stream).expect("output file");
-            run(wizard(&["render", "-f", state, "-o", "yaml"]).stdout(file))
-        })
-    });
+    let to_stream = || {
+        let file = File::create(&stream).expect("output file");
+        run(wizard(&["render", "-f", state, "-o", "yaml"]).stdout(file)).wall
+    };
     // A fresh folder name each time, all removed after the last size:
     // removing the previous one just before would measure the file system
-    // instead (ext4 without a journal skips recently freed inodes, scanning past
-    // tens of thousands of them for every file created for a minute or
-    // more; `cp -r` and a plain write loop pay the same then).
-    let new_folders = scratch.path("new");
-    let mut made = 0;
-    group.bench_function("--output-dir new", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                made += 1;
-                let dir = new_folders.join(made.to_string());
-                let dir = dir.to_str().expect("UTF-8 path");
-                total += run(&mut wizard(&["render", "-f", state, "--output-dir", dir])).wall;
-            }
-            total
-        })
-    });
+    // instead (ext4 without a journal skips recently freed inodes, scanning
+    // past tens of thousands of them for every file created for a minute
+    // or more; `cp -r` and a plain write loop pay the same then).
+    let made = std::cell::Cell::new(0);
+    let fresh = |kind: &str| {
+        made.set(made.get() + 1);
+        scratch.path(kind).join(made.get().to_string())
+    };
+    let to_new_folder = || {
+        let dir = fresh("new");
+        let dir = dir.to_str().expect("UTF-8 path");
+        run(&mut wizard(&["render", "-f", state, "--output-dir", dir])).wall
+    };
     // The floor under `--output-dir new`: the same files, already in
     // memory, created in a new folder by a plain loop (create, write,
     // close) and flushed with one `syncfs`, with nothing read, checked or
     // rendered. What the file system costs is the most any writer of these
     // files can gain on.
     let files = rendered_files(&scratch, state);
-    let floor_folders = scratch.path("floor");
+    let floor = || create_and_flush(&fresh("floor"), &files);
+    let mut group = c.benchmark_group(format!("files-{count}"));
+    group.sample_size(10);
+    group.sampling_mode(criterion::SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(100));
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("-o yaml > file", |b| {
+        b.iter_custom(|iterations| (0..iterations).map(|_| to_stream()).sum())
+    });
+    group.bench_function("--output-dir new", |b| {
+        b.iter_custom(|iterations| (0..iterations).map(|_| to_new_folder()).sum())
+    });
     group.bench_function("plain loop floor", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                made += 1;
-                total += create_and_flush(&floor_folders.join(made.to_string()), &files);
-            }
-            total
-        })
+        b.iter_custom(|iterations| (0..iterations).map(|_| floor()).sum())
     });
     let out = scratch.path("out");
     group.bench_function("--output-dir unchanged", |b| {
@@ -289,6 +282,27 @@ fn files_at(c: &mut Criterion, count: usize) -> Scratch {
         b.iter(|| run(&mut wizard(&["render", "-f", state, "--output-dir", dir])))
     });
     group.finish();
+    // Target 1 in turns, each round the three one after the other, so that
+    // each ratio compares runs that saw the same state of the machine.
+    let rounds = if measuring() { 9 } else { 1 };
+    let mut ratios: [Vec<f64>; 2] = Default::default();
+    for _ in 0..rounds {
+        let stream = to_stream().as_secs_f64();
+        ratios[0].push(to_new_folder().as_secs_f64() / stream);
+        ratios[1].push(floor().as_secs_f64() / stream);
+    }
+    for (what, mut ratios) in ["--output-dir new", "plain loop floor"]
+        .into_iter()
+        .zip(ratios)
+    {
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "files-{count}/ratio: {what} {:.2}× `-o yaml > file` (median of {rounds} rounds in turns; {:.2}-{:.2})",
+            ratios[rounds / 2],
+            ratios[0],
+            ratios[rounds - 1]
+        );
+    }
     scratch
 }
 

@@ -27,6 +27,8 @@
 mod hostile_states;
 #[path = "support/states.rs"]
 mod states;
+#[path = "support/turns.rs"]
+mod turns;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -291,16 +293,13 @@ fn files_at(c: &mut Criterion, count: usize) -> Scratch {
         ratios[0].push(to_new_folder().as_secs_f64() / stream);
         ratios[1].push(floor().as_secs_f64() / stream);
     }
-    for (what, mut ratios) in ["--output-dir new", "plain loop floor"]
+    for (what, ratios) in ["--output-dir new", "plain loop floor"]
         .into_iter()
         .zip(ratios)
     {
-        ratios.sort_by(f64::total_cmp);
         println!(
-            "files-{count}/ratio: {what} {:.2}× `-o yaml > file` (median of {rounds} rounds in turns; {:.2}-{:.2})",
-            ratios[rounds / 2],
-            ratios[0],
-            ratios[rounds - 1]
+            "files-{count}/ratio of {what} to `-o yaml > file`: {}",
+            turns::summary(ratios)
         );
     }
     scratch

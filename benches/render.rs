@@ -8,6 +8,8 @@
 
 #[path = "support/states.rs"]
 mod states;
+#[path = "support/turns.rs"]
+mod turns;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -21,12 +23,17 @@ use states::state;
 /// Sizes measured by `cargo bench`; test mode stops at 100 so that
 /// `cargo test --benches` stays quick in a debug build.
 fn sizes() -> &'static [usize] {
-    let measuring = std::env::args().any(|arg| arg == "--bench");
-    if measuring {
+    if measuring() {
         &[1, 100, 1_000, 10_000]
     } else {
         &[1, 100]
     }
+}
+
+/// Whether `cargo bench` runs this (`cargo test --benches` runs each
+/// bench once, small).
+fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
 }
 
 /// Time this thread spent on a CPU, where Linux tells it: the benchmark
@@ -71,6 +78,21 @@ fn timed_held<O>(iterations: u64, mut routine: impl FnMut() -> O) -> Duration {
 fn timed_once<O>(routine: impl FnOnce() -> O) -> Duration {
     let mut routine = Some(routine);
     timed(1, || routine.take().map(|routine| routine()))
+}
+
+/// What `validate` and `render -o` build: every check, with the objects
+/// rendered for the clash checks but not kept (only their names).
+fn build_names_only(text: &str) -> pipeline::Build {
+    let names_only = pipeline::Keep {
+        objects: false,
+        environments: true,
+    };
+    pipeline::build_keeping(black_box(text), "bench", &options(), names_only).unwrap()
+}
+
+/// What diff, apply and render into files build: every object kept.
+fn build_kept(text: &str) -> pipeline::Build {
+    pipeline::build(black_box(text), "bench", &options()).unwrap()
 }
 
 fn options() -> BuildOptions {
@@ -120,15 +142,9 @@ fn json_of(yaml: &str) -> String {
     serde_json::to_string(&kubectl_wizard::yaml::parse(yaml).unwrap()).unwrap()
 }
 
-/// What `validate` and `render -o` build: every check, with the objects
-/// rendered for the clash checks but not kept (only their names), from
-/// YAML and from JSON. `build` above keeps the objects, as `render` into
-/// files, diff and apply do: its 10,000 services hold ~200 MB more.
+/// `build_names_only` from YAML and from JSON. `build` above keeps the
+/// objects: its 10,000 services hold ~200 MB more.
 fn build_names(c: &mut Criterion) {
-    let names_only = pipeline::Keep {
-        objects: false,
-        environments: true,
-    };
     let mut group = c.benchmark_group("build-names");
     group.sample_size(10);
     for &count in sizes() {
@@ -137,12 +153,7 @@ fn build_names(c: &mut Criterion) {
         group.throughput(Throughput::Elements(count as u64));
         for (name, text) in [("yaml", &yaml), ("json", &json)] {
             group.bench_with_input(BenchmarkId::new(name, count), text, |b, text| {
-                b.iter_custom(|n| {
-                    timed_held(n, || {
-                        let text = black_box(text);
-                        pipeline::build_keeping(text, "bench", &options(), names_only).unwrap()
-                    })
-                })
+                b.iter_custom(|n| timed_held(n, || build_names_only(text)))
             });
         }
     }
@@ -157,11 +168,7 @@ fn build_group(c: &mut Criterion, name: &str, text_of: impl Fn(usize) -> String)
         let text = text_of(count);
         group.throughput(Throughput::Elements(count as u64));
         group.bench_with_input(BenchmarkId::from_parameter(count), &text, |b, text| {
-            b.iter_custom(|n| {
-                timed_held(n, || {
-                    pipeline::build(black_box(text), "bench", &options()).unwrap()
-                })
-            })
+            b.iter_custom(|n| timed_held(n, || build_kept(text)))
         });
     }
     group.finish();
@@ -249,47 +256,40 @@ fn ratio(_: &mut Criterion) {
     if filter.is_some_and(|filter| !filter.contains("ratio")) {
         return;
     }
-    let measuring = std::env::args().any(|arg| arg == "--bench");
-    let (small, large, rounds) = match measuring {
+    let (small, large, rounds) = match measuring() {
         true => (1_000, 10_000, 25),
         false => (10, 100, 2),
     };
     let (small_yaml, large_yaml) = (state(small), state(large));
     let (small_json, large_json) = (json_of(&small_yaml), json_of(&large_yaml));
-    let names_only = pipeline::Keep {
-        objects: false,
-        environments: true,
-    };
-    let names = |text: &str| {
-        timed_held(1, || {
-            pipeline::build_keeping(black_box(text), "bench", &options(), names_only).unwrap()
-        })
-    };
-    let kept = |text: &str| {
-        timed_held(1, || {
-            pipeline::build(black_box(text), "bench", &options()).unwrap()
-        })
-    };
-    type Measure<'a> = &'a dyn Fn(&str) -> Duration;
-    let cases: [(&str, Measure, &str, &str); 3] = [
-        ("build-names/yaml", &names, &small_yaml, &large_yaml),
-        ("build-names/json", &names, &small_json, &large_json),
-        ("build/yaml", &kept, &small_yaml, &large_yaml),
+    type Build = fn(&str) -> pipeline::Build;
+    let cases: [(&str, Build, &str, &str); 3] = [
+        (
+            "build-names/yaml",
+            build_names_only,
+            &small_yaml,
+            &large_yaml,
+        ),
+        (
+            "build-names/json",
+            build_names_only,
+            &small_json,
+            &large_json,
+        ),
+        ("build/yaml", build_kept, &small_yaml, &large_yaml),
     ];
-    for (name, measure, small_text, large_text) in cases {
-        let mut ratios: Vec<f64> = (0..rounds)
+    for (name, build, small_text, large_text) in cases {
+        let ratios = (0..rounds)
             .map(|_| {
-                let small_time: Duration = (0..10).map(|_| measure(small_text)).sum();
-                let large_time = measure(large_text);
+                let small_time: Duration =
+                    (0..10).map(|_| timed_held(1, || build(small_text))).sum();
+                let large_time = timed_held(1, || build(large_text));
                 large_time.as_secs_f64() / (small_time.as_secs_f64() / 10.0)
             })
             .collect();
-        ratios.sort_by(f64::total_cmp);
         println!(
-            "ratio/{name}: t({large})/t({small}) {:.2} (median of {rounds} rounds in turns; {:.2}-{:.2})",
-            ratios[ratios.len() / 2],
-            ratios[0],
-            ratios[ratios.len() - 1],
+            "ratio/{name}: t({large})/t({small}) {}",
+            turns::summary(ratios)
         );
     }
 }

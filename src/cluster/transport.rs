@@ -438,9 +438,14 @@ impl Transport {
 /// How a successful answer's JSON is read.
 type ReadJson = fn(&[u8]) -> serde_json::Result<Value>;
 
-/// A list answer as a list of its items, each without `managedFields`.
+/// A list answer as a list of its items, each without `managedFields`
+/// (moved into the list, not copied: `json!` would copy every item).
 fn read_items(json: &[u8]) -> serde_json::Result<Value> {
-    unmanaged::items(json).map(|items| serde_json::json!({ "items": items }))
+    let items = Value::Array(unmanaged::items(json)?);
+    Ok(Value::Object(serde_json::Map::from_iter([(
+        "items".to_string(),
+        items,
+    )])))
 }
 
 /// The items of a list answer, taken out of it (not copied: a list of

@@ -8,117 +8,89 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// One object without `metadata.managedFields`; any other JSON as it is.
 pub fn object(json: &[u8]) -> serde_json::Result<Value> {
-    match serde_json::from_slice::<Object>(json) {
-        Ok(Object(object)) => Ok(object),
-        // Not an object with an object as metadata: read it as it is.
-        Err(_) => serde_json::from_slice(json),
-    }
+    read_without(json, &["metadata", "managedFields"]).or_else(|_| serde_json::from_slice(json))
 }
 
 /// The items of a list, each without `metadata.managedFields`.
 pub fn items(json: &[u8]) -> serde_json::Result<Vec<Value>> {
-    match serde_json::from_slice::<List>(json) {
-        Ok(List(items)) => Ok(items),
-        Err(_) => {
-            let list: Value = serde_json::from_slice(json)?;
-            Ok(match list.get("items") {
-                Some(Value::Array(items)) => items.clone(),
-                _ => Vec::new(),
-            })
+    let list = read_without(json, &["items", EACH, "metadata", "managedFields"])
+        .or_else(|_| serde_json::from_slice(json))?;
+    Ok(match list {
+        Value::Object(mut list) => match list.shift_remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
+/// The step of a path that stands for every item of an array.
+const EACH: &str = "[]";
+
+/// `json`, an object (or an array at `EACH`) along every step of `path`,
+/// read with the key at the end of the path left out; an error when it is
+/// not JSON or does not have that shape.
+fn read_without(json: &[u8], path: &[&str]) -> serde_json::Result<Value> {
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    let value = Without(path).deserialize(&mut reader)?;
+    reader.end()?;
+    Ok(value)
+}
+
+/// Reads a value with the key at the end of its path left out: the key of
+/// the path's first step is read with the rest of the path, any other whole
+/// (no values are built for what is left out). Key order is the text's, as
+/// `Value` keeps it.
+struct Without<'p>(&'p [&'p str]);
+
+impl<'de> DeserializeSeed<'de> for Without<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        match self.0.first() {
+            Some(&EACH) => deserializer.deserialize_seq(self),
+            _ => deserializer.deserialize_map(self),
         }
     }
 }
 
-/// The keys of a JSON object, each value read by `read` (in order: the
-/// map keeps them in the order of the text, as `Value` does).
-fn read_map<'de, A: MapAccess<'de>>(
-    mut map: A,
-    mut read: impl FnMut(&str, &mut A) -> Result<Option<Value>, A::Error>,
-) -> Result<Map<String, Value>, A::Error> {
-    let mut kept = Map::new();
-    while let Some(key) = map.next_key::<String>()? {
-        if let Some(value) = read(&key, &mut map)? {
-            kept.insert(key, value);
-        }
+impl<'de> Visitor<'de> for Without<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "the path {}", self.0.join("."))
     }
-    Ok(kept)
-}
 
-struct Metadata(Map<String, Value>);
-
-impl<'de> Deserialize<'de> for Metadata {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = Metadata;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object's metadata")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Metadata, A::Error> {
-                read_map(map, |key, map| match key {
-                    "managedFields" => map.next_value::<IgnoredAny>().map(|_| None),
-                    _ => map.next_value().map(Some),
-                })
-                .map(Metadata)
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-struct Object(Value);
-
-impl<'de> Deserialize<'de> for Object {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = Object;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object, A::Error> {
-                read_map(map, |key, map| match key {
-                    "metadata" => map
-                        .next_value::<Metadata>()
-                        .map(|m| Some(Value::Object(m.0))),
-                    _ => map.next_value().map(Some),
-                })
-                .map(|fields| Object(Value::Object(fields)))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-struct List(Vec<Value>);
-
-impl<'de> Deserialize<'de> for List {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = List;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List, A::Error> {
-                let mut items = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "items" {
-                        let read: Vec<Object> = map.next_value()?;
-                        items = read.into_iter().map(|o| o.0).collect();
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut kept = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match self.0 {
+                [last] if key == *last => {
+                    map.next_value::<IgnoredAny>()?;
                 }
-                Ok(List(items))
+                [step, rest @ ..] if key == *step => {
+                    kept.insert(key, map.next_value_seed(Without(rest))?);
+                }
+                _ => {
+                    kept.insert(key, map.next_value()?);
+                }
             }
         }
-        deserializer.deserialize_map(Fields)
+        Ok(Value::Object(kept))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let rest = &self.0[1..];
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Without(rest))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
     }
 }
 
